@@ -1,0 +1,125 @@
+# pop3d: builds with GNU make and bmake alike, so only portable features:
+# suffix rules, ${VAR}, ?=, != and nested expansion; no conditionals.
+
+PREFIX?=	/usr/local
+SBINDIR?=	${PREFIX}/sbin
+LIBEXECDIR?=	${PREFIX}/libexec/pop3d
+MANDIR?=	${PREFIX}/share/man
+SYSCONFDIR?=	/etc
+CHROOTDIR?=	/var/empty
+DESTDIR?=
+
+CC?=		cc
+YACC=		byacc
+PKGS=		libbsd-overlay libevent libseccomp libtls libmd
+PKG_CFLAGS!=	pkg-config --cflags ${PKGS} 2>/dev/null || true
+PKG_LIBS!=	pkg-config --libs ${PKGS} 2>/dev/null || true
+ATF_CFLAGS!=	pkg-config --cflags atf-c 2>/dev/null || true
+ATF_LIBS!=	pkg-config --libs atf-c 2>/dev/null || true
+
+OS!=		uname -s
+SANDBOX_Linux=	seccomp
+SANDBOX_OpenBSD= pledge
+SANDBOX=	${SANDBOX_${OS}}
+
+WARNINGS=	-Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
+		-Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual \
+		-Wsign-compare -Wno-unused-parameter
+WERROR?=	-Werror
+CFLAGS?=	-O2 -g
+CPPFLAGS+=	-Icompat -Ipop3d ${PKG_CFLAGS} \
+		-DPOP3D_LIBEXECDIR=\"${LIBEXECDIR}\" \
+		-DPOP3D_CONFIG=\"${SYSCONFDIR}/pop3d.conf\" \
+		-DPOP3D_CHROOT=\"${CHROOTDIR}\" \
+		-Ipop3d-store -Ipop3d-auth ${ATF_CFLAGS} -D_GNU_SOURCE
+ALLCFLAGS=	${CFLAGS} ${WARNINGS} ${WERROR} ${CPPFLAGS}
+LIBS=		${PKG_LIBS} -lcrypt
+
+COMMON=		pop3d/imsg.o pop3d/msg.o pop3d/log.o pop3d/util.o \
+		pop3d/sandbox_${SANDBOX}.o
+POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/config.o pop3d/parse.o \
+		pop3d/session.o pop3d/pop3.o pop3d/io.o pop3d/xform.o ${COMMON}
+AUTH_OBJS=	pop3d-auth/auth.o pop3d-auth/auth_passwd.o ${COMMON}
+STORE_OBJS=	pop3d-store/store.o pop3d-store/maildir.o \
+		pop3d-store/mbox.o pop3d-store/lock.o pop3d/xform.o ${COMMON}
+PROGS=		pop3d/pop3d pop3d-auth/pop3d-auth pop3d-store/pop3d-store
+
+UNIT_TESTS=	regress/unit/imsg_test regress/unit/msg_test \
+		regress/unit/xform_test regress/unit/maildir_test \
+		regress/unit/mbox_test regress/unit/pop3_test
+UNIT_OBJS=	regress/unit/imsg_test.o regress/unit/msg_test.o \
+		regress/unit/xform_test.o regress/unit/maildir_test.o \
+		regress/unit/mbox_test.o regress/unit/pop3_test.o
+HEADERS=	compat/compat.h pop3d/pop3d.h pop3d/params.h pop3d/imsg.h \
+		pop3d/log.h pop3d/msg.h pop3d/sandbox.h pop3d/xform.h \
+		pop3d/session.h pop3d-store/store.h pop3d-auth/auth.h
+
+.SUFFIXES: .c .o
+.c.o:
+	${CC} ${ALLCFLAGS} -c $< -o $@
+
+all: ${PROGS}
+
+pop3d/pop3d: ${POP3D_OBJS}
+	${CC} ${LDFLAGS} -o $@ ${POP3D_OBJS} ${LIBS}
+
+pop3d-auth/pop3d-auth: ${AUTH_OBJS}
+	${CC} ${LDFLAGS} -o $@ ${AUTH_OBJS} ${LIBS}
+
+pop3d-store/pop3d-store: ${STORE_OBJS}
+	${CC} ${LDFLAGS} -o $@ ${STORE_OBJS} ${LIBS}
+
+# The generated parser is not held to the warning flags of hand code.
+pop3d/parse.c: pop3d/parse.y
+	${YACC} -o $@ pop3d/parse.y
+pop3d/parse.o: pop3d/parse.c
+	${CC} ${CFLAGS} ${CPPFLAGS} -Wall ${WERROR} -c pop3d/parse.c -o $@
+
+${POP3D_OBJS} ${AUTH_OBJS} ${STORE_OBJS}: ${HEADERS}
+
+# Unit tests link the object they test plus the common layer.
+UNIT_COMMON=	pop3d/imsg.o pop3d/msg.o pop3d/log.o pop3d/util.o
+regress/unit/imsg_test: regress/unit/imsg_test.o ${UNIT_COMMON}
+	${CC} ${LDFLAGS} -o $@ regress/unit/imsg_test.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
+regress/unit/msg_test: regress/unit/msg_test.o ${UNIT_COMMON}
+	${CC} ${LDFLAGS} -o $@ regress/unit/msg_test.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
+regress/unit/xform_test: regress/unit/xform_test.o pop3d/xform.o ${UNIT_COMMON}
+	${CC} ${LDFLAGS} -o $@ regress/unit/xform_test.o pop3d/xform.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
+regress/unit/maildir_test: regress/unit/maildir_test.o pop3d-store/maildir.o pop3d-store/lock.o pop3d/xform.o ${UNIT_COMMON}
+	${CC} ${LDFLAGS} -o $@ regress/unit/maildir_test.o pop3d-store/maildir.o pop3d-store/lock.o pop3d/xform.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
+regress/unit/mbox_test: regress/unit/mbox_test.o pop3d-store/mbox.o pop3d-store/lock.o pop3d/xform.o ${UNIT_COMMON}
+	${CC} ${LDFLAGS} -o $@ regress/unit/mbox_test.o pop3d-store/mbox.o pop3d-store/lock.o pop3d/xform.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
+regress/unit/pop3_test: regress/unit/pop3_test.o pop3d/pop3.o pop3d/io.o pop3d/xform.o ${UNIT_COMMON}
+	${CC} ${LDFLAGS} -o $@ regress/unit/pop3_test.o pop3d/pop3.o pop3d/io.o pop3d/xform.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
+${UNIT_OBJS}: ${HEADERS}
+
+regress-build: all ${UNIT_TESTS}
+
+# The two commands of the README.
+deps:
+	sh regress/deps.sh
+
+test: deps
+	${MAKE} all
+	${MAKE} install
+	${MAKE} regress-build
+	sh regress/run.sh
+
+demo: deps
+	${MAKE} all
+	${MAKE} install
+	sh etc/demo.sh
+
+install: all
+	sh etc/install.sh "${DESTDIR}" "${SBINDIR}" "${LIBEXECDIR}" \
+	    "${MANDIR}" "${CHROOTDIR}"
+
+lint:
+	mandoc -Tlint -Wstyle man/*.[0-9]
+
+clean:
+	rm -f ${POP3D_OBJS} ${AUTH_OBJS} ${STORE_OBJS} ${PROGS} \
+	    pop3d/parse.c ${UNIT_TESTS} ${UNIT_OBJS}
+	rm -rf regress/obj
+
+.PHONY: all clean install deps test demo regress-build lint

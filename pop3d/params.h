@@ -1,0 +1,117 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef POP3D_PARAMS_H
+#define POP3D_PARAMS_H
+
+/*
+ * Every bound and timeout of pop3d lives here, each with the reason for
+ * its value.  Configurable values have their default here and their
+ * range; pop3d.conf(5) documents the same numbers.
+ */
+
+/*
+ * Inter-process frames.  The largest legitimate payload is a log line or
+ * a packed user name plus password; 16 KiB leaves room and still bounds
+ * what a compromised peer can make us allocate.
+ */
+#define MAX_IMSGSIZE		16384
+
+/* A forwarded log line, NUL included; longer lines are cut, not refused. */
+#define LOG_LINE_MAX		1024
+
+/*
+ * RFC 2449 section 4: a command line is at most 255 octets including the
+ * CRLF.  Arguments are at most 40 octets, but AUTH (RFC 5034) initial
+ * responses are longer, so the line limit is what we police.
+ */
+#define POP3_LINE_MAX		255
+#define POP3_ARG_MAX		40
+
+/* Longest user name and password we pass to pop3d-auth. */
+#define POP3_USER_MAX		64
+#define POP3_PASS_MAX		128
+
+/*
+ * RFC 1939 section 3: "An autologout timer MUST be of at least 10 minutes
+ * duration", measured from the last client command.
+ */
+#define TIMEOUT_IDLE_DEFAULT	(10 * 60)
+#define TIMEOUT_IDLE_MIN	1	/* tests want seconds; warn below RFC */
+#define TIMEOUT_IDLE_MAX	(24 * 60 * 60)
+
+/*
+ * From connect to a successful login, as sshd's LoginGraceTime: a client
+ * that trickles a byte at a time cannot hold a session process longer.
+ */
+#define TIMEOUT_LOGIN_DEFAULT	120
+#define TIMEOUT_LOGIN_MAX	(60 * 60)
+
+/* A single reply write may stall this long before the client is dropped. */
+#define TIMEOUT_WRITE		(5 * 60)
+
+/*
+ * Connections.  Each session is a process: the total bounds the process
+ * count and memory; the per-source bound keeps one host from taking all.
+ */
+#define MAX_SESSIONS_DEFAULT	200
+#define MAX_SESSIONS_LIMIT	10000
+#define MAX_SESSIONS_PER_SOURCE_DEFAULT	10
+
+/*
+ * Pre-spawned, already sandboxed session processes waiting for a
+ * connection, so that accept-to-greeting never waits for fork and exec.
+ */
+#define SESSION_POOL_DEFAULT	4
+#define SESSION_POOL_MAX	64
+
+/* Listeners in one configuration, and the listen(2) backlog of each. */
+#define MAX_LISTENERS		32
+#define LISTEN_BACKLOG		128
+
+/* pop3d.conf: longest banner a client may see, as in DESIGN.md. */
+#define BANNER_MAX		400
+
+/*
+ * Maildrop caps, so that a single huge maildrop cannot stop the whole
+ * service: the store refuses to open one beyond them ([SYS/PERM]).
+ */
+#define MAX_MAILBOX_MESSAGES	1000000
+#define MAX_MAILBOX_BYTES	(64ULL * 1024 * 1024 * 1024)
+
+/* RFC 1939 section 7: a unique-id is 1 to 70 characters 0x21 to 0x7E. */
+#define UIDL_MAX		70
+
+/*
+ * A failed login is answered only after this delay, to slow guessing; the
+ * dummy hash for unknown users makes both failures cost the same.
+ */
+#define AUTH_FAIL_DELAY_MS	500
+
+/*
+ * Commands a client may send before logging in; a client that needs more
+ * is probing, not logging in.
+ */
+#define MAX_PREAUTH_COMMANDS	32
+#define MAX_AUTH_TRIES		3
+
+/* Read and write chunk when copying a message to the client. */
+#define RETR_CHUNK		65536
+
+/* File descriptors the parent keeps free for children and logging. */
+#define FD_RESERVE		16
+
+#endif /* POP3D_PARAMS_H */

@@ -1,0 +1,297 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef POP3D_H
+#define POP3D_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <limits.h>
+#include <netdb.h>
+#include <stdint.h>
+
+#include "compat.h"
+#include "params.h"
+#include "imsg.h"
+#include "log.h"
+
+#ifndef POP3D_CONFIG
+#define POP3D_CONFIG		"/etc/pop3d.conf"
+#endif
+#ifndef POP3D_LIBEXECDIR
+#define POP3D_LIBEXECDIR	"/usr/local/libexec/pop3d"
+#endif
+#ifndef POP3D_CHROOT
+#define POP3D_CHROOT		"/var/empty"
+#endif
+#define POP3D_USER		"_pop3d"
+#define POP3D_AUTH_USER		"_pop3dauth"
+#define POP3D_AUTH_PATH		POP3D_LIBEXECDIR "/pop3d-auth"
+#define POP3D_STORE_PATH	POP3D_LIBEXECDIR "/pop3d-store"
+
+/* Every child finds its channel to the parent here after exec. */
+#define PARENT_FD		3
+/* pop3d-store finds its channel to the session here. */
+#define STORE_SESSION_FD	4
+
+/*
+ * Bump IMSG_VERSION whenever a change is made to enum imsg_type or to a
+ * payload below: pop3ctl sends it, and a mismatch is refused.
+ */
+#define IMSG_VERSION		1
+
+enum imsg_type {
+	IMSG_NONE,
+
+	/* any child -> parent */
+	IMSG_LOG,
+
+	/* parent -> children: configuration */
+	IMSG_CONF_SESSION,
+	IMSG_CONF_AUTH,
+	IMSG_CONF_STORE,
+
+	/* parent <-> session */
+	IMSG_SESS_AUTHFD,
+	IMSG_SESS_CONN,
+	IMSG_SESS_END,
+
+	/* parent -> auth, auth -> parent, session <-> auth */
+	IMSG_AUTH_NEWSESS,
+	IMSG_AUTH_USERPASS,
+	IMSG_AUTH_RESULT,
+	IMSG_AUTH_GRANT,
+	IMSG_AUTH_FAILURE,
+
+	/* parent -> session: the store channel after a grant */
+	IMSG_STORE_FD,
+	IMSG_STORE_FAIL,
+
+	/* session <-> store */
+	IMSG_STORE_INIT,
+	IMSG_STORE_STAT_REQ,
+	IMSG_STORE_STAT,
+	IMSG_STORE_LIST,
+	IMSG_STORE_UIDL,
+	IMSG_STORE_ENTRY,
+	IMSG_STORE_END,
+	IMSG_STORE_RETR,
+	IMSG_STORE_MSG,
+	IMSG_STORE_DELE,
+	IMSG_STORE_RSET,
+	IMSG_STORE_UPDATE,
+	IMSG_STORE_OK,
+
+	IMSG_TYPE_MAX
+};
+
+/* Listener kinds; TLS and poppass kinds come with their issues. */
+enum listen_kind {
+	LISTEN_POP3 = 1,
+};
+
+/* RFC 2449 EXPIRE: days, or one of these. */
+#define EXPIRE_UNSET		(-1)	/* not announced in CAPA */
+#define EXPIRE_NEVER		(-2)	/* "EXPIRE NEVER" */
+
+enum maildrop_format {
+	MAILDROP_MAILDIR = 1,
+	MAILDROP_MBOX,
+};
+
+enum log_dest {
+	LOG_TO_SYSLOG = 1,
+	LOG_TO_FILE,
+	LOG_TO_NONE,
+};
+
+struct listener {
+	TAILQ_ENTRY(listener)	 entry;
+	struct sockaddr_storage	 ss;		/* address and port */
+	enum listen_kind	 kind;
+	int			 fd;		/* -1 until bound */
+	struct event		*ev;		/* parent only */
+};
+TAILQ_HEAD(listenerlist, listener);
+
+/* The parsed pop3d.conf; only the parent has it. */
+struct pop3d_conf {
+	struct listenerlist	 listeners;
+	int			 users_system;	/* "users system" given */
+	enum maildrop_format	 maildrop_fmt;
+	char			 maildrop_path[PATH_MAX];	/* ~ and %u unexpanded */
+	char			 banner[BANNER_MAX + 1];	/* "" = default */
+	enum log_dest		 log_dest;
+	int			 log_facility;
+	char			 log_file[PATH_MAX];
+	int			 debug;
+	int			 timeout_idle;	/* seconds */
+	int			 timeout_login;	/* seconds */
+	int			 expire;	/* days, EXPIRE_NEVER or EXPIRE_UNSET */
+	int			 login_delay;	/* seconds; -1 unset */
+	int			 max_sessions;
+	int			 max_sessions_per_source;
+	int			 session_pool;
+};
+
+/*
+ * Payloads.  Fixed-size ones are checked for their exact size on receipt;
+ * variable ones are packed with msg.c and read back with m_get_*().
+ */
+
+/* IMSG_CONF_SESSION: all a session process needs; sent once, at start. */
+struct sess_conf {
+	char		banner[BANNER_MAX + 1];	/* "" = default */
+	int32_t		debug;
+	int32_t		timeout_idle;
+	int32_t		timeout_login;
+	int32_t		expire;		/* as in struct pop3d_conf */
+	int32_t		login_delay;	/* -1 unset */
+};
+
+/* IMSG_CONF_AUTH */
+struct auth_conf {
+	int32_t		users_system;
+	int32_t		debug;
+};
+
+/* IMSG_CONF_STORE: parent -> pop3d-store, before it demotes. */
+struct store_conf {
+	int32_t		format;		/* enum maildrop_format */
+	char		path[PATH_MAX];	/* expanded, absolute */
+	char		user[POP3_USER_MAX + 1];
+	uint32_t	uid;
+	uint32_t	gid;
+	int32_t		debug;
+};
+
+/* IMSG_SESS_CONN: the accepted socket travels as the fd; sid is peerid. */
+struct sess_conn {
+	struct sockaddr_storage	peer;
+	struct sockaddr_storage	local;
+	int32_t			kind;		/* enum listen_kind */
+	char			peername[NI_MAXHOST];	/* numeric */
+};
+
+/* IMSG_SESS_END: what the session did, for the logout log line. */
+struct sess_end {
+	uint32_t	retrieved;	/* messages sent with RETR */
+	uint64_t	retrieved_octets;
+	uint32_t	deleted;	/* deletions committed at QUIT */
+	uint64_t	deleted_octets;
+	int32_t		reason;		/* enum sess_end_reason */
+};
+
+enum sess_end_reason {
+	SESS_END_QUIT = 1,	/* the client said QUIT */
+	SESS_END_TIMEOUT,	/* idle or login-grace timer */
+	SESS_END_DROPPED,	/* the client closed or reset the connection */
+	SESS_END_ERROR,		/* protocol abuse or an internal error */
+};
+
+/* IMSG_AUTH_NEWSESS: parent -> auth, with the session's channel as fd. */
+struct auth_newsess {
+	char		peername[NI_MAXHOST];
+};
+
+/* IMSG_AUTH_RESULT */
+enum auth_result {
+	AUTH_OK = 1,
+	AUTH_FAIL,		/* -ERR [AUTH] */
+	AUTH_TEMPFAIL,		/* -ERR [SYS/TEMP] */
+};
+
+/* IMSG_STORE_FAIL: store -> session, and parent -> session. */
+enum store_error {
+	STORE_ERR_NOMSG = 1,	/* no such message */
+	STORE_ERR_DELETED,	/* message already deleted */
+	STORE_ERR_INUSE,	/* [IN-USE]: another session holds the lock */
+	STORE_ERR_TEMP,		/* [SYS/TEMP] */
+	STORE_ERR_PERM,		/* [SYS/PERM], e.g. a maildrop over the caps */
+};
+
+struct store_fail {
+	int32_t		code;	/* enum store_error */
+};
+
+/* IMSG_STORE_STAT: also the answer to RSET and STORE_INIT. */
+struct store_stat {
+	uint32_t	count;		/* messages not marked deleted */
+	uint64_t	octets;
+};
+
+/* IMSG_STORE_LIST, IMSG_STORE_UIDL, IMSG_STORE_DELE */
+struct store_index {
+	uint32_t	index;		/* 1-based; 0 = all (LIST, UIDL only) */
+};
+
+/* IMSG_STORE_ENTRY */
+struct store_entry {
+	uint32_t	index;
+	uint64_t	size;		/* octets as transmitted (CRLF) */
+	char		uidl[UIDL_MAX + 1];
+};
+
+/* IMSG_STORE_RETR */
+struct store_retr {
+	uint32_t	index;
+	int64_t		lines;		/* TOP body lines; -1 = RETR */
+};
+
+/* IMSG_STORE_MSG: with a read-only fd holding the message. */
+struct store_msg {
+	uint32_t	index;
+	uint64_t	offset;		/* where the message starts in the fd */
+	uint64_t	length;		/* bytes to read there */
+	uint64_t	size;		/* octets after transformation */
+	int32_t		mboxrd;		/* unquote >From lines while sending */
+};
+
+/* IMSG_STORE_UPDATE answer (IMSG_STORE_OK payload after UPDATE). */
+struct store_update {
+	uint32_t	deleted;
+	uint64_t	deleted_octets;
+};
+
+/* config.c */
+struct pop3d_conf	*config_new(void);
+void			 config_free(struct pop3d_conf *);
+void			 config_print(struct pop3d_conf *);
+
+/* parse.y */
+struct pop3d_conf	*parse_config(const char *, int);
+int			 cmdline_symset(char *);
+
+/* util.c */
+void		*xcalloc(size_t, size_t);
+void		*xreallocarray(void *, size_t, size_t);
+char		*xstrdup(const char *);
+int		 xasprintf(char **, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+const char	*imsg_to_str(uint32_t);
+const char	*ss_to_text(const struct sockaddr_storage *);
+in_port_t	 ss_port(const struct sockaddr_storage *);
+socklen_t	 ss_len(const struct sockaddr_storage *);
+void		 demote(const char *, uid_t, gid_t, int, const gid_t *);
+void		 log_to_parent(struct imsgbuf *);
+void		 log_from_child(struct imsg *, const char *);
+void		 set_cloexec(int, int);
+void		 set_nonblock(int, int);
+void		 imsg_expect_size(struct imsg *, size_t, const char *);
+
+#endif /* POP3D_H */

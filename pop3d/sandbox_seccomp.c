@@ -1,0 +1,222 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Linux confinement with libseccomp: kill the whole process on any
+ * system call not listed, after setting rlimits.  libseccomp sets
+ * NO_NEW_PRIVS and kills on a foreign architecture by default
+ * (seccomp_attr_set(3)).  Every widening of a list is a commit of its
+ * own that says who needs the call.
+ */
+
+#include <sys/types.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <seccomp.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "pop3d.h"
+#include "sandbox.h"
+
+struct sandbox_rule {
+	int		 syscall;
+	int		 errnum;	/* 0: allow; else fail with it */
+	int		 narg;		/* 0, or 1 for the masked argument */
+	unsigned int	 argpos;
+	scmp_datum_t	 mask;		/* argument & mask must be 0 */
+};
+
+#define ALLOW(name)		{ SCMP_SYS(name), 0, 0, 0, 0 }
+#define DENY(name, e)		{ SCMP_SYS(name), e, 0, 0, 0 }
+/* Allowed only when (argument & mask) == 0. */
+#define ALLOW_MASKED(name, pos, m)	{ SCMP_SYS(name), 0, 1, pos, m }
+
+/* Common to all three: memory, time, randomness, exit. */
+static const struct sandbox_rule rules_common[] = {
+	ALLOW(brk),			/* malloc */
+	/* malloc; never executable memory (as OpenSSH) */
+	ALLOW_MASKED(mmap, 2, ~(scmp_datum_t)(PROT_READ | PROT_WRITE)),
+	ALLOW_MASKED(mprotect, 2, ~(scmp_datum_t)(PROT_READ | PROT_WRITE)),
+	ALLOW(munmap),			/* free */
+	ALLOW(mremap),			/* realloc of large blocks */
+	ALLOW(madvise),			/* glibc malloc trimming */
+	ALLOW(futex),			/* glibc locks in stdio and malloc */
+	ALLOW(clock_gettime),		/* timeouts, log stamps */
+	ALLOW(gettimeofday),		/* libevent, localtime */
+	ALLOW(getrandom),		/* arc4random, TLS */
+	ALLOW(getpid),			/* log lines, mkstemp */
+	ALLOW(rt_sigprocmask),		/* libc and libevent signal masking */
+	ALLOW(rt_sigreturn),		/* return from a signal handler */
+	ALLOW(rt_sigaction),		/* default SIGPIPE handling at exit */
+	ALLOW(read),			/* sockets, message files */
+	ALLOW(write),			/* sockets */
+	ALLOW(readv),			/* stdio */
+	ALLOW(writev),			/* stdio, TLS records */
+	ALLOW(recvmsg),			/* imsg, with fd passing */
+	ALLOW(sendmsg),			/* imsg, with fd passing */
+	ALLOW(recvfrom),		/* recv(2) */
+	ALLOW(sendto),			/* send(2) */
+	ALLOW(close),
+	ALLOW(poll),			/* the blocking loops */
+	ALLOW(ppoll),			/* poll(2) on newer architectures */
+	ALLOW(nanosleep),		/* failure delays */
+	ALLOW(clock_nanosleep),		/* nanosleep(2) on newer glibc */
+	ALLOW(fstat),			/* stdio buffer sizing */
+	ALLOW(newfstatat),		/* fstat(2) in newer glibc */
+	ALLOW(lseek),			/* stdio */
+	ALLOW(exit),
+	ALLOW(exit_group),
+};
+
+/* One client connection: it reads sockets and the fds it is given. */
+static const struct sandbox_rule rules_session[] = {
+	ALLOW(pread64),			/* message files from the store */
+	ALLOW(shutdown),		/* half-close after QUIT */
+	ALLOW(getsockname),		/* local address for logging */
+	ALLOW(getpeername),		/* peer address for logging */
+	ALLOW(getsockopt),		/* TLS socket checks */
+	ALLOW(fcntl),			/* non-blocking mode of passed fds */
+	/* glibc probes files (locale, time zone): fail softly */
+	DENY(open, EACCES),
+	DENY(openat, EACCES),
+	DENY(stat, EACCES),
+	DENY(lstat, EACCES),
+	DENY(statx, EACCES),
+};
+
+/*
+ * pop3d-auth: libevent over many session channels, and NSS reading
+ * /etc/passwd and /etc/shadow for every login (modules are loaded
+ * before the filter, so no executable mapping is needed later).
+ */
+static const struct sandbox_rule rules_auth[] = {
+	ALLOW(epoll_wait),		/* libevent */
+	ALLOW(epoll_pwait),		/* libevent, newer glibc */
+	ALLOW(epoll_ctl),		/* libevent */
+	ALLOW(openat),			/* getpwnam, getspnam */
+	ALLOW(open),			/* getpwnam on older glibc */
+	ALLOW(fcntl),			/* NSS file locking, non-blocking fds */
+	ALLOW(statx),			/* NSS checks file changes */
+	ALLOW(stat),			/* NSS checks file changes */
+	ALLOW(pread64),			/* libxcrypt */
+	/* nscd lookups are tried first: fail them, fall back to files */
+	DENY(socket, EACCES),
+	DENY(connect, EACCES),
+};
+
+/* pop3d-store: one maildrop, inside its chroot, as the mail user. */
+static const struct sandbox_rule rules_store[] = {
+	ALLOW(openat),			/* messages, lock and cache files */
+	ALLOW(open),
+	ALLOW(getdents64),		/* Maildir scan */
+	ALLOW(pread64),			/* message scanning */
+	ALLOW(pwrite64),		/* cache and mbox rewrite */
+	ALLOW(rename),			/* new/ -> cur/, atomic rewrites */
+	ALLOW(renameat),
+	ALLOW(renameat2),
+	ALLOW(unlink),			/* DELE at QUIT, dot lock removal */
+	ALLOW(unlinkat),
+	ALLOW(link),			/* NFS-safe dot locking */
+	ALLOW(linkat),
+	ALLOW(fsync),			/* directory and file syncs at QUIT */
+	ALLOW(fdatasync),
+	ALLOW(flock),			/* the [IN-USE] lock */
+	ALLOW(fcntl),			/* fcntl locks as the MTA takes them */
+	ALLOW(ftruncate),
+	ALLOW(fchmod),			/* rewritten mbox keeps its mode */
+	ALLOW(fchown),			/* ... and its group */
+	ALLOW(umask),
+	ALLOW(stat),
+	ALLOW(lstat),
+	ALLOW(statx),
+	ALLOW(utimensat),		/* rewritten mbox keeps its times */
+	ALLOW(mkdir),			/* Maildir tmp/ when missing */
+	ALLOW(mkdirat),
+};
+
+static void
+sandbox_add(scmp_filter_ctx ctx, const struct sandbox_rule *r, size_t n)
+{
+	size_t	i;
+	int	rc;
+
+	for (i = 0; i < n; i++, r++) {
+		if (r->syscall < 0)
+			continue;	/* not on this architecture */
+		if (r->errnum)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(r->errnum),
+			    r->syscall, 0);
+		else if (r->narg)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, r->syscall,
+			    1, SCMP_CMP(r->argpos, SCMP_CMP_MASKED_EQ,
+			    r->mask, 0));
+		else
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+			    r->syscall, 0);
+		if (rc < 0)
+			fatalx("%s: rule for syscall %d: %s", __func__,
+			    r->syscall, strerror(-rc));
+	}
+}
+
+static void
+sandbox_rlimits(enum sandbox_proc proc)
+{
+	struct rlimit	rl_zero = { 0, 0 };
+
+	/*
+	 * No process may fork (RLIMIT_NPROC 0); only the store writes
+	 * files.  NOFILE stays: the session holds the client, its two
+	 * channels and a message fd, the store its maildrop files.
+	 */
+	if (setrlimit(RLIMIT_NPROC, &rl_zero) == -1)
+		fatal("%s: setrlimit RLIMIT_NPROC", __func__);
+	if (proc != SANDBOX_STORE &&
+	    setrlimit(RLIMIT_FSIZE, &rl_zero) == -1)
+		fatal("%s: setrlimit RLIMIT_FSIZE", __func__);
+}
+
+void
+sandbox_init(enum sandbox_proc proc)
+{
+	scmp_filter_ctx	ctx;
+	int		rc;
+
+	sandbox_rlimits(proc);
+	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
+		fatalx("%s: seccomp_init", __func__);
+	sandbox_add(ctx, rules_common, nitems(rules_common));
+	switch (proc) {
+	case SANDBOX_SESSION:
+		sandbox_add(ctx, rules_session, nitems(rules_session));
+		break;
+	case SANDBOX_AUTH:
+		sandbox_add(ctx, rules_auth, nitems(rules_auth));
+		break;
+	case SANDBOX_STORE:
+		sandbox_add(ctx, rules_store, nitems(rules_store));
+		break;
+	}
+	if ((rc = seccomp_load(ctx)) < 0)
+		fatalx("%s: seccomp_load: %s", __func__, strerror(-rc));
+	seccomp_release(ctx);
+}

@@ -1,0 +1,287 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "pop3d.h"
+#include "msg.h"
+
+void *
+xcalloc(size_t nmemb, size_t size)
+{
+	void	*p;
+
+	if ((p = calloc(nmemb, size)) == NULL)
+		fatal("calloc");
+	return (p);
+}
+
+void *
+xreallocarray(void *o, size_t nmemb, size_t size)
+{
+	void	*p;
+
+	if ((p = reallocarray(o, nmemb, size)) == NULL)
+		fatal("reallocarray");
+	return (p);
+}
+
+char *
+xstrdup(const char *s)
+{
+	char	*p;
+
+	if ((p = strdup(s)) == NULL)
+		fatal("strdup");
+	return (p);
+}
+
+int
+xasprintf(char **ret, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vasprintf(ret, fmt, ap);
+	va_end(ap);
+	if (n == -1)
+		fatal("vasprintf");
+	return (n);
+}
+
+#define CASE(x)	case x: return (#x)
+const char *
+imsg_to_str(uint32_t type)
+{
+	static char	buf[32];
+
+	switch (type) {
+	CASE(IMSG_NONE);
+	CASE(IMSG_LOG);
+	CASE(IMSG_CONF_SESSION);
+	CASE(IMSG_CONF_AUTH);
+	CASE(IMSG_CONF_STORE);
+	CASE(IMSG_SESS_AUTHFD);
+	CASE(IMSG_SESS_CONN);
+	CASE(IMSG_SESS_END);
+	CASE(IMSG_AUTH_NEWSESS);
+	CASE(IMSG_AUTH_USERPASS);
+	CASE(IMSG_AUTH_RESULT);
+	CASE(IMSG_AUTH_GRANT);
+	CASE(IMSG_AUTH_FAILURE);
+	CASE(IMSG_STORE_FD);
+	CASE(IMSG_STORE_FAIL);
+	CASE(IMSG_STORE_INIT);
+	CASE(IMSG_STORE_STAT_REQ);
+	CASE(IMSG_STORE_STAT);
+	CASE(IMSG_STORE_LIST);
+	CASE(IMSG_STORE_UIDL);
+	CASE(IMSG_STORE_ENTRY);
+	CASE(IMSG_STORE_END);
+	CASE(IMSG_STORE_RETR);
+	CASE(IMSG_STORE_MSG);
+	CASE(IMSG_STORE_DELE);
+	CASE(IMSG_STORE_RSET);
+	CASE(IMSG_STORE_UPDATE);
+	CASE(IMSG_STORE_OK);
+	default:
+		snprintf(buf, sizeof(buf), "IMSG_??? (%u)", type);
+		return (buf);
+	}
+}
+#undef CASE
+
+/* Numeric text of an address, for logs and access lists. */
+const char *
+ss_to_text(const struct sockaddr_storage *ss)
+{
+	static char	buf[NI_MAXHOST];
+	const void	*a;
+
+	switch (ss->ss_family) {
+	case AF_INET:
+		a = &((const struct sockaddr_in *)ss)->sin_addr;
+		break;
+	case AF_INET6:
+		a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+		break;
+	default:
+		return ("unknown");
+	}
+	if (inet_ntop(ss->ss_family, a, buf, sizeof(buf)) == NULL)
+		return ("unknown");
+	return (buf);
+}
+
+in_port_t
+ss_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohs(((const struct sockaddr_in *)ss)->sin_port));
+	if (ss->ss_family == AF_INET6)
+		return (ntohs(((const struct sockaddr_in6 *)ss)->sin6_port));
+	return (0);
+}
+
+socklen_t
+ss_len(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (sizeof(struct sockaddr_in));
+	if (ss->ss_family == AF_INET6)
+		return (sizeof(struct sockaddr_in6));
+	return (sizeof(*ss));
+}
+
+/*
+ * The one order every process drops root in: chroot and chdir while we
+ * may, then groups, gid, uid.  Checked afterwards: a setuid that
+ * silently failed would leave us root.
+ */
+void
+demote(const char *root, uid_t uid, gid_t gid, int ngroups,
+    const gid_t *groups)
+{
+	uid_t	ruid, euid, suid;
+	gid_t	rgid, egid, sgid;
+
+	if (root != NULL) {
+		if (chroot(root) == -1)
+			fatal("%s: chroot %s", __func__, root);
+		if (chdir("/") == -1)
+			fatal("%s: chdir /", __func__);
+	}
+	if (ngroups == 0) {
+		ngroups = 1;
+		groups = &gid;
+	}
+	if (setgroups(ngroups, groups) == -1)
+		fatal("%s: setgroups", __func__);
+	if (setresgid(gid, gid, gid) == -1)
+		fatal("%s: setresgid", __func__);
+	if (setresuid(uid, uid, uid) == -1)
+		fatal("%s: setresuid", __func__);
+	if (getresuid(&ruid, &euid, &suid) == -1 ||
+	    getresgid(&rgid, &egid, &sgid) == -1)
+		fatal("%s: getres[ug]id", __func__);
+	if (ruid != uid || euid != uid || suid != uid ||
+	    rgid != gid || egid != gid || sgid != gid)
+		fatalx("%s: ids not dropped", __func__);
+	if (uid != 0 && setuid(0) != -1)
+		fatalx("%s: could regain root", __func__);
+}
+
+void
+set_cloexec(int fd, int on)
+{
+	int	flags;
+
+	if ((flags = fcntl(fd, F_GETFD)) == -1)
+		fatal("fcntl F_GETFD");
+	flags = on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
+	if (fcntl(fd, F_SETFD, flags) == -1)
+		fatal("fcntl F_SETFD");
+}
+
+void
+set_nonblock(int fd, int on)
+{
+	int	flags;
+
+	if ((flags = fcntl(fd, F_GETFL)) == -1)
+		fatal("fcntl F_GETFL");
+	flags = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+	if (fcntl(fd, F_SETFL, flags) == -1)
+		fatal("fcntl F_SETFL");
+}
+
+void
+imsg_expect_size(struct imsg *imsg, size_t len, const char *who)
+{
+	if (imsg->datalen != len)
+		fatalx("bad %s message from %s: %zu bytes, want %zu",
+		    imsg_to_str(imsg->hdr.type), who, imsg->datalen, len);
+}
+
+/*
+ * Sandboxed children cannot reach syslog; their lines travel to the
+ * parent on their parent channel.  Blocking on purpose: a line is never
+ * dropped, and a fatal line is out before exit.
+ */
+static struct imsgbuf	*log_ibuf;
+
+static void
+log_hook_parent(int pri, const char *line)
+{
+	struct mbuf	m;
+
+	m_init(&m);
+	m_add_u32(&m, (uint32_t)pri);
+	m_add_string(&m, line);
+	if (imsg_compose(log_ibuf, IMSG_LOG, 0, -1, m.buf, m.len) == -1 ||
+	    imsgbuf_flush(log_ibuf) == -1) {
+		/* The parent is gone; nobody is left to tell. */
+		_exit(1);
+	}
+}
+
+void
+log_to_parent(struct imsgbuf *ibuf)
+{
+	log_ibuf = ibuf;
+	log_sethook(log_hook_parent);
+}
+
+/* The parent's side: a child's line, checked before it is written. */
+void
+log_from_child(struct imsg *imsg, const char *who)
+{
+	struct mreader	 r;
+	uint32_t	 pri;
+	const char	*line;
+	char		 buf[LOG_LINE_MAX + 64];
+	size_t		 i, off;
+
+	m_read(&r, imsg, who);
+	m_get_u32(&r, &pri);
+	m_get_string(&r, &line, LOG_LINE_MAX);
+	m_end(&r);
+	if (pri > LOG_DEBUG)
+		m_error(&r, "bad priority");
+	if (pri == LOG_DEBUG && !log_getverbose())
+		return;
+	off = snprintf(buf, sizeof(buf), "%s: %s", who, line);
+	/* Lines quote client input: no control bytes reach the log. */
+	for (i = 0; i < off && i < sizeof(buf) - 1; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = '?';
+	log_emit(pri, buf);
+}

@@ -89,20 +89,38 @@ m_read(struct mreader *r, struct imsg *imsg, const char *who)
 	r->left = imsg->datalen;
 	r->type = imsg->hdr.type;
 	r->who = who;
+	r->soft = 0;
+	r->failed = 0;
 }
 
-__dead void
+void
+m_read_soft(struct mreader *r, struct imsg *imsg, const char *who)
+{
+	m_read(r, imsg, who);
+	r->soft = 1;
+}
+
+void
 m_error(struct mreader *r, const char *what)
 {
-	fatalx("bad %s message from %s: %s", imsg_to_str(r->type), r->who,
-	    what);
+	if (!r->soft)
+		fatalx("bad %s message from %s: %s", imsg_to_str(r->type),
+		    r->who, what);
+	if (!r->failed)
+		log_warnx("bad %s message from %s: %s", imsg_to_str(r->type),
+		    r->who, what);
+	r->failed = 1;
+	r->left = 0;
 }
 
 void
 m_get_data(struct mreader *r, void *p, size_t len)
 {
-	if (r->left < len)
+	if (r->left < len) {
 		m_error(r, "short message");
+		memset(p, 0, len);
+		return;
+	}
 	memcpy(p, r->p, len);
 	r->p += len;
 	r->left -= len;
@@ -129,21 +147,27 @@ m_get_string(struct mreader *r, const char **s, size_t max)
 {
 	uint32_t	len;
 
+	*s = "";
 	m_get_u32(r, &len);
+	if (r->failed)
+		return;
 	if (len == 0 || len > r->left)
 		m_error(r, "bad string length");
-	if (memchr(r->p, '\0', len) != r->p + len - 1)
+	else if (memchr(r->p, '\0', len) != r->p + len - 1)
 		m_error(r, "unterminated string");
-	if (len - 1 > max)
+	else if (len - 1 > max)
 		m_error(r, "string too long");
-	*s = (const char *)r->p;
-	r->p += len;
-	r->left -= len;
+	else {
+		*s = (const char *)r->p;
+		r->p += len;
+		r->left -= len;
+	}
 }
 
-void
+int
 m_end(struct mreader *r)
 {
-	if (r->left != 0)
+	if (!r->failed && r->left != 0)
 		m_error(r, "trailing data");
+	return (r->failed ? -1 : 0);
 }

@@ -21,6 +21,10 @@
  * Variable payloads, packed field by field.  Every getter kills the
  * process (through m_error) on a short, long or unterminated field: a
  * malformed frame from an internal peer means that peer is not ours.
+ * The one exception is a peer that is less trusted than we are and
+ * whose death must not take us along (pop3d-auth reading a session):
+ * m_read_soft() makes errors stick in r->failed, getters then yield
+ * zeroes and "", and m_end() returns -1.
  */
 
 #include <stdint.h>
@@ -38,6 +42,8 @@ struct mreader {
 	size_t			 left;
 	uint32_t		 type;
 	const char		*who;	/* the peer, for the fatal message */
+	int			 soft;	/* m_read_soft(): fail, don't die */
+	int			 failed;
 };
 
 void	m_init(struct mbuf *);
@@ -49,11 +55,12 @@ void	m_compose(struct imsgbuf *, uint32_t, uint32_t, int, struct mbuf *);
 void	m_wipe(struct mbuf *);
 
 void	m_read(struct mreader *, struct imsg *, const char *);
+void	m_read_soft(struct mreader *, struct imsg *, const char *);
 void	m_get_u32(struct mreader *, uint32_t *);
 void	m_get_u64(struct mreader *, uint64_t *);
 void	m_get_string(struct mreader *, const char **, size_t);
 void	m_get_data(struct mreader *, void *, size_t);
-void	m_end(struct mreader *);
-__dead void m_error(struct mreader *, const char *);
+int	m_end(struct mreader *);
+void	m_error(struct mreader *, const char *);
 
 #endif /* POP3D_MSG_H */

@@ -52,7 +52,7 @@ UNIT_OBJS=	regress/unit/imsg_test.o regress/unit/msg_test.o \
 		regress/unit/mbox_test.o regress/unit/pop3_test.o
 HEADERS=	compat/compat.h pop3d/pop3d.h pop3d/params.h pop3d/imsg.h \
 		pop3d/log.h pop3d/msg.h pop3d/sandbox.h pop3d/xform.h \
-		pop3d/session.h pop3d-store/store.h pop3d-auth/auth.h
+		pop3d/session.h pop3d/proc.h pop3d-store/store.h pop3d-auth/auth.h
 
 .SUFFIXES: .c .o
 .c.o:

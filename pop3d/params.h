@@ -60,6 +60,13 @@
 #define TIMEOUT_LOGIN_DEFAULT	120
 #define TIMEOUT_LOGIN_MAX	(60 * 60)
 
+/*
+ * How long a session waits for pop3d-auth or the store to answer.  The
+ * store may scan or rewrite a large mbox; past this the session gives
+ * up with [SYS/TEMP] rather than hang.
+ */
+#define TIMEOUT_BACKEND		(10 * 60)
+
 /* A single reply write may stall this long before the client is dropped. */
 #define TIMEOUT_WRITE		(5 * 60)
 

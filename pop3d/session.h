@@ -1,0 +1,119 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef POP3D_SESSION_H
+#define POP3D_SESSION_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "pop3d.h"
+
+/*
+ * io.c: buffered, timed line I/O on one client socket.  A session has
+ * exactly one client and answers strictly in order, so this is a small
+ * blocking loop over poll(2) with deadlines, not an event framework.
+ */
+#define IO_INBUF	(POP3_LINE_MAX + 1)
+#define IO_OUTBUF	(64 * 1024)
+
+enum io_status {
+	IO_LINE = 1,		/* a complete line */
+	IO_EOF,			/* the client closed */
+	IO_TIMEOUT,		/* the deadline passed */
+	IO_TOOLONG,		/* no end of line within POP3_LINE_MAX */
+	IO_ERROR,		/* read or write error */
+};
+
+struct io {
+	int		 fd;
+	int		 error;
+	size_t		 inlen;
+	size_t		 consumed;	/* bytes of the last line returned */
+	size_t		 linelen;	/* its length without CRLF */
+	size_t		 outlen;
+	char		 in[IO_INBUF];
+	char		 out[IO_OUTBUF];
+};
+
+void		 io_init(struct io *, int);
+enum io_status	 io_getline(struct io *, time_t, char **);
+int		 io_line_pending(struct io *);
+void		 io_discard_input(struct io *);
+void		 io_write(struct io *, const char *, size_t);
+void		 io_printf(struct io *, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+int		 io_flush(struct io *);
+time_t		 io_now(void);
+
+/*
+ * pop3.c: the POP3 state machine.  It reaches pop3d-auth and the store
+ * through these calls only, so that it can be driven in a unit test
+ * without any other process.
+ */
+struct pop3_backend {
+	/* AUTH_OK with *st filled, AUTH_FAIL, AUTH_TEMPFAIL, or STORE_ERR_* << 8 */
+	int	(*login)(void *, const char *, const char *, struct store_stat *);
+	int	(*stat)(void *, struct store_stat *);
+	/* 0, or a STORE_ERR_*; calls back once per entry */
+	int	(*list)(void *, uint32_t, int,
+		    void (*)(void *, const struct store_entry *), void *);
+	/* 0 with *msg and *fd filled, or a STORE_ERR_* */
+	int	(*retr)(void *, uint32_t, int64_t, struct store_msg *, int *);
+	int	(*dele)(void *, uint32_t);
+	int	(*rset)(void *, struct store_stat *);
+	int	(*update)(void *, struct store_update *);
+};
+
+/* login() result when the maildrop could not be opened */
+#define POP3_LOGIN_STORE(err)	(0x100 | (err))
+
+struct pop3 {
+	struct io			*io;
+	const struct pop3_backend	*be;
+	void				*bearg;
+	const struct sess_conf		*conf;
+	const char			*peer;
+	enum {
+		POP3_AUTHORIZATION = 1,
+		POP3_TRANSACTION,
+		POP3_UPDATE,
+	}				 state;
+	char				 user[POP3_USER_MAX + 1];
+	int				 have_user;
+	int				 failures;
+	int				 commands;
+	time_t				 connected;
+	time_t				 last;
+	struct sess_end			 end;
+};
+
+/* One parsed command line. */
+#define POP3_MAXARGS	3
+struct pop3_cmdline {
+	char		*verb;
+	int		 argc;
+	char		*argv[POP3_MAXARGS];
+};
+
+int	pop3_parse(char *, struct pop3_cmdline *);
+int	pop3_number(const char *, uint32_t, uint32_t, uint32_t *);
+void	pop3_run(struct pop3 *);
+
+/* session.c */
+__dead void	session(void);
+
+#endif /* POP3D_SESSION_H */

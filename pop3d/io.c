@@ -1,0 +1,208 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pop3d.h"
+#include "session.h"
+
+time_t
+io_now(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("clock_gettime");
+	return (ts.tv_sec);
+}
+
+void
+io_init(struct io *io, int fd)
+{
+	memset(io, 0, sizeof(*io));
+	io->fd = fd;
+}
+
+/* Wait for fd to be ready until the deadline: 1 ready, 0 timeout. */
+static int
+io_wait(int fd, short events, time_t deadline)
+{
+	struct pollfd	pfd;
+	time_t		left;
+	int		n;
+
+	for (;;) {
+		left = deadline - io_now();
+		if (left <= 0)
+			return (0);
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		/* Whole seconds are plenty; cap to keep the int in range. */
+		n = poll(&pfd, 1, left > 86400 ? 86400000 : (int)left * 1000);
+		if (n == -1 && errno != EINTR)
+			return (-1);
+		if (n > 0)
+			return (1);
+	}
+}
+
+static int
+io_fill(struct io *io, time_t deadline)
+{
+	ssize_t	n;
+
+	switch (io_wait(io->fd, POLLIN, deadline)) {
+	case 0:
+		return (IO_TIMEOUT);
+	case -1:
+		return (IO_ERROR);
+	}
+	n = read(io->fd, io->in + io->inlen, sizeof(io->in) - io->inlen);
+	if (n == 0)
+		return (IO_EOF);
+	if (n == -1)
+		return ((errno == EAGAIN || errno == EINTR) ? 0 : IO_ERROR);
+	io->inlen += n;
+	return (0);
+}
+
+/*
+ * The next command line, without its CRLF (a bare LF is accepted too).
+ * RFC 2449 bounds a line to POP3_LINE_MAX octets with its CRLF; a longer
+ * one is refused whole, never split.  Pending replies are flushed only
+ * when we must wait for input, so a pipelined batch is answered in one
+ * write.
+ */
+enum io_status
+io_getline(struct io *io, time_t deadline, char **line)
+{
+	char	*lf;
+	size_t	 len;
+	int	 st;
+
+	if (io->consumed > 0) {
+		io->inlen -= io->consumed;
+		memmove(io->in, io->in + io->consumed, io->inlen);
+		io->consumed = 0;
+	}
+	for (;;) {
+		if ((lf = memchr(io->in, '\n', io->inlen)) != NULL) {
+			len = lf - io->in + 1;
+			if (len > POP3_LINE_MAX)
+				return (IO_TOOLONG);
+			*lf = '\0';
+			io->linelen = len - 1;
+			if (len > 1 && lf[-1] == '\r') {
+				lf[-1] = '\0';
+				io->linelen--;
+			}
+			io->consumed = len;
+			*line = io->in;
+			return (IO_LINE);
+		}
+		if (io->inlen >= POP3_LINE_MAX)
+			return (IO_TOOLONG);
+		if (io_flush(io) == -1)
+			return (IO_ERROR);
+		if ((st = io_fill(io, deadline)) != 0)
+			return (st);
+	}
+}
+
+/* Whether a whole line is already buffered (pipelined input). */
+int
+io_line_pending(struct io *io)
+{
+	return (memchr(io->in + io->consumed, '\n',
+	    io->inlen - io->consumed) != NULL);
+}
+
+/* Forget input the client sent ahead, e.g. after STLS. */
+void
+io_discard_input(struct io *io)
+{
+	io->inlen = 0;
+	io->consumed = 0;
+}
+
+void
+io_write(struct io *io, const char *p, size_t len)
+{
+	size_t	n;
+
+	while (len > 0 && !io->error) {
+		if (io->outlen == sizeof(io->out) && io_flush(io) == -1)
+			return;
+		n = MINIMUM(len, sizeof(io->out) - io->outlen);
+		memcpy(io->out + io->outlen, p, n);
+		io->outlen += n;
+		p += n;
+		len -= n;
+	}
+}
+
+void
+io_printf(struct io *io, const char *fmt, ...)
+{
+	char	buf[1024];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	io_write(io, buf, MINIMUM((size_t)n, sizeof(buf) - 1));
+}
+
+/* A client that does not read its replies is dropped, not waited for. */
+int
+io_flush(struct io *io)
+{
+	time_t	deadline = io_now() + TIMEOUT_WRITE;
+	size_t	off = 0;
+	ssize_t	n;
+
+	if (io->error)
+		return (-1);
+	while (off < io->outlen) {
+		n = write(io->fd, io->out + off, io->outlen - off);
+		if (n > 0) {
+			off += n;
+			continue;
+		}
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			goto fail;
+		if (io_wait(io->fd, POLLOUT, deadline) != 1)
+			goto fail;
+	}
+	io->outlen = 0;
+	return (0);
+ fail:
+	io->error = 1;
+	io->outlen = 0;
+	return (-1);
+}

@@ -1,0 +1,709 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The parent, running as root.  The code that runs as root is this file
+ * and proc.c, plus the configuration parser (parse.y, config.c) before
+ * any connection is accepted.  It binds the listeners, accepts, enforces
+ * connection limits, starts and supervises the children, and turns a
+ * login granted by pop3d-auth into a pop3d-store running as that user.
+ * It reads no byte from any client and takes no user name from a
+ * session: the only user names it sees come from pop3d-auth.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+
+#include <err.h>
+#include <errno.h>
+#include <event.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pop3d.h"
+#include "msg.h"
+#include "proc.h"
+#include "session.h"
+
+extern char		**environ;
+
+static struct pop3d_conf *conf;
+static const char	*self_path;	/* absolute: we exec ourselves */
+static struct child	*auth_child;
+static int		 sessions_idle;
+static int		 sessions_busy;
+static int		 shutting_down;
+static struct event	 ev_accept_pause;
+
+static void	parent_shutdown(void);
+static void	pool_refill(void);
+
+static __dead void
+usage(void)
+{
+	fprintf(stderr, "usage: pop3d [-dnv] [-D macro=value] [-f file]\n");
+	exit(1);
+}
+
+static uint32_t
+sid_new(void)
+{
+	struct child	*c;
+	uint32_t	 sid;
+
+ again:
+	if ((sid = arc4random()) == 0)
+		goto again;
+	TAILQ_FOREACH(c, &children, entry)
+		if (c->kind == CHILD_SESSION && c->sid == sid)
+			goto again;
+	return (sid);
+}
+
+static struct child *
+session_by_sid(uint32_t sid)
+{
+	struct child	*c;
+
+	TAILQ_FOREACH(c, &children, entry)
+		if (c->kind == CHILD_SESSION && c->sid == sid &&
+		    !c->closed && !c->reaped)
+			return (c);
+	return (NULL);
+}
+
+static const char *
+end_reason(int32_t reason)
+{
+	switch (reason) {
+	case SESS_END_QUIT:
+		return ("quit");
+	case SESS_END_TIMEOUT:
+		return ("timeout");
+	case SESS_END_DROPPED:
+		return ("dropped");
+	default:
+		return ("error");
+	}
+}
+
+static void
+session_end(struct child *c, struct imsg *imsg)
+{
+	struct sess_end	e;
+
+	if (c->state != SESSION_CONNECTED && c->state != SESSION_GRANTED)
+		fatalx("%s: IMSG_SESS_END from a session not serving", __func__);
+	if (imsg_get_data(imsg, &e, sizeof(e)) == -1)
+		fatalx("%s: bad IMSG_SESS_END", __func__);
+	if (c->state == SESSION_GRANTED)
+		log_info("%s: logout user %s: retrieved %u messages "
+		    "(%llu octets), deleted %u messages (%llu octets), %s",
+		    c->peername, c->user, e.retrieved,
+		    (unsigned long long)e.retrieved_octets, e.deleted,
+		    (unsigned long long)e.deleted_octets,
+		    end_reason(e.reason));
+	else
+		log_info("%s: session closed without login, %s", c->peername,
+		    end_reason(e.reason));
+	c->state = SESSION_ENDED;
+}
+
+static void
+session_dispatch(struct child *c, struct imsg *imsg)
+{
+	switch (imsg->hdr.type) {
+	case IMSG_LOG:
+		log_from_child(imsg, "session");
+		break;
+	case IMSG_SESS_END:
+		session_end(c, imsg);
+		break;
+	default:
+		fatalx("%s: unexpected %s from session %d", __func__,
+		    imsg_to_str(imsg->hdr.type), c->pid);
+	}
+}
+
+static void
+store_dispatch(struct child *c, struct imsg *imsg)
+{
+	if (imsg->hdr.type != IMSG_LOG)
+		fatalx("%s: unexpected %s from store %d", __func__,
+		    imsg_to_str(imsg->hdr.type), c->pid);
+	log_from_child(imsg, "store");
+}
+
+/* "~/Maildir" and "/var/mail/%u" for one user; -1 if it does not fit. */
+static int
+maildrop_expand(const char *tmpl, const struct passwd *pw, char *buf,
+    size_t len)
+{
+	size_t	n = 0;
+	int	w;
+
+	buf[0] = '\0';
+	if (tmpl[0] == '~') {
+		if (strlcpy(buf, pw->pw_dir, len) >= len)
+			return (-1);
+		tmpl++;
+	}
+	for (n = strlen(buf); *tmpl != '\0'; tmpl++) {
+		if (tmpl[0] == '%' && tmpl[1] == 'u') {
+			w = snprintf(buf + n, len - n, "%s", pw->pw_name);
+			tmpl++;
+		} else
+			w = snprintf(buf + n, len - n, "%c", *tmpl);
+		if (w < 0 || (size_t)w >= len - n)
+			return (-1);
+		n += w;
+	}
+	return (buf[0] == '/' ? 0 : -1);
+}
+
+static void
+store_refuse(struct child *s, int code)
+{
+	struct store_fail	f = { code };
+
+	child_send(s, IMSG_STORE_FAIL, s->sid, -1, &f, sizeof(f));
+}
+
+/*
+ * A login granted by pop3d-auth: start a store as that user, with one
+ * channel to us (logs) and one to the session, which gets the other end.
+ */
+static void
+store_spawn(struct child *s, const struct passwd *pw)
+{
+	struct store_conf	 sc;
+	char			*argv[] = { "pop3d-store", NULL };
+	int			 ctl[2], data[2];
+	pid_t			 pid;
+	struct child		*c;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.format = conf->maildrop_fmt;
+	sc.uid = pw->pw_uid;
+	sc.gid = pw->pw_gid;
+	sc.debug = conf->debug;
+	if (strlcpy(sc.user, pw->pw_name, sizeof(sc.user)) >= sizeof(sc.user) ||
+	    maildrop_expand(conf->maildrop_path, pw, sc.path,
+	    sizeof(sc.path)) == -1) {
+		log_warnx("%s: maildrop path of %s too long", s->peername,
+		    pw->pw_name);
+		store_refuse(s, STORE_ERR_PERM);
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) == -1)
+		goto fail;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+	    data) == -1) {
+		close(ctl[0]);
+		close(ctl[1]);
+		goto fail;
+	}
+	pid = proc_exec(POP3D_STORE_PATH, argv, ctl[1], data[1]);
+	close(ctl[1]);
+	close(data[1]);
+	if (pid == -1) {
+		close(ctl[0]);
+		close(data[0]);
+		goto fail;
+	}
+	c = child_new(CHILD_STORE, pid, ctl[0], store_dispatch);
+	c->sid = s->sid;
+	child_send(c, IMSG_CONF_STORE, 0, -1, &sc, sizeof(sc));
+	child_send(s, IMSG_STORE_FD, s->sid, data[0], NULL, 0);
+	return;
+ fail:
+	log_warn("%s: cannot start store for %s", s->peername, pw->pw_name);
+	store_refuse(s, STORE_ERR_TEMP);
+}
+
+static void
+auth_grant(struct imsg *imsg)
+{
+	struct mreader	 r;
+	const char	*user;
+	struct passwd	*pw;
+	struct child	*s;
+
+	m_read(&r, imsg, "pop3d-auth");
+	m_get_string(&r, &user, POP3_USER_MAX);
+	m_end(&r);
+	if ((s = session_by_sid(imsg->hdr.peerid)) == NULL) {
+		/* The client left while pop3d-auth was deciding. */
+		log_debug("%s: grant for a session that is gone", __func__);
+		return;
+	}
+	if (s->state != SESSION_CONNECTED)
+		fatalx("%s: second grant for session %u", __func__, s->sid);
+	s->state = SESSION_GRANTED;
+	strlcpy(s->user, user, sizeof(s->user));
+	/* Checked again here: root never gets a store, whatever auth says. */
+	if ((pw = getpwnam(user)) == NULL || pw->pw_uid == 0) {
+		log_warnx("%s: refusing grant for user %s", s->peername, user);
+		store_refuse(s, STORE_ERR_PERM);
+		return;
+	}
+	log_info("%s: login user %s", s->peername, user);
+	store_spawn(s, pw);
+}
+
+static void
+auth_dispatch(struct child *c, struct imsg *imsg)
+{
+	struct child	*s;
+
+	switch (imsg->hdr.type) {
+	case IMSG_LOG:
+		log_from_child(imsg, "auth");
+		break;
+	case IMSG_AUTH_GRANT:
+		auth_grant(imsg);
+		break;
+	case IMSG_AUTH_FAILURE:
+		imsg_expect_size(imsg, 0, "pop3d-auth");
+		if ((s = session_by_sid(imsg->hdr.peerid)) != NULL)
+			log_info("%s: authentication failure", s->peername);
+		break;
+	default:
+		fatalx("%s: unexpected %s from pop3d-auth", __func__,
+		    imsg_to_str(imsg->hdr.type));
+	}
+}
+
+static void
+auth_spawn(void)
+{
+	struct auth_conf	 ac;
+	char			*argv[] = { "pop3d-auth", NULL };
+	int			 sp[2];
+	pid_t			 pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
+		fatal("%s: socketpair", __func__);
+	if ((pid = proc_exec(POP3D_AUTH_PATH, argv, sp[1], -1)) == -1)
+		fatalx("%s: cannot start %s", __func__, POP3D_AUTH_PATH);
+	close(sp[1]);
+	auth_child = child_new(CHILD_AUTH, pid, sp[0], auth_dispatch);
+	memset(&ac, 0, sizeof(ac));
+	ac.users_system = conf->users_system;
+	ac.debug = conf->debug;
+	child_send(auth_child, IMSG_CONF_AUTH, 0, -1, &ac, sizeof(ac));
+}
+
+static struct child *
+session_spawn(void)
+{
+	struct sess_conf	 sc;
+	char			*argv[] = { "pop3d", "-x", "session", NULL };
+	int			 sp[2];
+	pid_t			 pid;
+	struct child		*c;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("%s: socketpair", __func__);
+		return (NULL);
+	}
+	pid = proc_exec(self_path, argv, sp[1], -1);
+	close(sp[1]);
+	if (pid == -1) {
+		close(sp[0]);
+		return (NULL);
+	}
+	c = child_new(CHILD_SESSION, pid, sp[0], session_dispatch);
+	c->state = SESSION_IDLE;
+	memset(&sc, 0, sizeof(sc));
+	strlcpy(sc.banner, conf->banner, sizeof(sc.banner));
+	sc.debug = conf->debug;
+	sc.timeout_idle = conf->timeout_idle;
+	sc.timeout_login = conf->timeout_login;
+	sc.expire = conf->expire;
+	sc.login_delay = conf->login_delay;
+	child_send(c, IMSG_CONF_SESSION, 0, -1, &sc, sizeof(sc));
+	sessions_idle++;
+	return (c);
+}
+
+static void
+pool_refill(void)
+{
+	while (!shutting_down && sessions_idle < conf->session_pool &&
+	    sessions_idle + sessions_busy < conf->max_sessions)
+		if (session_spawn() == NULL)
+			break;
+}
+
+static struct child *
+pool_take(void)
+{
+	struct child	*c;
+
+	TAILQ_FOREACH(c, &children, entry)
+		if (c->kind == CHILD_SESSION && c->state == SESSION_IDLE &&
+		    !c->closed)
+			return (c);
+	return (session_spawn());
+}
+
+static int
+same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return (0);
+	if (a->ss_family == AF_INET)
+		return (((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)b)->sin_addr.s_addr);
+	return (memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+	    &((const struct sockaddr_in6 *)b)->sin6_addr,
+	    sizeof(struct in6_addr)) == 0);
+}
+
+/* Connection limits, decided before any byte is read or written. */
+static int
+session_allowed(const struct sockaddr_storage *peer, const char *name)
+{
+	struct child	*c;
+	int		 n = 0;
+
+	if (sessions_busy >= conf->max_sessions) {
+		log_warnx("%s: refused: %d sessions, the maximum", name,
+		    sessions_busy);
+		return (0);
+	}
+	TAILQ_FOREACH(c, &children, entry)
+		if (c->kind == CHILD_SESSION && c->state != SESSION_IDLE &&
+		    !c->reaped && same_addr(&c->peer, peer))
+			n++;
+	if (n >= conf->max_sessions_per_source) {
+		log_warnx("%s: refused: %d sessions from this address, the "
+		    "maximum", name, n);
+		return (0);
+	}
+	return (1);
+}
+
+/* Hand the accepted socket and a fresh channel to pop3d-auth over. */
+static void
+session_start(int fd, struct listener *l, struct sockaddr_storage *peer)
+{
+	struct auth_newsess	 an;
+	struct sess_conn	 sc;
+	struct child		*c;
+	int			 sp[2];
+	socklen_t		 len;
+
+	if ((c = pool_take()) == NULL ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("%s: no session process", __func__);
+		close(fd);
+		return;
+	}
+	memset(&sc, 0, sizeof(sc));
+	sc.peer = *peer;
+	len = sizeof(sc.local);
+	if (getsockname(fd, (struct sockaddr *)&sc.local, &len) == -1)
+		sc.local = l->ss;
+	sc.kind = l->kind;
+	strlcpy(sc.peername, ss_to_text(peer), sizeof(sc.peername));
+
+	c->sid = sid_new();
+	c->state = SESSION_CONNECTED;
+	c->peer = *peer;
+	c->started = time(NULL);
+	snprintf(c->peername, sizeof(c->peername), "%s:%u", sc.peername,
+	    ss_port(peer));
+	sessions_idle--;
+	sessions_busy++;
+
+	memset(&an, 0, sizeof(an));
+	strlcpy(an.peername, sc.peername, sizeof(an.peername));
+	child_send(auth_child, IMSG_AUTH_NEWSESS, c->sid, sp[0], &an,
+	    sizeof(an));
+	child_send(c, IMSG_SESS_AUTHFD, c->sid, sp[1], NULL, 0);
+	child_send(c, IMSG_SESS_CONN, c->sid, fd, &sc, sizeof(sc));
+	log_info("%s: connection on %s port %u", c->peername,
+	    ss_to_text(&l->ss), ss_port(&l->ss));
+	pool_refill();
+}
+
+static void
+accept_resume(int fd, short event, void *arg)
+{
+	struct listener	*l;
+
+	TAILQ_FOREACH(l, &conf->listeners, entry)
+		event_add(l->ev, NULL);
+}
+
+/* Out of descriptors: stop accepting for a second instead of spinning. */
+static void
+accept_pause(void)
+{
+	struct listener	*l;
+	struct timeval	 tv = { 1, 0 };
+
+	TAILQ_FOREACH(l, &conf->listeners, entry)
+		event_del(l->ev);
+	evtimer_add(&ev_accept_pause, &tv);
+}
+
+static void
+parent_accept(int lfd, short event, void *arg)
+{
+	struct listener		*l = arg;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	char			 name[NI_MAXHOST + 8];
+	int			 fd;
+
+	if ((fd = accept4(lfd, (struct sockaddr *)&ss, &len,
+	    SOCK_CLOEXEC)) == -1) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			log_warn("%s: accept", __func__);
+			accept_pause();
+		} else if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("%s: accept", __func__);
+		return;
+	}
+	snprintf(name, sizeof(name), "%s:%u", ss_to_text(&ss), ss_port(&ss));
+	if (!session_allowed(&ss, name)) {
+		close(fd);
+		return;
+	}
+	session_start(fd, l, &ss);
+}
+
+static void
+listeners_bind(void)
+{
+	struct listener	*l;
+	int		 fd, on = 1;
+
+	TAILQ_FOREACH(l, &conf->listeners, entry) {
+		if ((fd = socket(l->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0)) == -1)
+			fatal("socket");
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+		    sizeof(on)) == -1)
+			fatal("setsockopt SO_REUSEADDR");
+		if (l->ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+		    IPV6_V6ONLY, &on, sizeof(on)) == -1)
+			fatal("setsockopt IPV6_V6ONLY");
+		if (bind(fd, (struct sockaddr *)&l->ss, ss_len(&l->ss)) == -1)
+			fatal("bind %s port %u", ss_to_text(&l->ss),
+			    ss_port(&l->ss));
+		if (listen(fd, LISTEN_BACKLOG) == -1)
+			fatal("listen");
+		l->fd = fd;
+		l->ev = xcalloc(1, sizeof(struct event));
+		event_set(l->ev, fd, EV_READ | EV_PERSIST, parent_accept, l);
+		event_add(l->ev, NULL);
+		log_info("listening on %s port %u", ss_to_text(&l->ss),
+		    ss_port(&l->ss));
+	}
+	evtimer_set(&ev_accept_pause, accept_resume, NULL);
+}
+
+static void
+child_gone(struct child *c, int status)
+{
+	char	why[64];
+
+	if (WIFSIGNALED(status))
+		snprintf(why, sizeof(why), "killed by signal %d (%s)",
+		    WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		snprintf(why, sizeof(why), "exited with status %d",
+		    WEXITSTATUS(status));
+	if (c->kind == CHILD_AUTH) {
+		if (!shutting_down) {
+			log_warnx("lost child: pop3d-auth %d %s", c->pid, why);
+			parent_shutdown();
+		}
+		return;
+	}
+	if (WIFSIGNALED(status) || WEXITSTATUS(status) != 0)
+		if (!shutting_down)
+			log_warnx("lost child: %s %d%s%s %s", child_name(c),
+			    c->pid, c->peername[0] ? " serving " : "",
+			    c->peername, why);
+	if (c->kind == CHILD_SESSION) {
+		if (c->state == SESSION_IDLE)
+			sessions_idle--;
+		else
+			sessions_busy--;
+		pool_refill();
+	}
+}
+
+static void
+parent_sig(int sig, short event, void *arg)
+{
+	switch (sig) {
+	case SIGCHLD:
+		child_reap(child_gone);
+		break;
+	case SIGHUP:
+		log_warnx("SIGHUP: reloading is not supported yet; "
+		    "restart to apply changes");
+		break;
+	default:
+		log_info("terminating on signal %d", sig);
+		parent_shutdown();
+	}
+}
+
+static void
+parent_shutdown(void)
+{
+	shutting_down = 1;
+	child_kill_all();
+	event_loopexit(NULL);
+}
+
+static void
+parent_log_setup(int debug)
+{
+	int	fd;
+
+	if (debug)
+		return;
+	switch (conf->log_dest) {
+	case LOG_TO_FILE:
+		if ((fd = open(conf->log_file, O_WRONLY | O_APPEND | O_CREAT |
+		    O_CLOEXEC, 0640)) == -1)
+			err(1, "%s", conf->log_file);
+		log_setfd(fd);
+		break;
+	case LOG_TO_NONE:
+		log_setnone();
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+parent_check_users(void)
+{
+	if (getpwnam(POP3D_USER) == NULL)
+		errx(1, "unknown user %s", POP3D_USER);
+	if (getpwnam(POP3D_AUTH_USER) == NULL)
+		errx(1, "unknown user %s", POP3D_AUTH_USER);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct event	 ev_sigterm, ev_sigint, ev_sighup, ev_sigchld;
+	const char	*conffile = POP3D_CONFIG, *proc = NULL;
+	int		 ch, debug = 0, noaction = 0, verbose = 0;
+
+	setproctitle_init(argc, argv, environ);
+	log_init(1, LOG_DAEMON);
+	while ((ch = getopt(argc, argv, "D:df:nvx:")) != -1) {
+		switch (ch) {
+		case 'D':
+			if (cmdline_symset(optarg) < 0)
+				errx(1, "could not parse macro definition %s",
+				    optarg);
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			conffile = optarg;
+			break;
+		case 'n':
+			noaction = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'x':
+			proc = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (proc != NULL) {
+		if (strcmp(proc, "session") != 0)
+			errx(1, "unknown process %s", proc);
+		session();
+	}
+
+	if ((conf = parse_config(conffile, verbose)) == NULL)
+		exit(1);
+	if (noaction) {
+		if (verbose)
+			config_print(conf);
+		fprintf(stderr, "configuration OK\n");
+		exit(0);
+	}
+	if (geteuid() != 0)
+		errx(1, "need root privileges");
+	if (argv[0][0] != '/')
+		errx(1, "pop3d must be started with an absolute path, "
+		    "it executes itself");
+	self_path = argv[0];
+	parent_check_users();
+
+	log_init(debug, conf->log_facility);
+	log_setverbose(verbose || conf->debug);
+	parent_log_setup(debug);
+	if (!debug && daemon(0, 0) == -1)
+		fatal("daemon");
+	setproctitle("parent");
+	log_procinit("parent");
+
+	event_init();
+	signal(SIGPIPE, SIG_IGN);
+	signal_set(&ev_sigterm, SIGTERM, parent_sig, NULL);
+	signal_set(&ev_sigint, SIGINT, parent_sig, NULL);
+	signal_set(&ev_sighup, SIGHUP, parent_sig, NULL);
+	signal_set(&ev_sigchld, SIGCHLD, parent_sig, NULL);
+	signal_add(&ev_sigterm, NULL);
+	signal_add(&ev_sigint, NULL);
+	signal_add(&ev_sighup, NULL);
+	signal_add(&ev_sigchld, NULL);
+
+	listeners_bind();
+	auth_spawn();
+	pool_refill();
+	log_info("startup");
+	event_dispatch();
+	log_info("exiting");
+	exit(0);
+}

@@ -1,0 +1,218 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Runs as root, in the parent: starting children and talking to them.
+ * Nothing here reads client bytes.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <event.h>
+#include <fcntl.h>
+#include <paths.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pop3d.h"
+#include "proc.h"
+
+struct childlist	children = TAILQ_HEAD_INITIALIZER(children);
+
+/*
+ * fork and exec with fd3 (and fd4, if not -1) as the child's fds 3 and 4,
+ * stdin from /dev/null, stdout and stderr inherited, every other fd
+ * closed, and an empty environment.
+ */
+pid_t
+proc_exec(const char *path, char *const argv[], int fd3, int fd4)
+{
+	char * const	 env[] = { NULL };
+	sigset_t	 mask;
+	pid_t		 pid;
+	int		 a, b = -1, null;
+
+	if ((pid = fork()) == -1) {
+		log_warn("%s: fork", __func__);
+		return (-1);
+	}
+	if (pid != 0)
+		return (pid);
+
+	/* Out of the way first, so that fd3 == 4 cannot clobber fd4. */
+	if ((a = fcntl(fd3, F_DUPFD, 16)) == -1 ||
+	    (fd4 != -1 && (b = fcntl(fd4, F_DUPFD, 16)) == -1) ||
+	    dup2(a, PARENT_FD) == -1 ||
+	    (fd4 != -1 && dup2(b, STORE_SESSION_FD) == -1))
+		_exit(126);
+	if ((null = open(_PATH_DEVNULL, O_RDWR)) == -1 ||
+	    dup2(null, STDIN_FILENO) == -1)
+		_exit(126);
+	closefrom(fd4 != -1 ? STORE_SESSION_FD + 1 : PARENT_FD + 1);
+	sigemptyset(&mask);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	execve(path, argv, env);
+	_exit(127);
+}
+
+static void
+child_flush(struct child *c)
+{
+	if (c->closed)
+		return;
+	if (imsgbuf_write(&c->ibuf) == -1) {
+		log_warn("write to %s %d", child_name(c), c->pid);
+		child_close(c);
+		return;
+	}
+	if (c->ibuf.queued > 0)
+		event_add(&c->ev_write, NULL);
+}
+
+static void
+child_write_cb(int fd, short event, void *arg)
+{
+	child_flush(arg);
+}
+
+/* Read every frame that is waiting; a malformed one is fatal. */
+static void
+child_drain(struct child *c)
+{
+	struct imsg	imsg;
+	int		n;
+
+	while (!c->closed) {
+		n = imsg_read(&c->ibuf, &imsg);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n == -1)
+			fatal("%s: read from %s %d", __func__, child_name(c),
+			    c->pid);
+		if (n == 0) {
+			child_close(c);
+			return;
+		}
+		c->dispatch(c, &imsg);
+		imsg_free(&imsg);
+	}
+}
+
+static void
+child_read_cb(int fd, short event, void *arg)
+{
+	child_drain(arg);
+}
+
+struct child *
+child_new(enum child_kind kind, pid_t pid, int fd,
+    void (*dispatch)(struct child *, struct imsg *))
+{
+	struct child	*c;
+
+	c = xcalloc(1, sizeof(*c));
+	c->kind = kind;
+	c->pid = pid;
+	c->dispatch = dispatch;
+	set_nonblock(fd, 1);
+	imsgbuf_init(&c->ibuf, fd);
+	event_set(&c->ev_read, fd, EV_READ | EV_PERSIST, child_read_cb, c);
+	event_set(&c->ev_write, fd, EV_WRITE, child_write_cb, c);
+	event_add(&c->ev_read, NULL);
+	TAILQ_INSERT_TAIL(&children, c, entry);
+	return (c);
+}
+
+void
+child_send(struct child *c, uint32_t type, uint32_t peerid, int fd,
+    const void *data, size_t len)
+{
+	if (c->closed) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	if (imsg_compose(&c->ibuf, type, peerid, fd, data, len) == -1)
+		fatal("%s: %s", __func__, imsg_to_str(type));
+	child_flush(c);
+}
+
+void
+child_close(struct child *c)
+{
+	if (c->closed)
+		return;
+	event_del(&c->ev_read);
+	event_del(&c->ev_write);
+	close(c->ibuf.fd);
+	imsgbuf_clear(&c->ibuf);
+	c->closed = 1;
+}
+
+const char *
+child_name(struct child *c)
+{
+	switch (c->kind) {
+	case CHILD_AUTH:
+		return ("pop3d-auth");
+	case CHILD_SESSION:
+		return ("session");
+	case CHILD_STORE:
+		return ("pop3d-store");
+	}
+	return ("child");
+}
+
+/*
+ * Collect every exited child.  Its last frames (a fatal line, the
+ * session's end counters) are read before the record goes away.
+ */
+void
+child_reap(void (*gone)(struct child *, int))
+{
+	struct child	*c;
+	pid_t		 pid;
+	int		 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		TAILQ_FOREACH(c, &children, entry)
+			if (c->pid == pid)
+				break;
+		if (c == NULL)
+			continue;
+		child_drain(c);
+		child_close(c);
+		c->reaped = 1;
+		TAILQ_REMOVE(&children, c, entry);
+		gone(c, status);
+		free(c);
+	}
+}
+
+void
+child_kill_all(void)
+{
+	struct child	*c;
+
+	TAILQ_FOREACH(c, &children, entry)
+		if (!c->reaped)
+			kill(c->pid, SIGTERM);
+}

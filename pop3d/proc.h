@@ -1,0 +1,82 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef POP3D_PROC_H
+#define POP3D_PROC_H
+
+/*
+ * The parent's table of children.  Every child is exec'd with its channel
+ * to the parent on PARENT_FD; sessions also carry the state of the
+ * connection they serve, which the parent needs for limits, logging and
+ * to turn an auth grant into a store.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <event.h>
+
+#include "pop3d.h"
+
+enum child_kind {
+	CHILD_AUTH = 1,
+	CHILD_SESSION,
+	CHILD_STORE,
+};
+
+enum session_state {
+	SESSION_IDLE = 1,	/* in the pool, no connection yet */
+	SESSION_CONNECTED,	/* serving a client, not logged in */
+	SESSION_GRANTED,	/* pop3d-auth granted a login */
+	SESSION_ENDED,		/* sent IMSG_SESS_END */
+};
+
+struct child {
+	TAILQ_ENTRY(child)	 entry;
+	enum child_kind		 kind;
+	pid_t			 pid;
+	int			 reaped;
+	int			 closed;
+	struct imsgbuf		 ibuf;
+	struct event		 ev_read;
+	struct event		 ev_write;
+	void			(*dispatch)(struct child *, struct imsg *);
+
+	/* sessions */
+	enum session_state	 state;
+	uint32_t		 sid;
+	struct sockaddr_storage	 peer;
+	char			 peername[NI_MAXHOST + 8];
+	char			 user[POP3_USER_MAX + 1];
+	time_t			 started;
+};
+TAILQ_HEAD(childlist, child);
+
+extern struct childlist	 children;
+
+/* proc.c */
+pid_t		 proc_exec(const char *, char *const [], int, int);
+struct child	*child_new(enum child_kind, pid_t, int,
+		    void (*)(struct child *, struct imsg *));
+void		 child_send(struct child *, uint32_t, uint32_t, int,
+		    const void *, size_t);
+void		 child_close(struct child *);
+void		 child_reap(void (*)(struct child *, int));
+const char	*child_name(struct child *);
+void		 child_kill_all(void);
+
+#endif /* POP3D_PROC_H */

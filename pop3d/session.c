@@ -1,0 +1,405 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The session process: exec'd by the parent as "pop3d -x session",
+ * confined before it learns anything, then handed ONE client connection
+ * and its channel to pop3d-auth.  After a login the parent hands it the
+ * channel to that user's store.  It never opens a file or a socket.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pop3d.h"
+#include "msg.h"
+#include "sandbox.h"
+#include "session.h"
+
+struct channel {
+	struct imsgbuf	ibuf;
+	const char	*name;
+	int		 open;
+};
+
+static struct channel	 parent_ch = { .name = "parent" };
+static struct channel	 auth_ch = { .name = "pop3d-auth" };
+static struct channel	 store_ch = { .name = "pop3d-store" };
+static struct sess_conf	 sconf;
+static struct sess_conn	 sconn;
+static uint32_t		 sid;
+static char		 peer[NI_MAXHOST + 8];
+
+/*
+ * Wait for the next frame on a channel.  Returns 1 with the frame, 0 if
+ * the peer closed the channel or did not answer in time.  A malformed
+ * frame is fatal: the peers are our own processes.
+ */
+static int
+channel_recv(struct channel *ch, struct imsg *imsg, time_t deadline)
+{
+	struct pollfd	pfd;
+	time_t		left;
+	int		n;
+
+	if (!ch->open)
+		return (0);
+	for (;;) {
+		if ((n = imsg_read(&ch->ibuf, imsg)) == 1)
+			return (1);
+		if (n == 0)
+			break;
+		if (errno != EAGAIN)
+			fatal("%s: read from %s", __func__, ch->name);
+		if ((left = deadline - io_now()) <= 0) {
+			log_warnx("%s: %s did not answer", peer, ch->name);
+			break;
+		}
+		pfd.fd = ch->ibuf.fd;
+		pfd.events = POLLIN;
+		if (left > 86400)
+			left = 86400;
+		if (poll(&pfd, 1, left * 1000) == -1 && errno != EINTR)
+			fatal("%s: poll", __func__);
+	}
+	ch->open = 0;
+	return (0);
+}
+
+static void
+channel_send(struct channel *ch, uint32_t type, int fd, const void *data,
+    size_t len)
+{
+	if (!ch->open)
+		return;
+	if (imsg_compose(&ch->ibuf, type, sid, fd, data, len) == -1)
+		fatal("%s: %s", __func__, imsg_to_str(type));
+	if (imsgbuf_flush(&ch->ibuf) == -1) {
+		log_warn("%s: write to %s", peer, ch->name);
+		ch->open = 0;
+	}
+}
+
+static void
+channel_open(struct channel *ch, int fd)
+{
+	set_nonblock(fd, 1);
+	imsgbuf_init(&ch->ibuf, fd);
+	ch->open = 1;
+}
+
+static __dead void
+unexpected(struct channel *ch, struct imsg *imsg)
+{
+	fatalx("%s: unexpected %s from %s", __func__,
+	    imsg_to_str(imsg->hdr.type), ch->name);
+}
+
+/* One request to the store, one frame back (or 0 if it is gone). */
+static int
+store_request(uint32_t type, const void *data, size_t len,
+    struct imsg *reply)
+{
+	channel_send(&store_ch, type, -1, data, len);
+	return (channel_recv(&store_ch, reply, io_now() + TIMEOUT_BACKEND));
+}
+
+/* STORE_FAIL payload, checked; anything else from the store is fatal. */
+static int
+store_failure(struct imsg *imsg)
+{
+	struct store_fail	f;
+
+	if (imsg->hdr.type != IMSG_STORE_FAIL)
+		unexpected(&store_ch, imsg);
+	if (imsg_get_data(imsg, &f, sizeof(f)) == -1 ||
+	    f.code < STORE_ERR_NOMSG || f.code > STORE_ERR_PERM)
+		fatalx("%s: bad IMSG_STORE_FAIL", __func__);
+	return (f.code);
+}
+
+static int
+store_get_stat(struct imsg *imsg, struct store_stat *st)
+{
+	if (imsg->hdr.type != IMSG_STORE_STAT)
+		return (store_failure(imsg));
+	imsg_expect_size(imsg, sizeof(*st), store_ch.name);
+	memcpy(st, imsg->data, sizeof(*st));
+	return (0);
+}
+
+static int
+be_stat(void *arg, struct store_stat *st)
+{
+	struct imsg	imsg;
+
+	if (!store_request(IMSG_STORE_STAT_REQ, NULL, 0, &imsg))
+		return (STORE_ERR_TEMP);
+	return (store_get_stat(&imsg, st));
+}
+
+static int
+be_rset(void *arg, struct store_stat *st)
+{
+	struct imsg	imsg;
+
+	if (!store_request(IMSG_STORE_RSET, NULL, 0, &imsg))
+		return (STORE_ERR_TEMP);
+	return (store_get_stat(&imsg, st));
+}
+
+static void
+store_get_entry(struct imsg *imsg, struct store_entry *e)
+{
+	imsg_expect_size(imsg, sizeof(*e), store_ch.name);
+	memcpy(e, imsg->data, sizeof(*e));
+	if (memchr(e->uidl, '\0', sizeof(e->uidl)) == NULL)
+		fatalx("%s: unterminated UIDL from store", __func__);
+}
+
+static int
+be_list(void *arg, uint32_t index, int uidl,
+    void (*cb)(void *, const struct store_entry *), void *cbarg)
+{
+	struct store_index	si = { index };
+	struct store_entry	e;
+	struct imsg		imsg;
+
+	if (!store_request(uidl ? IMSG_STORE_UIDL : IMSG_STORE_LIST, &si,
+	    sizeof(si), &imsg))
+		return (STORE_ERR_TEMP);
+	for (;;) {
+		if (index == 0 && imsg.hdr.type == IMSG_STORE_END) {
+			imsg_expect_size(&imsg, 0, store_ch.name);
+			return (0);
+		}
+		if (imsg.hdr.type != IMSG_STORE_ENTRY)
+			return (store_failure(&imsg));
+		store_get_entry(&imsg, &e);
+		if (index != 0 && e.index != index)
+			fatalx("%s: store answered for another message",
+			    __func__);
+		cb(cbarg, &e);
+		if (index != 0)
+			return (0);
+		if (!channel_recv(&store_ch, &imsg,
+		    io_now() + TIMEOUT_BACKEND))
+			return (STORE_ERR_TEMP);
+	}
+}
+
+static int
+be_retr(void *arg, uint32_t index, int64_t lines, struct store_msg *m,
+    int *fd)
+{
+	struct store_retr	r = { index, lines };
+	struct imsg		imsg;
+
+	if (!store_request(IMSG_STORE_RETR, &r, sizeof(r), &imsg))
+		return (STORE_ERR_TEMP);
+	if (imsg.hdr.type != IMSG_STORE_MSG) {
+		imsg_free(&imsg);
+		return (store_failure(&imsg));
+	}
+	if (imsg.fd == -1 || imsg_get_data(&imsg, m, sizeof(*m)) == -1 ||
+	    m->index != index)
+		fatalx("%s: bad IMSG_STORE_MSG", __func__);
+	*fd = imsg.fd;
+	return (0);
+}
+
+static int
+be_dele(void *arg, uint32_t index)
+{
+	struct store_index	si = { index };
+	struct imsg		imsg;
+
+	if (!store_request(IMSG_STORE_DELE, &si, sizeof(si), &imsg))
+		return (STORE_ERR_TEMP);
+	if (imsg.hdr.type != IMSG_STORE_OK)
+		return (store_failure(&imsg));
+	imsg_expect_size(&imsg, 0, store_ch.name);
+	return (0);
+}
+
+static int
+be_update(void *arg, struct store_update *up)
+{
+	struct imsg	imsg;
+
+	if (!store_request(IMSG_STORE_UPDATE, NULL, 0, &imsg))
+		return (STORE_ERR_TEMP);
+	if (imsg.hdr.type != IMSG_STORE_OK)
+		return (store_failure(&imsg));
+	if (imsg_get_data(&imsg, up, sizeof(*up)) == -1)
+		fatalx("%s: bad IMSG_STORE_OK", __func__);
+	return (0);
+}
+
+/* After a grant the parent sends the store channel, or why there is none. */
+static int
+session_open_store(struct store_stat *st)
+{
+	struct imsg	imsg;
+	int		fd;
+
+	if (!channel_recv(&parent_ch, &imsg, io_now() + TIMEOUT_BACKEND))
+		fatalx("%s: parent gone", __func__);
+	if (imsg.hdr.peerid != sid)
+		fatalx("%s: %s for another session", __func__,
+		    imsg_to_str(imsg.hdr.type));
+	switch (imsg.hdr.type) {
+	case IMSG_STORE_FD:
+		if (imsg.fd == -1)
+			fatalx("%s: IMSG_STORE_FD without fd", __func__);
+		imsg_expect_size(&imsg, 0, parent_ch.name);
+		fd = imsg.fd;
+		break;
+	case IMSG_STORE_FAIL:
+		imsg_free(&imsg);
+		return (POP3_LOGIN_STORE(store_failure(&imsg)));
+	default:
+		unexpected(&parent_ch, &imsg);
+	}
+	channel_open(&store_ch, fd);
+	if (!store_request(IMSG_STORE_INIT, NULL, 0, &imsg))
+		return (POP3_LOGIN_STORE(STORE_ERR_TEMP));
+	if (imsg.hdr.type != IMSG_STORE_STAT)
+		return (POP3_LOGIN_STORE(store_failure(&imsg)));
+	return (store_get_stat(&imsg, st) == 0 ? AUTH_OK :
+	    POP3_LOGIN_STORE(STORE_ERR_TEMP));
+}
+
+static int
+be_login(void *arg, const char *user, const char *pass,
+    struct store_stat *st)
+{
+	struct mbuf	m;
+	struct imsg	imsg;
+	uint32_t	result;
+
+	m_init(&m);
+	m_add_string(&m, user);
+	m_add_string(&m, pass);
+	channel_send(&auth_ch, IMSG_AUTH_USERPASS, -1, m.buf, m.len);
+	m_wipe(&m);
+	if (!channel_recv(&auth_ch, &imsg, io_now() + TIMEOUT_BACKEND))
+		return (AUTH_TEMPFAIL);
+	if (imsg.hdr.type != IMSG_AUTH_RESULT ||
+	    imsg_get_data(&imsg, &result, sizeof(result)) == -1)
+		unexpected(&auth_ch, &imsg);
+	switch (result) {
+	case AUTH_OK:
+		return (session_open_store(st));
+	case AUTH_FAIL:
+	case AUTH_TEMPFAIL:
+		return (result);
+	default:
+		fatalx("%s: bad auth result %u", __func__, result);
+	}
+}
+
+static const struct pop3_backend session_backend = {
+	be_login, be_stat, be_list, be_retr, be_dele, be_rset, be_update
+};
+
+static void
+session_recv_parent(struct imsg *imsg, uint32_t type, size_t len)
+{
+	if (!channel_recv(&parent_ch, imsg, INT32_MAX))
+		exit(0);	/* the parent is shutting down the pool */
+	if (imsg->hdr.type != type)
+		unexpected(&parent_ch, imsg);
+	imsg_expect_size(imsg, len, parent_ch.name);
+}
+
+/* Configuration, then the auth channel, then the client. */
+static int
+session_wait_conn(void)
+{
+	struct imsg	imsg;
+
+	session_recv_parent(&imsg, IMSG_CONF_SESSION, sizeof(sconf));
+	memcpy(&sconf, imsg.data, sizeof(sconf));
+	if (memchr(sconf.banner, '\0', sizeof(sconf.banner)) == NULL)
+		fatalx("%s: unterminated banner", __func__);
+	log_setverbose(sconf.debug);
+
+	session_recv_parent(&imsg, IMSG_SESS_AUTHFD, 0);
+	if (imsg.fd == -1)
+		fatalx("%s: IMSG_SESS_AUTHFD without fd", __func__);
+	sid = imsg.hdr.peerid;
+	channel_open(&auth_ch, imsg.fd);
+
+	session_recv_parent(&imsg, IMSG_SESS_CONN, sizeof(sconn));
+	if (imsg.fd == -1 || imsg.hdr.peerid != sid)
+		fatalx("%s: bad IMSG_SESS_CONN", __func__);
+	memcpy(&sconn, imsg.data, sizeof(sconn));
+	if (memchr(sconn.peername, '\0', sizeof(sconn.peername)) == NULL)
+		fatalx("%s: unterminated peer name", __func__);
+	return (imsg.fd);
+}
+
+__dead void
+session(void)
+{
+	static struct io	 io;
+	struct pop3		 p;
+	struct passwd		*pw;
+	int			 fd;
+
+	setproctitle("session (idle)");
+	log_procinit("session");
+	/* A client that vanishes mid-reply is an EPIPE, not a death. */
+	signal(SIGPIPE, SIG_IGN);
+	set_nonblock(PARENT_FD, 1);
+	imsgbuf_init(&parent_ch.ibuf, PARENT_FD);
+	imsgbuf_allow_fdpass(&parent_ch.ibuf);
+	parent_ch.open = 1;
+	log_to_parent(&parent_ch.ibuf);
+
+	if ((pw = getpwnam(POP3D_USER)) == NULL)
+		fatalx("unknown user %s", POP3D_USER);
+	demote(POP3D_CHROOT, pw->pw_uid, pw->pw_gid, 0, NULL);
+	sandbox_init(SANDBOX_SESSION);
+
+	fd = session_wait_conn();
+	snprintf(peer, sizeof(peer), "%s:%u", sconn.peername,
+	    ss_port(&sconn.peer));
+	setproctitle("session %s", peer);
+	set_nonblock(fd, 1);
+	io_init(&io, fd);
+
+	memset(&p, 0, sizeof(p));
+	p.io = &io;
+	p.be = &session_backend;
+	p.conf = &sconf;
+	p.peer = peer;
+	pop3_run(&p);
+
+	channel_send(&parent_ch, IMSG_SESS_END, -1, &p.end, sizeof(p.end));
+	shutdown(fd, SHUT_RDWR);
+	exit(0);
+}

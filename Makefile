@@ -11,7 +11,7 @@ DESTDIR?=
 
 CC?=		cc
 YACC=		byacc
-PKGS=		libbsd-overlay libevent libseccomp libtls libmd
+PKGS=		libmd libbsd-overlay libevent libseccomp libtls
 PKG_CFLAGS!=	pkg-config --cflags ${PKGS} 2>/dev/null || true
 PKG_LIBS!=	pkg-config --libs ${PKGS} 2>/dev/null || true
 ATF_CFLAGS!=	pkg-config --cflags atf-c 2>/dev/null || true
@@ -35,8 +35,9 @@ CPPFLAGS+=	-Icompat -Ipop3d ${PKG_CFLAGS} \
 ALLCFLAGS=	${CFLAGS} ${WARNINGS} ${WERROR} ${CPPFLAGS}
 LIBS=		${PKG_LIBS} -lcrypt
 
+COMPAT=		compat/timingsafe_bcmp.o
 COMMON=		pop3d/imsg.o pop3d/msg.o pop3d/log.o pop3d/util.o \
-		pop3d/sandbox_${SANDBOX}.o
+		pop3d/sandbox_${SANDBOX}.o ${COMPAT}
 POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/config.o pop3d/parse.o \
 		pop3d/session.o pop3d/pop3.o pop3d/io.o pop3d/xform.o ${COMMON}
 AUTH_OBJS=	pop3d-auth/auth.o pop3d-auth/auth_passwd.o ${COMMON}
@@ -78,7 +79,7 @@ pop3d/parse.o: pop3d/parse.c
 ${POP3D_OBJS} ${AUTH_OBJS} ${STORE_OBJS}: ${HEADERS}
 
 # Unit tests link the object they test plus the common layer.
-UNIT_COMMON=	pop3d/imsg.o pop3d/msg.o pop3d/log.o pop3d/util.o
+UNIT_COMMON=	pop3d/imsg.o pop3d/msg.o pop3d/log.o pop3d/util.o ${COMPAT}
 regress/unit/imsg_test: regress/unit/imsg_test.o ${UNIT_COMMON}
 	${CC} ${LDFLAGS} -o $@ regress/unit/imsg_test.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
 regress/unit/msg_test: regress/unit/msg_test.o ${UNIT_COMMON}

@@ -37,4 +37,9 @@
 #define MINIMUM(a, b)	(((a) < (b)) ? (a) : (b))
 #endif
 
+#ifndef HAVE_TIMINGSAFE_BCMP
+/* libbsd 0.11 lacks it; libc has it on the BSDs. */
+int	timingsafe_bcmp(const void *, const void *, size_t);
+#endif
+
 #endif /* POP3D_COMPAT_H */

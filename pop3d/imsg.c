@@ -237,12 +237,13 @@ imsg_read(struct imsgbuf *ibuf, struct imsg *imsg)
 	} while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return (-1);
-	if (n == 0) {
+	if (imsg_take_fd(&msg, &fd) == -1)
+		goto bad;
+	/* An empty datagram that smuggles an fd is no end of file. */
+	if (n == 0 && fd == -1) {
 		ibuf->eof = 1;
 		return (0);
 	}
-	if (imsg_take_fd(&msg, &fd) == -1)
-		goto bad;
 	if (fd != -1 && !ibuf->allow_fdpass) {
 		close(fd);
 		goto bad;

@@ -199,11 +199,13 @@ vfatalc(int code, const char *emsg, va_list ap)
 		s[0] = '\0';
 		sep = "";
 	}
+	/* A forwarded line gets the title from the parent. */
 	if (code)
-		log_warnx("%s: fatal: %s%s%s", log_title, s, sep,
-		    strerror(code));
+		log_warnx("%s%sfatal: %s%s%s", log_hook ? "" : log_title,
+		    log_hook ? "" : ": ", s, sep, strerror(code));
 	else
-		log_warnx("%s: fatal: %s", log_title, s);
+		log_warnx("%s%sfatal: %s", log_hook ? "" : log_title,
+		    log_hook ? "" : ": ", s);
 	exit(1);
 }
 

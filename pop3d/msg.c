@@ -121,7 +121,8 @@ m_get_data(struct mreader *r, void *p, size_t len)
 		memset(p, 0, len);
 		return;
 	}
-	memcpy(p, r->p, len);
+	if (len > 0)
+		memcpy(p, r->p, len);
 	r->p += len;
 	r->left -= len;
 }

@@ -677,7 +677,8 @@ main(int argc, char *argv[])
 	if (argv[0][0] != '/')
 		errx(1, "pop3d must be started with an absolute path, "
 		    "it executes itself");
-	self_path = argv[0];
+	/* setproctitle() reuses the memory argv[0] points into. */
+	self_path = xstrdup(argv[0]);
 	parent_check_users();
 
 	log_init(debug, conf->log_facility);

@@ -104,10 +104,11 @@ child_drain(struct child *c)
 		n = imsg_read(&c->ibuf, &imsg);
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
-		if (n == -1)
+		if (n == -1 && errno != ECONNRESET)
 			fatal("%s: read from %s %d", __func__, child_name(c),
 			    c->pid);
-		if (n == 0) {
+		/* A child that died with frames unread resets the channel. */
+		if (n <= 0) {
 			child_close(c);
 			return;
 		}

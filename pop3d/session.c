@@ -42,10 +42,12 @@ struct channel {
 	struct imsgbuf	ibuf;
 	const char	*name;
 	int		 open;
+	int		 use_sid;	/* peerid: our sid, or 0 */
 };
 
-static struct channel	 parent_ch = { .name = "parent" };
-static struct channel	 auth_ch = { .name = "pop3d-auth" };
+static struct channel	 parent_ch = { .name = "parent", .use_sid = 1 };
+static struct channel	 auth_ch = { .name = "pop3d-auth", .use_sid = 1 };
+/* The store serves one session only: it needs no id. */
 static struct channel	 store_ch = { .name = "pop3d-store" };
 static struct sess_conf	 sconf;
 static struct sess_conn	 sconn;
@@ -94,7 +96,8 @@ channel_send(struct channel *ch, uint32_t type, int fd, const void *data,
 {
 	if (!ch->open)
 		return;
-	if (imsg_compose(&ch->ibuf, type, sid, fd, data, len) == -1)
+	if (imsg_compose(&ch->ibuf, type, ch->use_sid ? sid : 0, fd, data,
+	    len) == -1)
 		fatal("%s: %s", __func__, imsg_to_str(type));
 	if (imsgbuf_flush(&ch->ibuf) == -1) {
 		log_warn("%s: write to %s", peer, ch->name);
@@ -284,6 +287,8 @@ session_open_store(struct store_stat *st)
 		unexpected(&parent_ch, &imsg);
 	}
 	channel_open(&store_ch, fd);
+	/* Message files come this way for RETR and TOP. */
+	imsgbuf_allow_fdpass(&store_ch.ibuf);
 	if (!store_request(IMSG_STORE_INIT, NULL, 0, &imsg))
 		return (POP3_LOGIN_STORE(STORE_ERR_TEMP));
 	if (imsg.hdr.type != IMSG_STORE_STAT)

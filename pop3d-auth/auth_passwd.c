@@ -1,0 +1,249 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Password checks: the decision common to every backend, and the
+ * "users system" backend (NSS: /etc/passwd and /etc/shadow).
+ */
+
+#include <sys/types.h>
+
+#include <crypt.h>
+#include <errno.h>
+#include <pwd.h>
+#include <shadow.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pop3d.h"
+#include "auth.h"
+
+/*
+ * Room for one passwd or shadow entry.  Static: the sandbox allows
+ * malloc, but a lookup should not depend on it, and a fixed buffer is
+ * easy to wipe.  An entry longer than this is a lookup error.
+ */
+#define PWBUF_SIZE		16384
+
+/* A name no system has: walks every NSS module on the preload. */
+#define PRELOAD_NOUSER		"_pop3d_nss_preload"
+
+/* Users who may not log in are checked against this instead. */
+static char		 dummy_hash[AUTH_HASH_MAX];
+
+/* crypt_rn's work area; it holds the password, so it is wiped after use. */
+static struct crypt_data cdata;
+
+static char		 pwbuf[PWBUF_SIZE];
+static char		 spbuf[PWBUF_SIZE];
+
+/*
+ * The dummy hash uses the default method and cost, so that checking an
+ * unknown user takes as long as checking one with a default hash.  This
+ * also runs crypt once before the sandbox.
+ */
+void
+auth_passwd_init(void)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 rnd[16];
+	char			 setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	char			 pass[sizeof(rnd) * 2 + 1];
+	const char		*h;
+	size_t			 i;
+
+	if (crypt_gensalt_rn("$y$", 0, NULL, 0, setting,
+	    sizeof(setting)) == NULL)
+		fatal("%s: crypt_gensalt_rn", __func__);
+	arc4random_buf(rnd, sizeof(rnd));
+	for (i = 0; i < sizeof(rnd); i++) {
+		pass[i * 2] = hex[rnd[i] >> 4];
+		pass[i * 2 + 1] = hex[rnd[i] & 0xf];
+	}
+	pass[sizeof(pass) - 1] = '\0';
+	memset(&cdata, 0, sizeof(cdata));
+	if ((h = crypt_rn(pass, setting, &cdata, sizeof(cdata))) == NULL)
+		fatal("%s: crypt_rn", __func__);
+	if (strlcpy(dummy_hash, h, sizeof(dummy_hash)) >= sizeof(dummy_hash))
+		fatalx("%s: dummy hash too long", __func__);
+	explicit_bzero(&cdata, sizeof(cdata));
+	explicit_bzero(pass, sizeof(pass));
+	explicit_bzero(rnd, sizeof(rnd));
+}
+
+/* Empty means "no password" to login(1); '!' and '*' lock the account. */
+static int
+auth_hash_usable(const char *hash)
+{
+	return (hash[0] != '\0' && hash[0] != '!' && hash[0] != '*');
+}
+
+/* 1 if pass hashes to hash, 0 if not, -1 if crypt refused the hash. */
+static int
+auth_crypt_match(const char *pass, const char *hash)
+{
+	const char	*out;
+	size_t		 len;
+	int		 match;
+
+	memset(&cdata, 0, sizeof(cdata));
+	if ((out = crypt_rn(pass, hash, &cdata, sizeof(cdata))) == NULL)
+		match = -1;
+	else {
+		len = strlen(hash);
+		match = strlen(out) == len &&
+		    timingsafe_bcmp(out, hash, len) == 0;
+	}
+	explicit_bzero(&cdata, sizeof(cdata));
+	return (match);
+}
+
+/*
+ * The decision.  Whatever the backend says, short of a lookup error,
+ * costs one hash: an unknown or locked user is checked against the
+ * dummy, so that timing does not tell which user names exist.
+ */
+enum auth_result
+auth_userpass(const struct auth_backend *be, const char *user,
+    const char *pass)
+{
+	char		 hash[AUTH_HASH_MAX];
+	enum auth_lookup lk;
+	int		 match;
+
+	if (dummy_hash[0] == '\0')
+		fatalx("%s: auth_passwd_init() not called", __func__);
+	lk = be->lookup(user, hash, sizeof(hash));
+	if (lk == LOOKUP_TEMPFAIL)
+		return (AUTH_TEMPFAIL);
+	if (lk == LOOKUP_FOUND && !auth_hash_usable(hash)) {
+		log_debug("%s: %s: locked or without password", __func__,
+		    user);
+		lk = LOOKUP_DENIED;
+	}
+	if (lk != LOOKUP_FOUND)
+		strlcpy(hash, dummy_hash, sizeof(hash));
+	if ((match = auth_crypt_match(pass, hash)) == -1) {
+		log_warnx("%s: %s: stored hash unsupported by crypt",
+		    __func__, user);
+		/* Still cost what a supported hash costs. */
+		(void)auth_crypt_match(pass, dummy_hash);
+	}
+	explicit_bzero(hash, sizeof(hash));
+	if (lk != LOOKUP_FOUND || match != 1)
+		return (AUTH_FAIL);
+	return (AUTH_OK);
+}
+
+/*
+ * "users system": NSS may load modules (libnss_systemd and the like)
+ * on a module's first use, which needs mmap PROT_EXEC, which the
+ * sandbox forbids.  Walk every module of both databases now: an
+ * existing name stops at the first module, a missing one visits all.
+ */
+static void
+passwd_preload(void)
+{
+	(void)getpwnam(POP3D_AUTH_USER);
+	(void)getpwnam(PRELOAD_NOUSER);
+	(void)getspnam(POP3D_AUTH_USER);
+	(void)getspnam(PRELOAD_NOUSER);
+	endpwent();
+	endspent();
+}
+
+/* What login(1) enforces too: "chage -E 0" disables an account. */
+static int
+passwd_expired(const struct spwd *sp)
+{
+	long	today = (long)(time(NULL) / (24 * 60 * 60));
+
+	return (sp->sp_expire != -1 && sp->sp_expire <= today);
+}
+
+/*
+ * The hash is pw_passwd, or the shadow entry's when pw_passwd is "x".
+ * The _r functions report a failed lookup apart from a missing user,
+ * which getpwnam(3) leaves to errno guesses.
+ */
+static enum auth_lookup
+passwd_lookup_shadow(const char *user, const char **stored)
+{
+	struct spwd	 sp, *spp;
+	int		 e;
+
+	if ((e = getspnam_r(user, &sp, spbuf, sizeof(spbuf), &spp)) != 0) {
+		log_warnx("%s: getspnam %s: %s", __func__, user, strerror(e));
+		return (LOOKUP_TEMPFAIL);
+	}
+	/*
+	 * "x" promises a shadow entry.  Not finding one means we could
+	 * not read it (with "shadow: files systemd" an unreadable
+	 * /etc/shadow looks like a missing entry), not a wrong password.
+	 */
+	if (spp == NULL || sp.sp_pwdp == NULL) {
+		log_warnx("%s: %s: no readable shadow entry", __func__, user);
+		return (LOOKUP_TEMPFAIL);
+	}
+	if (passwd_expired(&sp)) {
+		log_debug("%s: %s: account expired", __func__, user);
+		return (LOOKUP_DENIED);
+	}
+	*stored = sp.sp_pwdp;
+	return (LOOKUP_FOUND);
+}
+
+static enum auth_lookup
+passwd_lookup(const char *user, char *hash, size_t hashsz)
+{
+	struct passwd	 pw, *pwp;
+	const char	*stored;
+	enum auth_lookup lk;
+	int		 e;
+
+	if ((e = getpwnam_r(user, &pw, pwbuf, sizeof(pwbuf), &pwp)) != 0) {
+		log_warnx("%s: getpwnam %s: %s", __func__, user, strerror(e));
+		return (LOOKUP_TEMPFAIL);
+	}
+	if (pwp == NULL) {
+		log_debug("%s: %s: no such user", __func__, user);
+		return (LOOKUP_NOUSER);
+	}
+	lk = LOOKUP_FOUND;
+	stored = pw.pw_passwd;
+	if (pw.pw_uid == 0) {
+		log_debug("%s: %s: uid 0 may not log in", __func__, user);
+		lk = LOOKUP_DENIED;
+	} else if (stored == NULL)
+		lk = LOOKUP_DENIED;
+	else if (strcmp(stored, "x") == 0)
+		lk = passwd_lookup_shadow(user, &stored);
+	if (lk == LOOKUP_FOUND && strlcpy(hash, stored, hashsz) >= hashsz) {
+		log_warnx("%s: %s: stored hash too long", __func__, user);
+		lk = LOOKUP_DENIED;
+	}
+	explicit_bzero(pwbuf, sizeof(pwbuf));
+	explicit_bzero(spbuf, sizeof(spbuf));
+	return (lk);
+}
+
+const struct auth_backend auth_backend_system = {
+	"system",
+	passwd_preload,
+	passwd_lookup,
+};

@@ -118,6 +118,13 @@ static const struct sandbox_rule rules_auth[] = {
 	ALLOW(statx),			/* NSS checks file changes */
 	ALLOW(stat),			/* NSS checks file changes */
 	ALLOW(pread64),			/* libxcrypt */
+	/*
+	 * libnss_systemd ("passwd: files systemd", Debian's default) on
+	 * every unknown user: resolves its userdb drop-in directories
+	 * through symlinks (/lib -> usr/lib) and lists them.
+	 */
+	ALLOW(readlinkat),		/* libnss_systemd */
+	ALLOW(getdents64),		/* libnss_systemd */
 	/* nscd lookups are tried first: fail them, fall back to files */
 	DENY(socket, EACCES),
 	DENY(connect, EACCES),
@@ -151,6 +158,7 @@ static const struct sandbox_rule rules_store[] = {
 	ALLOW(utimensat),		/* rewritten mbox keeps its times */
 	ALLOW(mkdir),			/* Maildir tmp/ when missing */
 	ALLOW(mkdirat),
+	ALLOW(sysinfo),			/* glibc qsort(3) of a large maildrop */
 };
 
 static void

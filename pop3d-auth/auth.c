@@ -92,7 +92,6 @@ static void	sess_fail(struct auth_sess *, const char *);
 static void	sess_delay_done(int, short, void *);
 static void	sess_result(struct auth_sess *, enum auth_result);
 
-extern char	**environ;
 
 static struct imsgbuf		 parent_ibuf;
 static struct event		 parent_ev;
@@ -144,8 +143,6 @@ main(int argc, char *argv[])
 	gid_t		 gid;
 	int		 ngroups;
 
-	setproctitle_init(argc, argv, environ);
-	setproctitle("%s", "auth");
 	log_procinit("auth");
 	imsgbuf_init(&parent_ibuf, PARENT_FD);
 	imsgbuf_allow_fdpass(&parent_ibuf);

@@ -201,7 +201,7 @@ static void
 store_spawn(struct child *s, const struct passwd *pw)
 {
 	struct store_conf	 sc;
-	char			*argv[] = { "pop3d-store", NULL };
+	char			*argv[] = { "pop3d: store", NULL };
 	int			 ctl[2], data[2];
 	pid_t			 pid;
 	struct child		*c;
@@ -302,7 +302,7 @@ static void
 auth_spawn(void)
 {
 	struct auth_conf	 ac;
-	char			*argv[] = { "pop3d-auth", NULL };
+	char			*argv[] = { "pop3d: auth", NULL };
 	int			 sp[2];
 	pid_t			 pid;
 
@@ -322,7 +322,8 @@ static struct child *
 session_spawn(void)
 {
 	struct sess_conf	 sc;
-	char			*argv[] = { "pop3d", "-x", "session", NULL };
+	char			*argv[] = { "pop3d: session", "-x", "session",
+				    NULL };
 	int			 sp[2];
 	pid_t			 pid;
 	struct child		*c;

@@ -38,6 +38,10 @@
 struct childlist	children = TAILQ_HEAD_INITIALIZER(children);
 
 /*
+ * Children are told apart by argv[0] ("pop3d: session", ...), their
+ * process title: with an empty environment there is no room to set a
+ * longer one later, and a fixed title is what rc scripts match.
+ *
  * fork and exec with fd3 (and fd4, if not -1) as the child's fds 3 and 4,
  * stdin from /dev/null, stdout and stderr inherited, every other fd
  * closed, and an empty environment.

@@ -375,7 +375,6 @@ session(void)
 	struct passwd		*pw;
 	int			 fd;
 
-	setproctitle("session (idle)");
 	log_procinit("session");
 	/* A client that vanishes mid-reply is an EPIPE, not a death. */
 	signal(SIGPIPE, SIG_IGN);
@@ -393,7 +392,6 @@ session(void)
 	fd = session_wait_conn();
 	snprintf(peer, sizeof(peer), "%s:%u", sconn.peername,
 	    ss_port(&sconn.peer));
-	setproctitle("session %s", peer);
 	set_nonblock(fd, 1);
 	io_init(&io, fd);
 

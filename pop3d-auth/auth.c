@@ -471,7 +471,7 @@ sess_grant(struct auth_sess *s, const char *user)
 	m_init(&m);
 	m_add_string(&m, user);
 	m_compose(&parent_ibuf, IMSG_AUTH_GRANT, s->sid, -1, &m);
-	log_info("login accepted for user %s from %s", user, s->peer);
+	log_debug("login accepted for user %s from %s", user, s->peer);
 	s->state = SESS_GRANTING;
 	TAILQ_INSERT_TAIL(&granting, s, wait);
 	auth_release_grants();

@@ -1,0 +1,132 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef POP3D_STORE_H
+#define POP3D_STORE_H
+
+/*
+ * pop3d-store's maildrop backends.  Everything below works on a
+ * directory fd and never assumes the chroot, so that the unit tests can
+ * drive a backend on a temporary directory without root.
+ */
+
+#include <sys/types.h>
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pop3d.h"
+
+/*
+ * Local until they move to params.h.  Dot locks: MTAs hold them for the
+ * length of one delivery, so a few seconds of retries outlast a normal
+ * holder; a lock older than five minutes is a crashed holder's (the
+ * figure procmail and liblockfile use).
+ */
+#ifndef DOTLOCK_TRIES
+#define DOTLOCK_TRIES		10
+#endif
+#ifndef LOCK_RETRY_MS
+#define LOCK_RETRY_MS		250
+#endif
+#ifndef DOTLOCK_STALE
+#define DOTLOCK_STALE		(5 * 60)
+#endif
+
+/* One message, as the session numbers it (msgs[i] is message i + 1). */
+struct smsg {
+	char		*name;		/* Maildir: file name in cur/ */
+	size_t		 baselen;	/* Maildir: its length before ":2," */
+	uint64_t	 stamp;		/* Maildir: delivery second, for order */
+	uint64_t	 from;		/* mbox: offset of the From_ line */
+	uint64_t	 offset;	/* first stored byte of the message */
+	uint64_t	 length;	/* stored bytes */
+	uint64_t	 size;		/* octets as transmitted (CRLF) */
+	char		 uidl[UIDL_MAX + 1];
+	int		 deleted;
+};
+
+struct maildrop {
+	const struct store_ops	*ops;
+	int		 dirfd;		/* the Maildir, or the mbox's directory */
+	char		 name[NAME_MAX + 1];	/* mbox: file name in dirfd */
+	int		 lockfd;	/* held for the session: [IN-USE] */
+	int		 curfd;		/* Maildir: cur/ */
+	int		 mboxrd;	/* messages are sent with >From unquoted */
+	struct smsg	*msgs;
+	size_t		 nmsgs;
+	size_t		 msgcap;
+	uint64_t	 octets;	/* all messages, deleted or not */
+	uint64_t	 scanned;	/* mbox: bytes indexed at scan time */
+	uid_t		 owner;		/* mbox: who must own the file */
+	dev_t		 dev;		/* mbox: the file we indexed */
+	ino_t		 ino;
+};
+
+/*
+ * The backend operations.  scan takes the session lock and indexes
+ * (0 or a STORE_ERR_* code; the lock stays held); the list is then
+ * msgs[0 .. nmsgs); open returns a read-only fd and where the message
+ * lies in it; update applies the deletions (0 or STORE_ERR_TEMP, in
+ * which case nothing was deleted); release drops locks and memory.
+ */
+struct store_ops {
+	const char	*name;
+	int		(*scan)(struct maildrop *);
+	int		(*open)(struct maildrop *, struct smsg *, uint64_t *,
+			    uint64_t *);
+	int		(*update)(struct maildrop *, struct store_update *);
+	void		(*release)(struct maildrop *);
+};
+
+extern const struct store_ops	maildir_ops;
+extern const struct store_ops	mbox_ops;
+
+/* RFC 1939 section 7: 1 to 70 characters in the range 0x21 to 0x7E. */
+static inline int
+uidl_valid(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len > UIDL_MAX)
+		return (0);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return (0);
+	return (1);
+}
+
+/*
+ * lock.c: locks, and the little both backends share (lock.o is the one
+ * object linked with either backend's unit test).
+ */
+void	maildrop_setup(struct maildrop *, const struct store_ops *, int,
+	    const char *);
+void	maildrop_free(struct maildrop *);
+struct smsg *maildrop_add(struct maildrop *);
+int	maildrop_caps(struct maildrop *);
+int	lock_flock(int);
+int	lock_fcntl(int);
+void	unlock_fcntl(int);
+int	dotlock_take(int, const char *);
+void	dotlock_release(int, const char *);
+int	mkstempat(int, char *);
+int	write_all(int, const void *, size_t);
+void	msleep(int);
+void	uidl_unique(struct smsg *, size_t);
+
+#endif /* POP3D_STORE_H */

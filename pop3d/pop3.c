@@ -209,7 +209,6 @@ pop3_login_failed(struct pop3 *p, int rc)
 {
 	p->have_user = 0;
 	if (rc == AUTH_FAIL) {
-		log_info("%s: login failed for user %s", p->peer, p->user);
 		pop3_reply(p, "-ERR [AUTH] invalid user name or password");
 		if (++p->failures >= MAX_AUTH_TRIES) {
 			p->end.reason = SESS_END_ERROR;
@@ -251,7 +250,8 @@ pop3_pass(struct pop3 *p, struct pop3_cmdline *cl)
 		return;
 	}
 	p->state = POP3_TRANSACTION;
-	log_info("%s: user %s logged in, %u messages (%" PRIu64 " octets)",
+	/* pop3d-auth and the parent log the login; this is the maildrop. */
+	log_debug("%s: user %s: %u messages (%" PRIu64 " octets)",
 	    p->peer, p->user, st.count, st.octets);
 	pop3_reply(p, "+OK maildrop has %u messages (%" PRIu64 " octets)",
 	    st.count, st.octets);

@@ -290,7 +290,7 @@ auth_dispatch(struct child *c, struct imsg *imsg)
 	case IMSG_AUTH_FAILURE:
 		imsg_expect_size(imsg, 0, "pop3d-auth");
 		if ((s = session_by_sid(imsg->hdr.peerid)) != NULL)
-			log_info("%s: authentication failure", s->peername);
+			log_debug("%s: authentication failure", s->peername);
 		break;
 	default:
 		fatalx("%s: unexpected %s from pop3d-auth", __func__,

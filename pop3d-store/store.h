@@ -31,22 +31,6 @@
 
 #include "pop3d.h"
 
-/*
- * Local until they move to params.h.  Dot locks: MTAs hold them for the
- * length of one delivery, so a few seconds of retries outlast a normal
- * holder; a lock older than five minutes is a crashed holder's (the
- * figure procmail and liblockfile use).
- */
-#ifndef DOTLOCK_TRIES
-#define DOTLOCK_TRIES		10
-#endif
-#ifndef LOCK_RETRY_MS
-#define LOCK_RETRY_MS		250
-#endif
-#ifndef DOTLOCK_STALE
-#define DOTLOCK_STALE		(5 * 60)
-#endif
-
 /* One message, as the session numbers it (msgs[i] is message i + 1). */
 struct smsg {
 	char		*name;		/* Maildir: file name in cur/ */

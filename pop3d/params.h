@@ -99,6 +99,16 @@
 #define MAX_MAILBOX_MESSAGES	1000000
 #define MAX_MAILBOX_BYTES	(64ULL * 1024 * 1024 * 1024)
 
+/*
+ * mbox dot locks: MTAs hold one for the length of a delivery, so a few
+ * seconds of retries (DOTLOCK_TRIES, LOCK_RETRY_MS apart) outlast a
+ * normal holder; a lock older than five minutes is a crashed holder's
+ * (the figure procmail and liblockfile use).
+ */
+#define DOTLOCK_TRIES		10
+#define LOCK_RETRY_MS		250
+#define DOTLOCK_STALE		(5 * 60)
+
 /* RFC 1939 section 7: a unique-id is 1 to 70 characters 0x21 to 0x7E. */
 #define UIDL_MAX		70
 

@@ -1,0 +1,367 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pop3d.h"
+#include "store.h"
+
+void
+maildrop_setup(struct maildrop *md, const struct store_ops *ops, int dirfd,
+    const char *name)
+{
+	memset(md, 0, sizeof(*md));
+	md->ops = ops;
+	md->dirfd = dirfd;
+	md->lockfd = -1;
+	md->curfd = -1;
+	md->owner = geteuid();
+	if (name != NULL && strlcpy(md->name, name, sizeof(md->name)) >=
+	    sizeof(md->name))
+		fatalx("%s: name too long", __func__);
+}
+
+void
+maildrop_free(struct maildrop *md)
+{
+	size_t	i;
+
+	for (i = 0; i < md->nmsgs; i++)
+		free(md->msgs[i].name);
+	free(md->msgs);
+	md->msgs = NULL;
+	md->nmsgs = md->msgcap = 0;
+	md->octets = 0;
+}
+
+/* A zeroed slot at the end; NULL once the message cap is reached. */
+struct smsg *
+maildrop_add(struct maildrop *md)
+{
+	struct smsg	*m;
+	size_t		 cap;
+
+	if (md->nmsgs >= MAX_MAILBOX_MESSAGES)
+		return (NULL);
+	if (md->nmsgs == md->msgcap) {
+		cap = md->msgcap ? md->msgcap * 2 : 64;
+		md->msgs = xreallocarray(md->msgs, cap, sizeof(*md->msgs));
+		md->msgcap = cap;
+	}
+	m = &md->msgs[md->nmsgs++];
+	memset(m, 0, sizeof(*m));
+	return (m);
+}
+
+/* Totals, and the caps that keep one maildrop from stalling the service. */
+int
+maildrop_caps(struct maildrop *md)
+{
+	size_t	i;
+
+	md->octets = 0;
+	for (i = 0; i < md->nmsgs; i++) {
+		md->octets += md->msgs[i].size;
+		if (md->octets > MAX_MAILBOX_BYTES) {
+			log_warnx("maildrop over %llu bytes, refused",
+			    (unsigned long long)MAX_MAILBOX_BYTES);
+			return (STORE_ERR_PERM);
+		}
+	}
+	return (0);
+}
+
+void
+msleep(int ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		p += n;
+		len -= n;
+	}
+	return (0);
+}
+
+/*
+ * The session lock between our own processes.  flock(2) locks belong to
+ * the open file, so a second open in this very process conflicts too.
+ */
+int
+lock_flock(int fd)
+{
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EINTR)
+			return (-1);
+	}
+	return (0);
+}
+
+/*
+ * The kernel lock MTAs take (Postfix and Exim use fcntl on Debian):
+ * a write lock on the whole file, retried for a while.  A POSIX lock
+ * dies with the first close(2) of ANY descriptor of the file in this
+ * process, so the callers open no second one while holding it.
+ */
+int
+lock_fcntl(int fd)
+{
+	struct flock	fl;
+	int		try;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	for (try = 0; try < DOTLOCK_TRIES; try++) {
+		if (try > 0)
+			msleep(LOCK_RETRY_MS);
+		if (fcntl(fd, F_SETLK, &fl) == 0)
+			return (0);
+		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
+			return (-1);
+	}
+	errno = EWOULDBLOCK;
+	return (-1);
+}
+
+void
+unlock_fcntl(int fd)
+{
+	struct flock	fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_UNLCK;
+	fl.l_whence = SEEK_SET;
+	(void)fcntl(fd, F_SETLK, &fl);
+}
+
+/* mkstemp(3) relative to a directory fd; the template ends in XXXXXX. */
+int
+mkstempat(int dirfd, char *tmpl)
+{
+	static const char	 set[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	size_t			 len = strlen(tmpl), i;
+	int			 fd, try;
+
+	if (len < 6 || strcmp(tmpl + len - 6, "XXXXXX") != 0) {
+		errno = EINVAL;
+		return (-1);
+	}
+	for (try = 0; try < 100; try++) {
+		for (i = len - 6; i < len; i++)
+			tmpl[i] = set[arc4random_uniform(sizeof(set) - 1)];
+		fd = openat(dirfd, tmpl, O_RDWR | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd != -1 || errno != EEXIST)
+			return (fd);
+	}
+	errno = EEXIST;
+	return (-1);
+}
+
+/*
+ * One attempt at NAME.lock, NFS-safe as in liblockfile: link(2) a
+ * unique file to the lock name and trust the link count, not link's
+ * return value, which NFS may lose.  0 taken, 1 busy, -1 error.
+ */
+static int
+dotlock_try(int dirfd, const char *lock)
+{
+	struct stat	 sb;
+	char		 tmp[32], pid[32];
+	int		 fd, rc, saved, linked;
+
+	strlcpy(tmp, ".pop3d-lk.XXXXXX", sizeof(tmp));
+	if ((fd = mkstempat(dirfd, tmp)) == -1)
+		return (-1);
+	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	rc = write_all(fd, pid, strlen(pid));
+	close(fd);
+	if (rc == -1) {
+		saved = errno;
+		unlinkat(dirfd, tmp, 0);
+		errno = saved;
+		return (-1);
+	}
+	rc = linkat(dirfd, tmp, dirfd, lock, 0);
+	saved = errno;
+	linked = fstatat(dirfd, tmp, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    sb.st_nlink == 2;
+	unlinkat(dirfd, tmp, 0);
+	if (linked)
+		return (0);
+	if (rc == -1 && saved != EEXIST) {
+		errno = saved;
+		return (-1);
+	}
+	return (1);
+}
+
+/* A lock older than DOTLOCK_STALE belongs to a holder that died. */
+static void
+dotlock_stale(int dirfd, const char *lock)
+{
+	struct stat	sb;
+
+	if (fstatat(dirfd, lock, &sb, AT_SYMLINK_NOFOLLOW) == -1)
+		return;
+	if (time(NULL) - sb.st_mtime <= DOTLOCK_STALE)
+		return;
+	log_warnx("removing stale lock %s", lock);
+	if (unlinkat(dirfd, lock, 0) == -1 && errno != ENOENT)
+		log_warn("unlink %s", lock);
+}
+
+/* Returns 0, or -1 with errno (EWOULDBLOCK: someone holds it). */
+int
+dotlock_take(int dirfd, const char *name)
+{
+	char	lock[NAME_MAX + 1];
+	int	try, rc;
+
+	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", name) >=
+	    sizeof(lock)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	for (try = 0; try < DOTLOCK_TRIES; try++) {
+		if (try > 0)
+			msleep(LOCK_RETRY_MS);
+		if ((rc = dotlock_try(dirfd, lock)) <= 0)
+			return (rc);
+		dotlock_stale(dirfd, lock);
+	}
+	errno = EWOULDBLOCK;
+	return (-1);
+}
+
+void
+dotlock_release(int dirfd, const char *name)
+{
+	char	lock[NAME_MAX + 1];
+
+	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", name) >=
+	    sizeof(lock))
+		return;
+	if (unlinkat(dirfd, lock, 0) == -1)
+		log_warn("unlink %s", lock);
+}
+
+/*
+ * UIDLs made unique, deterministically in message order: the first
+ * holder keeps its UIDL, later ones become "uidl-2", "uidl-3" ...
+ * (shortened to stay within UIDL_MAX), skipping any name another
+ * message already has.  An open-addressing table keeps this linear
+ * even when a sender mails a thousand copies with one X-UIDL.
+ */
+struct uent {
+	const char	*key;
+	uint32_t	 next;	/* 0: unclaimed; else next suffix to try */
+};
+
+static size_t
+uidl_slot(struct uent *tab, size_t mask, const char *key)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+	const char	*p;
+	size_t		 i;
+
+	for (p = key; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	for (i = h & mask; tab[i].key != NULL; i = (i + 1) & mask)
+		if (strcmp(tab[i].key, key) == 0)
+			break;
+	return (i);
+}
+
+static void
+uidl_candidate(char *out, const char *base, uint32_t k)
+{
+	char	sfx[16];
+	int	slen, blen;
+
+	slen = snprintf(sfx, sizeof(sfx), "-%u", k);
+	blen = strlen(base);
+	if (blen > UIDL_MAX - slen)
+		blen = UIDL_MAX - slen;
+	snprintf(out, UIDL_MAX + 1, "%.*s%s", blen, base, sfx);
+}
+
+void
+uidl_unique(struct smsg *msgs, size_t n)
+{
+	struct uent	*tab, *e;
+	char		 cand[UIDL_MAX + 1];
+	size_t		 cap = 16, i, s;
+	uint32_t	 k;
+
+	/* Originals plus at most one new name each, at most half full. */
+	while (cap < 4 * n)
+		cap *= 2;
+	tab = xcalloc(cap, sizeof(*tab));
+	for (i = 0; i < n; i++) {
+		s = uidl_slot(tab, cap - 1, msgs[i].uidl);
+		if (tab[s].key == NULL)
+			tab[s].key = msgs[i].uidl;
+	}
+	for (i = 0; i < n; i++) {
+		e = &tab[uidl_slot(tab, cap - 1, msgs[i].uidl)];
+		if (e->next == 0) {
+			e->next = 2;
+			continue;
+		}
+		for (k = e->next;; k++) {
+			uidl_candidate(cand, e->key, k);
+			s = uidl_slot(tab, cap - 1, cand);
+			if (tab[s].key == NULL)
+				break;
+		}
+		e->next = k + 1;
+		strlcpy(msgs[i].uidl, cand, sizeof(msgs[i].uidl));
+		tab[s].key = msgs[i].uidl;
+		tab[s].next = 2;
+	}
+	free(tab);
+}

@@ -1,0 +1,558 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * pop3d-store: one authenticated session's maildrop.  Exec'd by the
+ * parent as root with its channel on PARENT_FD and the session's on
+ * STORE_SESSION_FD; it chroots to the maildrop, becomes the mail user,
+ * confines itself, and then answers the session one request at a
+ * time.  It exits after UPDATE, when the session goes away, or after
+ * a failed INIT.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pop3d.h"
+#include "sandbox.h"
+#include "store.h"
+
+extern char		**environ;
+
+static struct imsgbuf	 parent_ibuf;
+static struct imsgbuf	 sess_ibuf;
+static struct maildrop	 md;
+static int		 md_inited;
+/* No maildrop yet: served as an empty one, since that is normal. */
+static int		 md_none;
+/* A maildrop that cannot be served; INIT says [SYS/TEMP]. */
+static int		 md_broken;
+
+static __dead void
+store_exit(void)
+{
+	if (md.ops != NULL)
+		md.ops->release(&md);
+	exit(0);
+}
+
+static void
+store_send(uint32_t type, int fd, const void *data, size_t len)
+{
+	if (imsg_compose(&sess_ibuf, type, 0, fd, data, len) == -1)
+		fatal("%s: compose %s", __func__, imsg_to_str(type));
+}
+
+/* A session that hung up mid-reply is a client that left, not a fault. */
+static void
+store_flush(void)
+{
+	if (imsgbuf_flush(&sess_ibuf) == -1) {
+		if (errno == EPIPE || errno == ECONNRESET)
+			store_exit();
+		fatal("%s: session", __func__);
+	}
+}
+
+static void
+store_fail(int code)
+{
+	struct store_fail	f;
+
+	memset(&f, 0, sizeof(f));
+	f.code = code;
+	store_send(IMSG_STORE_FAIL, -1, &f, sizeof(f));
+	store_flush();
+}
+
+static void
+store_stat(void)
+{
+	struct store_stat	st;
+	size_t			i;
+
+	memset(&st, 0, sizeof(st));
+	for (i = 0; i < md.nmsgs; i++) {
+		if (md.msgs[i].deleted)
+			continue;
+		st.count++;
+		st.octets += md.msgs[i].size;
+	}
+	store_send(IMSG_STORE_STAT, -1, &st, sizeof(st));
+	store_flush();
+}
+
+/* A message the session may name: 0 or a STORE_ERR_* code. */
+static int
+store_lookup(uint32_t index, struct smsg **m)
+{
+	if (index == 0 || index > md.nmsgs)
+		return (STORE_ERR_NOMSG);
+	*m = &md.msgs[index - 1];
+	return ((*m)->deleted ? STORE_ERR_DELETED : 0);
+}
+
+static void
+store_entry(uint32_t index)
+{
+	struct store_entry	e;
+	struct smsg		*m = &md.msgs[index - 1];
+
+	memset(&e, 0, sizeof(e));
+	e.index = index;
+	e.size = m->size;
+	strlcpy(e.uidl, m->uidl, sizeof(e.uidl));
+	store_send(IMSG_STORE_ENTRY, -1, &e, sizeof(e));
+}
+
+static void
+store_list(uint32_t index)
+{
+	struct smsg	*m;
+	size_t		 i;
+	int		 rc;
+
+	if (index != 0) {
+		if ((rc = store_lookup(index, &m)) != 0)
+			store_fail(rc);
+		else {
+			store_entry(index);
+			store_flush();
+		}
+		return;
+	}
+	for (i = 0; i < md.nmsgs; i++) {
+		if (md.msgs[i].deleted)
+			continue;
+		store_entry(i + 1);
+		/* Bounded memory for a maildrop of a million messages. */
+		if (sess_ibuf.queued >= 64)
+			store_flush();
+	}
+	store_send(IMSG_STORE_END, -1, NULL, 0);
+	store_flush();
+}
+
+static void
+store_retr(struct store_retr *req)
+{
+	struct store_msg	 msg;
+	struct smsg		*m;
+	int			 fd, rc;
+
+	if (req->lines < -1)
+		fatalx("%s: bad line count %lld from session", __func__,
+		    (long long)req->lines);
+	if ((rc = store_lookup(req->index, &m)) != 0) {
+		store_fail(rc);
+		return;
+	}
+	memset(&msg, 0, sizeof(msg));
+	if ((fd = md.ops->open(&md, m, &msg.offset, &msg.length)) == -1) {
+		store_fail(STORE_ERR_TEMP);
+		return;
+	}
+	msg.index = req->index;
+	msg.size = m->size;
+	msg.mboxrd = md.mboxrd;
+	store_send(IMSG_STORE_MSG, fd, &msg, sizeof(msg));
+	store_flush();
+}
+
+static void
+store_dele(uint32_t index)
+{
+	struct smsg	*m;
+	int		 rc;
+
+	if ((rc = store_lookup(index, &m)) != 0) {
+		store_fail(rc);
+		return;
+	}
+	m->deleted = 1;
+	store_send(IMSG_STORE_OK, -1, NULL, 0);
+	store_flush();
+}
+
+static void
+store_rset(void)
+{
+	size_t	i;
+
+	for (i = 0; i < md.nmsgs; i++)
+		md.msgs[i].deleted = 0;
+	store_stat();
+}
+
+static void
+store_init(void)
+{
+	int	rc = 0;
+
+	if (md_broken)
+		rc = STORE_ERR_TEMP;
+	else if (!md_none)
+		rc = md.ops->scan(&md);
+	if (rc != 0) {
+		store_fail(rc);
+		store_exit();
+	}
+	md_inited = 1;
+	log_debug("%s: %zu messages, %llu octets", __func__, md.nmsgs,
+	    (unsigned long long)md.octets);
+	store_stat();
+}
+
+/*
+ * Deletions are applied with the termination signals held off, so
+ * that a parent shutting down does not cut an mbox rewrite short
+ * (that would be safe, but would lose the client's QUIT).
+ */
+static __dead void
+store_update(void)
+{
+	struct store_update	up;
+	sigset_t		set;
+	int			rc = 0;
+
+	memset(&up, 0, sizeof(up));
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (md.ops != NULL && !md_none)
+		rc = md.ops->update(&md, &up);
+	if (rc != 0)
+		store_fail(rc);
+	else {
+		store_send(IMSG_STORE_OK, -1, &up, sizeof(up));
+		store_flush();
+	}
+	store_exit();
+}
+
+static void
+store_get(struct imsg *imsg, void *data, size_t len)
+{
+	imsg_expect_size(imsg, len, "session");
+	if (imsg_get_data(imsg, data, len) == -1)
+		fatal("%s: imsg_get_data", __func__);
+}
+
+static void
+store_dispatch(struct imsg *imsg)
+{
+	struct store_index	idx;
+	struct store_retr	retr;
+	uint32_t		type = imsg->hdr.type;
+
+	if (imsg->hdr.peerid != 0)
+		fatalx("%s: %s with peer id %u from session", __func__,
+		    imsg_to_str(type), imsg->hdr.peerid);
+	/* INIT first, and only once. */
+	if (md_inited == (type == IMSG_STORE_INIT))
+		fatalx("%s: %s out of order from session", __func__,
+		    imsg_to_str(type));
+	switch (type) {
+	case IMSG_STORE_INIT:
+		imsg_expect_size(imsg, 0, "session");
+		store_init();
+		break;
+	case IMSG_STORE_STAT_REQ:
+		imsg_expect_size(imsg, 0, "session");
+		store_stat();
+		break;
+	case IMSG_STORE_LIST:
+	case IMSG_STORE_UIDL:
+		store_get(imsg, &idx, sizeof(idx));
+		store_list(idx.index);
+		break;
+	case IMSG_STORE_RETR:
+		store_get(imsg, &retr, sizeof(retr));
+		store_retr(&retr);
+		break;
+	case IMSG_STORE_DELE:
+		store_get(imsg, &idx, sizeof(idx));
+		store_dele(idx.index);
+		break;
+	case IMSG_STORE_RSET:
+		imsg_expect_size(imsg, 0, "session");
+		store_rset();
+		break;
+	case IMSG_STORE_UPDATE:
+		imsg_expect_size(imsg, 0, "session");
+		store_update();
+		/* NOTREACHED */
+	default:
+		fatalx("%s: unexpected %s from session", __func__,
+		    imsg_to_str(type));
+	}
+}
+
+/* The parent says nothing after the configuration; EOF means it died. */
+static void
+store_parent(void)
+{
+	struct imsg	imsg;
+	int		n;
+
+	if ((n = imsg_read(&parent_ibuf, &imsg)) == 0) {
+		/* Nobody left to log to. */
+		log_sethook(NULL);
+		log_setnone();
+		store_exit();
+	}
+	if (n == -1 && errno == EAGAIN)
+		return;
+	if (n == -1)
+		fatal("%s: read", __func__);
+	fatalx("%s: unexpected %s from parent", __func__,
+	    imsg_to_str(imsg.hdr.type));
+}
+
+static __dead void
+store_serve(void)
+{
+	struct pollfd	pfd[2];
+	struct imsg	imsg;
+	int		n;
+
+	for (;;) {
+		pfd[0].fd = PARENT_FD;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = STORE_SESSION_FD;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("%s: poll", __func__);
+		}
+		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if ((n = imsg_read(&sess_ibuf, &imsg)) == 0)
+				store_exit();
+			if (n == -1 && errno == EBADMSG)
+				fatalx("%s: malformed frame from session",
+				    __func__);
+			if (n == -1 && errno != EAGAIN)
+				fatal("%s: read from session", __func__);
+			if (n == 1) {
+				store_dispatch(&imsg);
+				imsg_free(&imsg);
+			}
+		}
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
+			store_parent();
+	}
+}
+
+static void
+store_conf_recv(struct store_conf *conf)
+{
+	struct imsg	imsg;
+	int		n;
+
+	if ((n = imsg_read(&parent_ibuf, &imsg)) == -1)
+		fatal("%s: read", __func__);
+	if (n == 0)
+		fatalx("%s: parent closed the channel", __func__);
+	if (imsg.hdr.type != IMSG_CONF_STORE)
+		fatalx("%s: unexpected %s from parent", __func__,
+		    imsg_to_str(imsg.hdr.type));
+	imsg_expect_size(&imsg, sizeof(*conf), "parent");
+	if (imsg_get_data(&imsg, conf, sizeof(*conf)) == -1)
+		fatal("%s: imsg_get_data", __func__);
+	if (memchr(conf->path, '\0', sizeof(conf->path)) == NULL ||
+	    memchr(conf->user, '\0', sizeof(conf->user)) == NULL)
+		fatalx("%s: unterminated path or user", __func__);
+	if (conf->format != MAILDROP_MAILDIR && conf->format != MAILDROP_MBOX)
+		fatalx("%s: bad maildrop format %d", __func__, conf->format);
+	if (conf->uid == 0)
+		fatalx("%s: refusing to serve uid 0", __func__);
+	if (conf->user[0] == '\0' || conf->path[0] != '/')
+		fatalx("%s: bad user or maildrop path", __func__);
+}
+
+static void
+store_add_group(gid_t **groups, int *n, gid_t gid)
+{
+	int	i;
+
+	for (i = 0; i < *n; i++)
+		if ((*groups)[i] == gid)
+			return;
+	*groups = xreallocarray(*groups, *n + 1, sizeof(gid_t));
+	(*groups)[(*n)++] = gid;
+}
+
+static gid_t *
+store_groups(const char *user, gid_t gid, int *ngroups)
+{
+	gid_t	*groups = NULL;
+	int	 n = 32, want;
+	long	 max = sysconf(_SC_NGROUPS_MAX);
+
+	for (;;) {
+		groups = xreallocarray(groups, n, sizeof(gid_t));
+		want = n;
+		if (getgrouplist(user, gid, groups, &want) != -1) {
+			*ngroups = want;
+			return (groups);
+		}
+		if (want <= n)
+			want = n * 2;
+		if (max > 0 && want > max)
+			fatalx("%s: %s is in over %ld groups", __func__, user,
+			    max);
+		n = want;
+	}
+}
+
+/*
+ * Where to chroot.  Maildir: the Maildir itself.  mbox: its directory,
+ * whose group we join when it is group-writable, since creating the
+ * dot lock needs it (Debian's /var/mail is root:mail 2775).
+ */
+static const char *
+store_root(struct store_conf *conf, char *dir, gid_t **groups, int *ngroups)
+{
+	struct stat	 sb;
+	char		*slash;
+
+	if (conf->format == MAILDROP_MAILDIR) {
+		maildrop_setup(&md, &maildir_ops, -1, NULL);
+		strlcpy(dir, conf->path, PATH_MAX);
+	} else {
+		slash = strrchr(conf->path, '/');
+		if (strlen(slash + 1) == 0 || strlen(slash + 1) > NAME_MAX ||
+		    strcmp(slash + 1, ".") == 0 ||
+		    strcmp(slash + 1, "..") == 0) {
+			log_warnx("%s: not an mbox file name", conf->path);
+			md_broken = 1;
+			return (POP3D_CHROOT);
+		}
+		maildrop_setup(&md, &mbox_ops, -1, slash + 1);
+		strlcpy(dir, conf->path, PATH_MAX);
+		dir[slash == conf->path ? 1 : slash - conf->path] = '\0';
+	}
+	if (stat(dir, &sb) == -1) {
+		if (errno == ENOENT)
+			md_none = 1;
+		else {
+			log_warn("%s", dir);
+			md_broken = 1;
+		}
+		return (POP3D_CHROOT);
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		log_warnx("%s: not a directory", dir);
+		md_broken = 1;
+		return (POP3D_CHROOT);
+	}
+	if (conf->format == MAILDROP_MBOX && (sb.st_mode & S_IWGRP))
+		store_add_group(groups, ngroups, sb.st_gid);
+	return (dir);
+}
+
+/*
+ * The maildrop must belong to the user we serve: a Maildir that is a
+ * symbolic link into someone else's mail is not served, whatever its
+ * modes say.
+ */
+static void
+store_opendir(struct store_conf *conf)
+{
+	struct stat	sb;
+
+	if ((md.dirfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		log_warn("open maildrop directory");
+		md_broken = 1;
+		return;
+	}
+	if (conf->format == MAILDROP_MAILDIR &&
+	    (fstat(md.dirfd, &sb) == -1 || sb.st_uid != conf->uid)) {
+		log_warnx("%s: not owned by %s", conf->path, conf->user);
+		md_broken = 1;
+	}
+}
+
+static void
+store_confine(struct store_conf *conf)
+{
+	char		 dir[PATH_MAX];
+	const char	*root;
+	gid_t		*groups;
+	int		 ngroups;
+
+	groups = store_groups(conf->user, conf->gid, &ngroups);
+	root = store_root(conf, dir, &groups, &ngroups);
+	/* Lock, cache and temporary files are the user's alone. */
+	umask(077);
+	demote(root, conf->uid, conf->gid, ngroups, groups);
+	free(groups);
+	md.owner = conf->uid;
+	if (!md_none && !md_broken)
+		store_opendir(conf);
+	sandbox_init(SANDBOX_STORE);
+}
+
+static void
+store_check_fd(int fd)
+{
+	if (fcntl(fd, F_GETFD) == -1)
+		fatal("%s: fd %d", __func__, fd);
+	set_cloexec(fd, 1);
+	set_nonblock(fd, 0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct store_conf	conf;
+
+	setproctitle_init(argc, argv, environ);
+	log_procinit("store");
+	if (geteuid() != 0)
+		fatalx("must be started as root by pop3d");
+	store_check_fd(PARENT_FD);
+	store_check_fd(STORE_SESSION_FD);
+	closefrom(STORE_SESSION_FD + 1);
+	imsgbuf_init(&parent_ibuf, PARENT_FD);
+	log_to_parent(&parent_ibuf);
+
+	store_conf_recv(&conf);
+	log_setverbose(conf.debug);
+	/*
+	 * The parent names us "pop3d: store" in argv[0]; keep that prefix
+	 * (rc scripts match it) and add the user where there is room.
+	 */
+	setproctitle("-pop3d: store %s", conf.user);
+	store_confine(&conf);
+
+	imsgbuf_init(&sess_ibuf, STORE_SESSION_FD);
+	store_serve();
+	/* NOTREACHED */
+}

@@ -1,0 +1,631 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <atf-c.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <md5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "pop3d.h"
+#include "store.h"
+
+/* The Maildir backend on a temporary directory: no root, no chroot. */
+
+static char	tdir[64];
+
+static void
+setup(void)
+{
+	log_init(1, LOG_USER);
+	strlcpy(tdir, "/tmp/maildir_test.XXXXXX", sizeof(tdir));
+	ATF_REQUIRE(mkdtemp(tdir) != NULL);
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return (remove(path));
+}
+
+static void
+teardown(void)
+{
+	nftw(tdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+mkd(const char *sub)
+{
+	char	path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", tdir, sub);
+	ATF_REQUIRE_MSG(mkdir(path, 0700) == 0 || errno == EEXIST,
+	    "mkdir %s", path);
+}
+
+static void
+put(const char *sub, const char *name, const char *content)
+{
+	char	path[PATH_MAX];
+	FILE	*fp;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", tdir, sub, name);
+	ATF_REQUIRE_MSG((fp = fopen(path, "w")) != NULL, "create %s", path);
+	fputs(content, fp);
+	ATF_REQUIRE(fclose(fp) == 0);
+}
+
+static void
+rm(const char *sub, const char *name)
+{
+	char	path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", tdir, sub, name);
+	ATF_REQUIRE_MSG(unlink(path) == 0, "unlink %s", path);
+}
+
+static int
+exists(const char *sub, const char *name)
+{
+	char		path[PATH_MAX];
+	struct stat	sb;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", tdir, sub, name);
+	return (lstat(path, &sb) == 0);
+}
+
+static void
+maildir_dirs(void)
+{
+	mkd("cur");
+	mkd("new");
+	mkd("tmp");
+}
+
+static int
+md_open(struct maildrop *md)
+{
+	int	fd;
+
+	ATF_REQUIRE((fd = open(tdir, O_RDONLY | O_DIRECTORY)) != -1);
+	maildrop_setup(md, &maildir_ops, fd, NULL);
+	return (md->ops->scan(md));
+}
+
+static void
+md_close(struct maildrop *md)
+{
+	int	fd = md->dirfd;
+
+	md->ops->release(md);
+	close(fd);
+}
+
+static void
+md_scan_ok(struct maildrop *md)
+{
+	int	rc;
+
+	rc = md_open(md);
+	ATF_REQUIRE_MSG(rc == 0, "scan of %s: %d", tdir, rc);
+}
+
+static struct smsg *
+find(struct maildrop *md, const char *base)
+{
+	size_t	i, len = strlen(base);
+
+	for (i = 0; i < md->nmsgs; i++)
+		if (strncmp(md->msgs[i].name, base, len) == 0 &&
+		    (md->msgs[i].name[len] == '\0' ||
+		    md->msgs[i].name[len] == ':'))
+			return (&md->msgs[i]);
+	ATF_REQUIRE_MSG(0, "message %s not listed", base);
+	return (NULL);
+}
+
+static void
+expect_size(struct maildrop *md, const char *base, uint64_t size)
+{
+	struct smsg	*m = find(md, base);
+
+	ATF_REQUIRE_MSG(m->size == size, "%s: size %llu, want %llu", base,
+	    (unsigned long long)m->size, (unsigned long long)size);
+}
+
+static char *
+slurp(const char *name)
+{
+	static char	buf[8192];
+	char		path[PATH_MAX];
+	int		fd;
+	ssize_t		n;
+
+	snprintf(path, sizeof(path), "%s/%s", tdir, name);
+	ATF_REQUIRE_MSG((fd = open(path, O_RDONLY)) != -1, "open %s", path);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return (buf);
+}
+
+static ino_t
+inode(const char *name)
+{
+	char		path[PATH_MAX];
+	struct stat	sb;
+
+	snprintf(path, sizeof(path), "%s/%s", tdir, name);
+	ATF_REQUIRE_MSG(stat(path, &sb) == 0, "stat %s", path);
+	return (sb.st_ino);
+}
+
+ATF_TC_WITHOUT_HEAD(maildir__new_to_cur);
+ATF_TC_BODY(maildir__new_to_cur, tc)
+{
+	struct maildrop	md;
+
+	setup();
+	maildir_dirs();
+	put("new", "100.a.host", "x\n");
+	put("new", ".hidden", "y\n");
+	put("tmp", "101.b.host", "being delivered\n");
+	md_scan_ok(&md);
+	ATF_REQUIRE_MSG(md.nmsgs == 1, "new/100.a.host: %zu messages",
+	    md.nmsgs);
+	ATF_REQUIRE_MSG(strcmp(md.msgs[0].name, "100.a.host:2,") == 0,
+	    "moved to cur/%s", md.msgs[0].name);
+	ATF_REQUIRE_MSG(!exists("new", "100.a.host") &&
+	    exists("cur", "100.a.host:2,"), "new/100.a.host not in cur/");
+	ATF_REQUIRE_MSG(exists("new", ".hidden"), "new/.hidden was moved");
+	ATF_REQUIRE_MSG(exists("tmp", "101.b.host"), "tmp/ was touched");
+	md_close(&md);
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(maildir__sizes);
+ATF_TC_BODY(maildir__sizes, tc)
+{
+	struct maildrop	md;
+
+	setup();
+	maildir_dirs();
+	put("cur", "1.lf:2,", "a\nb\n");
+	put("cur", "2.crlf:2,S", "a\r\nb\r\n");
+	put("cur", "3.mixed:2,", "a\r\nb\nc");
+	put("cur", "4.empty:2,", "");
+	put("cur", "5.from:2,", ">From x\n");
+	put("new", "6.new", "x\n");
+	md_scan_ok(&md);
+	ATF_REQUIRE_MSG(md.nmsgs == 6, "%zu messages", md.nmsgs);
+	expect_size(&md, "1.lf", 6);
+	expect_size(&md, "2.crlf", 6);
+	expect_size(&md, "3.mixed", 9);
+	expect_size(&md, "4.empty", 0);
+	/* No mboxrd unquoting in a Maildir. */
+	expect_size(&md, "5.from", 9);
+	expect_size(&md, "6.new", 3);
+	ATF_REQUIRE_MSG(md.octets == 33, "octets %llu",
+	    (unsigned long long)md.octets);
+	ATF_REQUIRE_MSG(md.mboxrd == 0, "Maildir marked mboxrd");
+	md_close(&md);
+	teardown();
+}
+
+/* ",W=" is used as is when plausible, and kept out of the cache. */
+ATF_TC_WITHOUT_HEAD(maildir__wsize);
+ATF_TC_BODY(maildir__wsize, tc)
+{
+	struct maildrop	 md;
+	const char	*cache;
+
+	setup();
+	maildir_dirs();
+	put("cur", "10.a,S=4,W=7:2,S", "abcd");
+	put("cur", "11.b,S=4,W=100:2,", "abcd");
+	put("cur", "12.c,W=x:2,", "abcd");
+	md_scan_ok(&md);
+	expect_size(&md, "10.a,S=4,W=7", 7);
+	expect_size(&md, "11.b,S=4,W=100", 6);
+	expect_size(&md, "12.c,W=x", 6);
+	md_close(&md);
+	cache = slurp("pop3d-sizes");
+	ATF_REQUIRE_MSG(strstr(cache, "10.a") == NULL &&
+	    strstr(cache, "11.b,S=4,W=100 4 6\n") != NULL,
+	    "cache: \"%s\"", cache);
+	teardown();
+}
+
+/*
+ * Same raw length, other content: a re-read would give 7, the cache
+ * says 5.  A different raw length makes the entry stale.
+ */
+ATF_TC_WITHOUT_HEAD(maildir__cache_reused);
+ATF_TC_BODY(maildir__cache_reused, tc)
+{
+	struct maildrop	 md;
+	const char	*cache;
+
+	setup();
+	maildir_dirs();
+	put("cur", "1.a:2,", "abc\n");
+	md_scan_ok(&md);
+	expect_size(&md, "1.a", 5);
+	md_close(&md);
+	cache = slurp("pop3d-sizes");
+	ATF_REQUIRE_MSG(strcmp(cache, "1.a 4 5\n") == 0, "cache \"%s\"",
+	    cache);
+
+	put("cur", "1.a:2,", "a\n\n\n");
+	md_scan_ok(&md);
+	expect_size(&md, "1.a", 5);
+	md_close(&md);
+
+	put("cur", "1.a:2,", "a\n\n\n\n");
+	md_scan_ok(&md);
+	expect_size(&md, "1.a", 9);
+	md_close(&md);
+	cache = slurp("pop3d-sizes");
+	ATF_REQUIRE_MSG(strcmp(cache, "1.a 5 9\n") == 0, "cache \"%s\"",
+	    cache);
+	teardown();
+}
+
+/* Unchanged: not rewritten.  A message gone: its entry goes too. */
+ATF_TC_WITHOUT_HEAD(maildir__cache_rewrite);
+ATF_TC_BODY(maildir__cache_rewrite, tc)
+{
+	struct maildrop	 md;
+	ino_t		 ino;
+	const char	*cache;
+
+	setup();
+	maildir_dirs();
+	put("cur", "1.a:2,", "abc\n");
+	put("cur", "2.b:2,", "de\n");
+	md_scan_ok(&md);
+	md_close(&md);
+	ino = inode("pop3d-sizes");
+	md_scan_ok(&md);
+	md_close(&md);
+	ATF_REQUIRE_MSG(inode("pop3d-sizes") == ino,
+	    "cache rewritten without a change");
+	rm("cur", "1.a:2,");
+	md_scan_ok(&md);
+	ATF_REQUIRE_MSG(md.nmsgs == 1, "%zu messages", md.nmsgs);
+	md_close(&md);
+	cache = slurp("pop3d-sizes");
+	ATF_REQUIRE_MSG(strcmp(cache, "2.b 3 4\n") == 0, "cache \"%s\"",
+	    cache);
+	teardown();
+}
+
+/* Bad lines are dropped; good ones still count (999 proves it). */
+ATF_TC_WITHOUT_HEAD(maildir__cache_corrupt);
+ATF_TC_BODY(maildir__cache_corrupt, tc)
+{
+	struct maildrop	 md;
+	char		 longline[3000], cache[4096];
+
+	setup();
+	maildir_dirs();
+	put("cur", "1.a:2,", "abc\n");
+	put("cur", "2.b:2,", "de\n");
+	put("cur", "3.c:2,", "f\n");
+	/* Junk, a line too long for any name, a last line cut short. */
+	memset(longline, 'x', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	snprintf(cache, sizeof(cache), "garbage\n1.a 4 999\n\n2.b x y\n"
+	    "%s 1 1\n3.c 2 3", longline);
+	put(".", "pop3d-sizes", cache);
+	md_scan_ok(&md);
+	expect_size(&md, "1.a", 999);
+	expect_size(&md, "2.b", 4);
+	expect_size(&md, "3.c", 3);
+	md_close(&md);
+	ATF_REQUIRE_MSG(strcmp(slurp("pop3d-sizes"),
+	    "1.a 4 999\n2.b 3 4\n3.c 2 3\n") == 0, "cache \"%s\"",
+	    slurp("pop3d-sizes"));
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(maildir__uidl);
+ATF_TC_BODY(maildir__uidl, tc)
+{
+	struct maildrop	 md;
+	char		 longname[128], saved[4][UIDL_MAX + 1], want[33];
+	const char	*spaced = "1002.has space";
+	size_t		 i, j;
+
+	setup();
+	maildir_dirs();
+	memset(longname, 0, sizeof(longname));
+	memcpy(longname, "1001.", 5);
+	memset(longname + 5, 'L', 80);
+	put("cur", "1000.short.host:2,S", "a\n");
+	put("cur", longname, "b\n");
+	put("cur", spaced, "c\n");
+	put("new", "1003.fresh", "d\n");
+	md_scan_ok(&md);
+	ATF_REQUIRE_MSG(md.nmsgs == 4, "%zu messages", md.nmsgs);
+	for (i = 0; i < 4; i++)
+		strlcpy(saved[i], md.msgs[i].uidl, sizeof(saved[i]));
+	ATF_REQUIRE_MSG(strcmp(saved[0], "1000.short.host") == 0,
+	    "uidl of 1000.short.host:2,S is %s", saved[0]);
+	MD5Data((const uint8_t *)longname, strlen(longname), want);
+	ATF_REQUIRE_MSG(strcmp(saved[1], want) == 0,
+	    "uidl of an 85-character name: %s, want %s", saved[1], want);
+	MD5Data((const uint8_t *)spaced, strlen(spaced), want);
+	ATF_REQUIRE_MSG(strcmp(saved[2], want) == 0,
+	    "uidl of \"%s\": %s, want %s", spaced, saved[2], want);
+	ATF_REQUIRE_MSG(strcmp(saved[3], "1003.fresh") == 0,
+	    "uidl of new/1003.fresh: %s", saved[3]);
+	md_close(&md);
+	md_scan_ok(&md);
+	for (i = 0; i < 4; i++) {
+		ATF_REQUIRE_MSG(strcmp(saved[i], md.msgs[i].uidl) == 0,
+		    "message %zu: uidl %s then %s", i + 1, saved[i],
+		    md.msgs[i].uidl);
+		ATF_REQUIRE_MSG(uidl_valid(md.msgs[i].uidl,
+		    strlen(md.msgs[i].uidl)), "invalid uidl %s",
+		    md.msgs[i].uidl);
+		for (j = 0; j < i; j++)
+			ATF_REQUIRE_MSG(strcmp(md.msgs[i].uidl,
+			    md.msgs[j].uidl) != 0, "duplicate uidl %s",
+			    md.msgs[i].uidl);
+	}
+	md_close(&md);
+	teardown();
+}
+
+/* Two files with one base name (a broken Maildir) still differ. */
+ATF_TC_WITHOUT_HEAD(maildir__uidl_duplicate);
+ATF_TC_BODY(maildir__uidl_duplicate, tc)
+{
+	struct maildrop	md;
+
+	setup();
+	maildir_dirs();
+	put("cur", "5.x:2,S", "a\n");
+	put("cur", "5.x:2,T", "b\n");
+	put("cur", "5.x-2:2,", "c\n");
+	md_scan_ok(&md);
+	ATF_REQUIRE_MSG(md.nmsgs == 3, "%zu messages", md.nmsgs);
+	ATF_REQUIRE_MSG(strcmp(md.msgs[0].uidl, "5.x") == 0 &&
+	    strcmp(md.msgs[1].uidl, "5.x-3") == 0 &&
+	    strcmp(md.msgs[2].uidl, "5.x-2") == 0,
+	    "uidls %s (%s), %s (%s), %s (%s)", md.msgs[0].uidl,
+	    md.msgs[0].name, md.msgs[1].uidl, md.msgs[1].name,
+	    md.msgs[2].uidl, md.msgs[2].name);
+	md_close(&md);
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(maildir__order);
+ATF_TC_BODY(maildir__order, tc)
+{
+	static const char *want[] = {
+	    "x.nodigits", "30.c", "200.a", "200.b", "1000.a"
+	};
+	struct maildrop	md;
+	size_t		i;
+
+	setup();
+	maildir_dirs();
+	put("cur", "200.b:2,", "1\n");
+	put("cur", "1000.a:2,", "2\n");
+	put("new", "30.c", "3\n");
+	put("cur", "200.a:2,S", "4\n");
+	put("cur", "x.nodigits:2,", "5\n");
+	md_scan_ok(&md);
+	ATF_REQUIRE_MSG(md.nmsgs == 5, "%zu messages", md.nmsgs);
+	for (i = 0; i < 5; i++)
+		ATF_REQUIRE_MSG(strncmp(md.msgs[i].name, want[i],
+		    strlen(want[i])) == 0, "message %zu is %s, want %s", i + 1,
+		    md.msgs[i].name, want[i]);
+	md_close(&md);
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(maildir__open);
+ATF_TC_BODY(maildir__open, tc)
+{
+	struct maildrop	md;
+	uint64_t	off, len;
+	char		buf[64];
+	ssize_t		n;
+	int		fd;
+
+	setup();
+	maildir_dirs();
+	put("cur", "1.a:2,", "Subject: x\n\nbody\n");
+	md_scan_ok(&md);
+	fd = md.ops->open(&md, &md.msgs[0], &off, &len);
+	ATF_REQUIRE_MSG(fd != -1, "open of 1.a");
+	n = pread(fd, buf, sizeof(buf), off);
+	ATF_REQUIRE_MSG(off == 0 && len == 17 && n == 17 &&
+	    memcmp(buf, "Subject: x\n\nbody\n", 17) == 0,
+	    "offset %llu length %llu read %zd", (unsigned long long)off,
+	    (unsigned long long)len, n);
+	ATF_REQUIRE_MSG(write(fd, "x", 1) == -1, "message fd is writable");
+	close(fd);
+	md_close(&md);
+	teardown();
+}
+
+/* A flag change by another reader renames the file; we follow it. */
+ATF_TC_WITHOUT_HEAD(maildir__flag_renamed);
+ATF_TC_BODY(maildir__flag_renamed, tc)
+{
+	struct maildrop		md;
+	struct store_update	up;
+	char			from[PATH_MAX], to[PATH_MAX];
+	uint64_t		off, len;
+	int			fd;
+
+	setup();
+	maildir_dirs();
+	put("cur", "1.a:2,", "abc\n");
+	md_scan_ok(&md);
+	snprintf(from, sizeof(from), "%s/cur/1.a:2,", tdir);
+	snprintf(to, sizeof(to), "%s/cur/1.a:2,S", tdir);
+	ATF_REQUIRE(rename(from, to) == 0);
+	fd = md.ops->open(&md, &md.msgs[0], &off, &len);
+	ATF_REQUIRE_MSG(fd != -1 && len == 4, "open after 1.a:2, became "
+	    "1.a:2,S");
+	close(fd);
+	md.msgs[0].deleted = 1;
+	ATF_REQUIRE(md.ops->update(&md, &up) == 0);
+	ATF_REQUIRE_MSG(!exists("cur", "1.a:2,S") && up.deleted == 1,
+	    "renamed message not deleted");
+	md_close(&md);
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(maildir__update);
+ATF_TC_BODY(maildir__update, tc)
+{
+	struct maildrop		md;
+	struct store_update	up;
+
+	setup();
+	maildir_dirs();
+	put("cur", "1.a:2,", "one\n");
+	put("cur", "2.b:2,", "two two\n");
+	put("cur", "3.c:2,", "three\n");
+	put("cur", "4.d:2,", "four\n");
+	md_scan_ok(&md);
+	md.msgs[1].deleted = 1;
+	md.msgs[3].deleted = 1;
+	/* Gone already (another reader): still fine. */
+	rm("cur", "4.d:2,");
+	ATF_REQUIRE(md.ops->update(&md, &up) == 0);
+	ATF_REQUIRE_MSG(up.deleted == 2 && up.deleted_octets == 9 + 6,
+	    "deleted %u octets %llu", up.deleted,
+	    (unsigned long long)up.deleted_octets);
+	ATF_REQUIRE_MSG(exists("cur", "1.a:2,") && !exists("cur", "2.b:2,") &&
+	    exists("cur", "3.c:2,"), "wrong files deleted");
+	md_close(&md);
+	md_scan_ok(&md);
+	ATF_REQUIRE_MSG(md.nmsgs == 2, "%zu messages after update",
+	    md.nmsgs);
+	md_close(&md);
+	teardown();
+}
+
+/* No deletions: nothing is touched. */
+ATF_TC_WITHOUT_HEAD(maildir__update_none);
+ATF_TC_BODY(maildir__update_none, tc)
+{
+	struct maildrop		md;
+	struct store_update	up;
+
+	setup();
+	maildir_dirs();
+	put("cur", "1.a:2,", "one\n");
+	md_scan_ok(&md);
+	ATF_REQUIRE(md.ops->update(&md, &up) == 0);
+	ATF_REQUIRE_MSG(up.deleted == 0 && exists("cur", "1.a:2,"),
+	    "update without deletions deleted %u", up.deleted);
+	md_close(&md);
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(maildir__in_use);
+ATF_TC_BODY(maildir__in_use, tc)
+{
+	struct maildrop	a, b;
+	int		rc;
+
+	setup();
+	maildir_dirs();
+	put("cur", "1.a:2,", "one\n");
+	md_scan_ok(&a);
+	rc = md_open(&b);
+	ATF_REQUIRE_MSG(rc == STORE_ERR_INUSE, "second scan: %d", rc);
+	md_close(&b);
+	md_close(&a);
+	rc = md_open(&b);
+	ATF_REQUIRE_MSG(rc == 0, "scan after the first released: %d", rc);
+	md_close(&b);
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(maildir__skip_nonregular);
+ATF_TC_BODY(maildir__skip_nonregular, tc)
+{
+	struct maildrop	md;
+	char		path[PATH_MAX];
+
+	setup();
+	maildir_dirs();
+	put("cur", "1.a:2,", "one\n");
+	put("cur", ".2.hidden:2,", "two\n");
+	mkd("cur/3.dir:2,");
+	snprintf(path, sizeof(path), "%s/cur/4.link:2,", tdir);
+	ATF_REQUIRE(symlink("1.a:2,", path) == 0);
+	md_scan_ok(&md);
+	ATF_REQUIRE_MSG(md.nmsgs == 1 && strcmp(md.msgs[0].name, "1.a:2,") ==
+	    0, "%zu messages, first %s", md.nmsgs,
+	    md.nmsgs ? md.msgs[0].name : "-");
+	md_close(&md);
+	teardown();
+}
+
+/* A Maildir without cur/ and new/ yet: empty, and cur/ is made. */
+ATF_TC_WITHOUT_HEAD(maildir__empty);
+ATF_TC_BODY(maildir__empty, tc)
+{
+	struct maildrop	md;
+
+	setup();
+	md_scan_ok(&md);
+	ATF_REQUIRE_MSG(md.nmsgs == 0 && md.octets == 0, "%zu messages",
+	    md.nmsgs);
+	ATF_REQUIRE_MSG(exists(".", "cur"), "cur/ not created");
+	md_close(&md);
+	teardown();
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, maildir__new_to_cur);
+	ATF_TP_ADD_TC(tp, maildir__sizes);
+	ATF_TP_ADD_TC(tp, maildir__wsize);
+	ATF_TP_ADD_TC(tp, maildir__cache_reused);
+	ATF_TP_ADD_TC(tp, maildir__cache_rewrite);
+	ATF_TP_ADD_TC(tp, maildir__cache_corrupt);
+	ATF_TP_ADD_TC(tp, maildir__uidl);
+	ATF_TP_ADD_TC(tp, maildir__uidl_duplicate);
+	ATF_TP_ADD_TC(tp, maildir__order);
+	ATF_TP_ADD_TC(tp, maildir__open);
+	ATF_TP_ADD_TC(tp, maildir__flag_renamed);
+	ATF_TP_ADD_TC(tp, maildir__update);
+	ATF_TP_ADD_TC(tp, maildir__update_none);
+	ATF_TP_ADD_TC(tp, maildir__in_use);
+	ATF_TP_ADD_TC(tp, maildir__skip_nonregular);
+	ATF_TP_ADD_TC(tp, maildir__empty);
+	return (atf_no_error());
+}

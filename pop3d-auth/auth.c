@@ -92,7 +92,6 @@ static void	sess_fail(struct auth_sess *, const char *);
 static void	sess_delay_done(int, short, void *);
 static void	sess_result(struct auth_sess *, enum auth_result);
 
-
 static struct imsgbuf		 parent_ibuf;
 static struct event		 parent_ev;
 static struct sesstree		 sessions = RB_INITIALIZER(&sessions);

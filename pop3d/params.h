@@ -45,12 +45,17 @@
 #define POP3_USER_MAX		64
 #define POP3_PASS_MAX		128
 
+/* RFC 1939 section 4: the server listens on TCP port 110. */
+#define POP3_PORT		110
+
 /*
  * RFC 1939 section 3: "An autologout timer MUST be of at least 10 minutes
- * duration", measured from the last client command.
+ * duration", measured from the last client command.  Shorter is allowed
+ * (tests want seconds) with a warning.
  */
+#define RFC1939_IDLE_MIN	(10 * 60)
 #define TIMEOUT_IDLE_DEFAULT	(10 * 60)
-#define TIMEOUT_IDLE_MIN	1	/* tests want seconds; warn below RFC */
+#define TIMEOUT_IDLE_MIN	1
 #define TIMEOUT_IDLE_MAX	(24 * 60 * 60)
 
 /*
@@ -88,6 +93,16 @@
 /* Listeners in one configuration, and the listen(2) backlog of each. */
 #define MAX_LISTENERS		32
 #define LISTEN_BACKLOG		128
+
+/*
+ * RFC 2449 sections 6.7 and 6.8 set no upper bound on EXPIRE (days) and
+ * LOGIN-DELAY (seconds); beyond these a value is a typo, not a policy.
+ */
+#define EXPIRE_DAYS_MAX		9999
+#define LOGIN_DELAY_MAX		(24 * 60 * 60)
+
+/* pop3d.conf includes: deeper nesting is a file that includes itself. */
+#define INCLUDE_DEPTH_MAX	8
 
 /* pop3d.conf: longest banner a client may see, as in DESIGN.md. */
 #define BANNER_MAX		400

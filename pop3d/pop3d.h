@@ -272,6 +272,8 @@ struct store_update {
 struct pop3d_conf	*config_new(void);
 void			 config_free(struct pop3d_conf *);
 void			 config_print(struct pop3d_conf *);
+int			 config_facility(const char *);
+const char		*config_facility_name(int);
 
 /* parse.y */
 struct pop3d_conf	*parse_config(const char *, int);

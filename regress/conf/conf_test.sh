@@ -1,0 +1,247 @@
+#! /usr/bin/env atf-sh
+#
+# Copyright (c) 2026 The pop3d developers
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+#
+
+# pop3d.conf golden tests, after OpenBSD regress/usr.sbin/bgpd/config:
+# every pop3d.conf.N.in must print exactly pop3d.conf.N.ok with
+# "pop3d -nv", that output must parse again to itself, and every
+# bad.N.conf must fail with exactly bad.N.err on stderr.  The daemon is
+# the installed one unless POP3D names another.  Files are named
+# relative to this directory, since the expected messages quote them.
+# update.sh regenerates the .ok and .err files.
+
+conf_init()
+{
+	POP3D=${POP3D:-/usr/local/sbin/pop3d}
+	[ -x "${POP3D}" ] || atf_fail "no daemon at ${POP3D}; run make install"
+	WORK=$(pwd)
+	cd "$(atf_get_srcdir)" || atf_fail "no source directory"
+}
+
+atf_test_case good
+good_head()
+{
+	atf_set descr "each pop3d.conf.N.in prints exactly pop3d.conf.N.ok with -nv"
+	atf_set require.user root
+}
+good_body()
+{
+	conf_init
+	n=0
+	for f in pop3d.conf.*.in; do
+		atf_check -s exit:0 -o "file:${f%.in}.ok" \
+		    -e inline:"configuration OK\n" "${POP3D}" -nv -f "${f}"
+		n=$((n + 1))
+	done
+	[ ${n} -ge 8 ] || atf_fail "only ${n} golden configurations"
+}
+
+atf_test_case reparse
+reparse_head()
+{
+	atf_set descr "the -nv output of each good configuration parses to itself"
+	atf_set require.user root
+}
+reparse_body()
+{
+	conf_init
+	for f in pop3d.conf.*.in; do
+		out=${WORK}/${f%.in}.out
+		"${POP3D}" -nv -f "${f}" >"${out}" 2>/dev/null ||
+		    atf_fail "${f} does not parse"
+		atf_check -s exit:0 -o "file:${out}" \
+		    -e inline:"configuration OK\n" "${POP3D}" -nv -f "${out}"
+	done
+}
+
+atf_test_case bad
+bad_head()
+{
+	atf_set descr "each bad.N.conf fails with exactly bad.N.err, all errors at once"
+	atf_set require.user root
+}
+bad_body()
+{
+	conf_init
+	n=0
+	for f in bad.*.conf; do
+		atf_check -s exit:1 -o empty -e "file:${f%.conf}.err" \
+		    "${POP3D}" -n -f "${f}"
+		n=$((n + 1))
+	done
+	[ ${n} -ge 10 ] || atf_fail "only ${n} bad configurations"
+}
+
+atf_test_case missing
+missing_head()
+{
+	atf_set descr "a configuration file that cannot be read is named"
+	atf_set require.user root
+}
+missing_body()
+{
+	conf_init
+	atf_check -s exit:1 -o empty \
+	    -e inline:"nosuch.conf: No such file or directory\n" \
+	    "${POP3D}" -n -f nosuch.conf
+	atf_check -s exit:1 -o empty -e inline:".: not a regular file\n" \
+	    "${POP3D}" -n -f .
+}
+
+atf_test_case sample
+sample_head()
+{
+	atf_set descr "the example configuration file we ship is ok"
+	atf_set require.user root
+}
+sample_body()
+{
+	conf_init
+	sample=../../etc/pop3d.conf
+	[ -f "${sample}" ] || atf_fail "no ${sample}"
+	atf_check -s exit:0 -o empty -e inline:"configuration OK\n" \
+	    "${POP3D}" -n -f "${sample}"
+	# It listens on IPv4 loopback only, so it works without IPv6.
+	"${POP3D}" -nv -f "${sample}" >"${WORK}/sample.out" 2>/dev/null
+	atf_check -s exit:0 -o inline:"listen on 127.0.0.1 port 110\n" \
+	    grep '^listen' "${WORK}/sample.out"
+	atf_check -s exit:0 -o "file:${WORK}/sample.out" -e inline:"configuration OK\n" \
+	    "${POP3D}" -nv -f "${WORK}/sample.out"
+	# Its commented-out statements are valid too (bar the include of a
+	# file that need not exist); later ones override earlier ones.
+	sed -e 's/^#\([a-z]\)/\1/' -e '/^include /d' "${sample}" \
+	    >"${WORK}/uncommented.conf"
+	atf_check -s exit:0 -o match:'^listen on :: port 110$' \
+	    -o match:'^maildrop mbox "/var/mail/%u"$' \
+	    -e inline:"configuration OK\n" \
+	    "${POP3D}" -nv -f "${WORK}/uncommented.conf"
+}
+
+atf_test_case define
+define_head()
+{
+	atf_set descr "-D sets a macro and overrides the file's definition"
+	atf_set require.user root
+}
+define_body()
+{
+	conf_init
+	atf_check -s exit:0 -o match:'^listen on 127\.0\.0\.1 port 1100$' \
+	    -o match:'^banner "Test server"$' -o match:'^max-sessions 20$' \
+	    -e inline:"configuration OK\n" "${POP3D}" -nv -f macros.conf
+	atf_check -s exit:0 -o match:'^listen on ::1 port 1200$' \
+	    -o match:'^banner "Overridden, with spaces"$' \
+	    -o match:'^max-sessions 20$' -e inline:"configuration OK\n" \
+	    "${POP3D}" -nv -D addr=::1 -D pop3port=1200 \
+	    -D 'greeting=Overridden, with spaces' -f macros.conf
+	# A value is one value: it cannot add words to a statement.
+	atf_check -s exit:1 -o empty -e inline:"macros.conf:7: syntax error\n" \
+	    "${POP3D}" -n -D 'pop3port=1100 port 1200' -f macros.conf
+	atf_check -s exit:1 -o empty \
+	    -e match:'could not parse macro definition' \
+	    "${POP3D}" -n -D novalue -f macros.conf
+	atf_check -s exit:1 -o empty \
+	    -e match:'could not parse macro definition' \
+	    "${POP3D}" -n -D 'bad-name=1' -f macros.conf
+	atf_check -s exit:1 -o empty \
+	    -e match:'could not parse macro definition' \
+	    "${POP3D}" -n -D 'port=1' -f macros.conf
+}
+
+atf_test_case unused
+unused_head()
+{
+	atf_set descr "-v warns about macros that are defined but not used"
+	atf_set require.user root
+}
+unused_body()
+{
+	conf_init
+	atf_check -s exit:0 -o ignore \
+	    -e inline:"-D extra: macro not used\nconfiguration OK\n" \
+	    "${POP3D}" -nv -D extra=1 -f macros.conf
+	atf_check -s exit:0 -o empty -e inline:"configuration OK\n" \
+	    "${POP3D}" -n -D extra=1 -f macros.conf
+	atf_check -s exit:0 -o ignore \
+	    -e inline:"unused.conf:2: macro \"spare\" not used\nconfiguration OK\n" \
+	    "${POP3D}" -nv -f unused.conf
+}
+
+atf_test_case banner_long
+banner_long_head()
+{
+	atf_set descr "a banner over 400 characters warns and keeps the default"
+	atf_set require.user root
+}
+banner_long_body()
+{
+	conf_init
+	atf_check -s exit:0 -o match:'^banner ""$' \
+	    -e inline:"banner-long.conf:3: banner longer than 400 characters, using the default\nconfiguration OK\n" \
+	    "${POP3D}" -nv -f banner-long.conf
+	atf_check -s exit:0 -o empty \
+	    -e inline:"banner-long.conf:3: banner longer than 400 characters, using the default\nconfiguration OK\n" \
+	    "${POP3D}" -n -f banner-long.conf
+}
+
+atf_test_case idle_short
+idle_short_head()
+{
+	atf_set descr "timeout idle below RFC 1939's 10 minutes warns but is used"
+	atf_set require.user root
+}
+idle_short_body()
+{
+	conf_init
+	atf_check -s exit:0 -o match:'^timeout idle 5$' \
+	    -e inline:"idle-short.conf:3: timeout idle below 600 seconds, RFC 1939 wants at least 10 minutes\nconfiguration OK\n" \
+	    "${POP3D}" -nv -f idle-short.conf
+}
+
+atf_test_case hostname
+hostname_head()
+{
+	atf_set descr "a host name listens on each of its addresses"
+	atf_set require.user root
+}
+hostname_body()
+{
+	conf_init
+	getent hosts localhost >/dev/null ||
+	    atf_skip "localhost does not resolve here"
+	"${POP3D}" -nv -f localhost.conf >"${WORK}/localhost.out" 2>/dev/null
+	atf_check -s exit:0 -o match:'^listen on 127\.0\.0\.1 port 1110$' \
+	    cat "${WORK}/localhost.out"
+	# Whatever else localhost is (::1 in many /etc/hosts), it is loopback.
+	atf_check -s exit:1 -o empty sh -c "grep '^listen' '${WORK}/localhost.out' |
+	    grep -v -E '^listen on (127\\.0\\.0\\.1|::1) port 1110\$'"
+	atf_check -s exit:0 -o "file:${WORK}/localhost.out" \
+	    -e inline:"configuration OK\n" "${POP3D}" -nv -f "${WORK}/localhost.out"
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case good
+	atf_add_test_case reparse
+	atf_add_test_case bad
+	atf_add_test_case missing
+	atf_add_test_case sample
+	atf_add_test_case define
+	atf_add_test_case unused
+	atf_add_test_case banner_long
+	atf_add_test_case idle_short
+	atf_add_test_case hostname
+}

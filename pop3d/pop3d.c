@@ -111,15 +111,28 @@ end_reason(int32_t reason)
 	}
 }
 
+/*
+ * Sessions and stores handle client input, so the parent trusts them
+ * least: a bad frame from one costs that process its life, never the
+ * parent's (which would take every other session down with it).
+ */
 static void
+child_abort(struct child *c, struct imsg *imsg)
+{
+	log_warnx("%s %d: bad or unexpected %s, killing it", child_name(c),
+	    c->pid, imsg_to_str(imsg->hdr.type));
+	kill(c->pid, SIGKILL);
+	child_close(c);
+}
+
+static int
 session_end(struct child *c, struct imsg *imsg)
 {
 	struct sess_end	e;
 
-	if (c->state != SESSION_CONNECTED && c->state != SESSION_GRANTED)
-		fatalx("%s: IMSG_SESS_END from a session not serving", __func__);
-	if (imsg_get_data(imsg, &e, sizeof(e)) == -1)
-		fatalx("%s: bad IMSG_SESS_END", __func__);
+	if ((c->state != SESSION_CONNECTED && c->state != SESSION_GRANTED) ||
+	    imsg_get_data(imsg, &e, sizeof(e)) == -1)
+		return (-1);
 	if (c->state == SESSION_GRANTED)
 		log_info("%s: logout user %s: retrieved %u messages "
 		    "(%llu octets), deleted %u messages (%llu octets), %s",
@@ -131,31 +144,31 @@ session_end(struct child *c, struct imsg *imsg)
 		log_info("%s: session closed without login, %s", c->peername,
 		    end_reason(e.reason));
 	c->state = SESSION_ENDED;
+	return (0);
 }
 
 static void
 session_dispatch(struct child *c, struct imsg *imsg)
 {
+	int	rc = -1;
+
 	switch (imsg->hdr.type) {
 	case IMSG_LOG:
-		log_from_child(imsg, "session");
+		rc = log_from_child(imsg, "session");
 		break;
 	case IMSG_SESS_END:
-		session_end(c, imsg);
+		rc = session_end(c, imsg);
 		break;
-	default:
-		fatalx("%s: unexpected %s from session %d", __func__,
-		    imsg_to_str(imsg->hdr.type), c->pid);
 	}
+	if (rc == -1)
+		child_abort(c, imsg);
 }
 
 static void
 store_dispatch(struct child *c, struct imsg *imsg)
 {
-	if (imsg->hdr.type != IMSG_LOG)
-		fatalx("%s: unexpected %s from store %d", __func__,
-		    imsg_to_str(imsg->hdr.type), c->pid);
-	log_from_child(imsg, "store");
+	if (imsg->hdr.type != IMSG_LOG || log_from_child(imsg, "store") == -1)
+		child_abort(c, imsg);
 }
 
 /* "~/Maildir" and "/var/mail/%u" for one user; -1 if it does not fit. */
@@ -282,7 +295,8 @@ auth_dispatch(struct child *c, struct imsg *imsg)
 
 	switch (imsg->hdr.type) {
 	case IMSG_LOG:
-		log_from_child(imsg, "auth");
+		if (log_from_child(imsg, "auth") == -1)
+			fatalx("%s: bad IMSG_LOG from pop3d-auth", __func__);
 		break;
 	case IMSG_AUTH_GRANT:
 		auth_grant(imsg);

@@ -291,7 +291,7 @@ in_port_t	 ss_port(const struct sockaddr_storage *);
 socklen_t	 ss_len(const struct sockaddr_storage *);
 void		 demote(const char *, uid_t, gid_t, int, const gid_t *);
 void		 log_to_parent(struct imsgbuf *);
-void		 log_from_child(struct imsg *, const char *);
+int		 log_from_child(struct imsg *, const char *);
 void		 set_cloexec(int, int);
 void		 set_nonblock(int, int);
 void		 imsg_expect_size(struct imsg *, size_t, const char *);

@@ -260,8 +260,12 @@ log_to_parent(struct imsgbuf *ibuf)
 	log_sethook(log_hook_parent);
 }
 
-/* The parent's side: a child's line, checked before it is written. */
-void
+/*
+ * The parent's side: a child's line, checked before it is written.
+ * Returns -1 for a malformed frame; the caller decides what that costs
+ * the child.
+ */
+int
 log_from_child(struct imsg *imsg, const char *who)
 {
 	struct mreader	 r;
@@ -270,18 +274,18 @@ log_from_child(struct imsg *imsg, const char *who)
 	char		 buf[LOG_LINE_MAX + 64];
 	size_t		 i, off;
 
-	m_read(&r, imsg, who);
+	m_read_soft(&r, imsg, who);
 	m_get_u32(&r, &pri);
 	m_get_string(&r, &line, LOG_LINE_MAX);
-	m_end(&r);
-	if (pri > LOG_DEBUG)
-		m_error(&r, "bad priority");
+	if (m_end(&r) == -1 || pri > LOG_DEBUG)
+		return (-1);
 	if (pri == LOG_DEBUG && !log_getverbose())
-		return;
+		return (0);
 	off = snprintf(buf, sizeof(buf), "%s: %s", who, line);
 	/* Lines quote client input: no control bytes reach the log. */
 	for (i = 0; i < off && i < sizeof(buf) - 1; i++)
 		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
 			buf[i] = '?';
 	log_emit(pri, buf);
+	return (0);
 }

@@ -40,8 +40,6 @@
 #include "sandbox.h"
 #include "store.h"
 
-extern char		**environ;
-
 static struct imsgbuf	 parent_ibuf;
 static struct imsgbuf	 sess_ibuf;
 static struct maildrop	 md;
@@ -533,7 +531,6 @@ main(int argc, char *argv[])
 {
 	struct store_conf	conf;
 
-	setproctitle_init(argc, argv, environ);
 	log_procinit("store");
 	if (geteuid() != 0)
 		fatalx("must be started as root by pop3d");
@@ -545,11 +542,6 @@ main(int argc, char *argv[])
 
 	store_conf_recv(&conf);
 	log_setverbose(conf.debug);
-	/*
-	 * The parent names us "pop3d: store" in argv[0]; keep that prefix
-	 * (rc scripts match it) and add the user where there is room.
-	 */
-	setproctitle("-pop3d: store %s", conf.user);
 	store_confine(&conf);
 
 	imsgbuf_init(&sess_ibuf, STORE_SESSION_FD);

@@ -214,11 +214,13 @@ static void
 store_spawn(struct child *s, const struct passwd *pw)
 {
 	struct store_conf	 sc;
-	char			*argv[] = { "pop3d: store", NULL };
+	char			 title[32 + POP3_USER_MAX];
+	char			*argv[] = { title, NULL };
 	int			 ctl[2], data[2];
 	pid_t			 pid;
 	struct child		*c;
 
+	snprintf(title, sizeof(title), "pop3d: store %s", pw->pw_name);
 	memset(&sc, 0, sizeof(sc));
 	sc.format = conf->maildrop_fmt;
 	sc.uid = pw->pw_uid;

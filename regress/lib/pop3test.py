@@ -1,0 +1,841 @@
+#!/usr/bin/env python3
+#
+# Copyright (c) 2026 The pop3d developers
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+#
+
+"""Helpers for the pop3d integration tests.
+
+A raw-socket POP3 client with timeouts and a transcript on stderr, the
+seeded message sets (Maildir and mbox) with their expected transmitted
+forms, and /proc readers for the privilege separation tests.  Only the
+standard library is used, so Debian's python3 is enough.
+
+Used as a module by the small scripts in the atf-sh test programs
+(PYTHONPATH is set by pop3test.sh) and as a command:
+
+    pop3test.py port                       print a free TCP port
+    pop3test.py wait PORT SECONDS [PID]    wait until PORT accepts
+    pop3test.py chat PORT                  run a dialogue read from stdin
+    pop3test.py seed-maildir MAILDIR SEEDDIR SET...
+    pop3test.py seed-mbox FILE SEEDDIR
+    pop3test.py expected FILE              print FILE as transmitted
+"""
+
+import hashlib
+import os
+import re
+import socket
+import sys
+import time
+
+HOST = "127.0.0.1"
+TIMEOUT = float(os.environ.get("P3_TIMEOUT", "10"))
+
+
+class Failure(Exception):
+    """A test expectation that did not hold."""
+
+
+class Closed(Failure):
+    """The server closed the connection where a reply was expected."""
+
+
+def fail(msg):
+    raise Failure(msg)
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def short(data, limit=120):
+    """A printable, bounded rendering of bytes or str for the transcript."""
+    if isinstance(data, bytes):
+        data = data.decode("latin-1")
+    text = repr(data)
+    if len(text) > limit:
+        text = text[:limit] + "...(%d chars)" % len(data)
+    return text
+
+
+# ---------------------------------------------------------------------------
+# Message forms
+
+def transmitted(raw):
+    """The octets a POP3 server sends for a stored message, before
+    dot-stuffing: every line ends in CRLF (a stored CRLF stays one CRLF)
+    and a last line without a newline gets one."""
+    if not raw:
+        return b""
+    lines = raw.split(b"\n")
+    if raw.endswith(b"\n"):
+        lines = lines[:-1]
+    out = []
+    for line in lines:
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        out.append(line + b"\r\n")
+    return b"".join(out)
+
+
+def lf_form(raw):
+    """The message as a local delivery agent writes it: LF line ends."""
+    return transmitted(raw).replace(b"\r\n", b"\n")
+
+
+def stuff(data):
+    """RFC 1939 byte-stuffing of CRLF text."""
+    lines = data.split(b"\r\n")
+    return b"\r\n".join(b"." + l if l.startswith(b".") else l for l in lines)
+
+
+def top_form(raw, nlines):
+    """What TOP msg n sends (unstuffed): the header, the blank line and
+    the first nlines lines of the body."""
+    t = transmitted(raw)
+    lines = t.split(b"\r\n")[:-1] if t else []
+    try:
+        sep = lines.index(b"")
+    except ValueError:
+        return t
+    keep = lines[:sep + 1 + nlines]
+    return b"".join(l + b"\r\n" for l in keep)
+
+
+FROM_RE = re.compile(rb"^>*From ")
+
+
+def mboxrd_quote(raw):
+    """mboxrd: one more '>' before any line matching ^>*From ."""
+    lines = lf_form(raw).split(b"\n")
+    return b"\n".join(b">" + l if FROM_RE.match(l) else l for l in lines)
+
+
+def digest(data):
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------
+# The client
+
+class POP3:
+    """One POP3 connection.  Every read has a deadline; every line sent
+    and every reply's first line is written to stderr."""
+
+    def __init__(self, port, host=HOST, timeout=None, greet=True, tag=""):
+        self.timeout = TIMEOUT if timeout is None else timeout
+        self.tag = tag
+        self.buf = bytearray()
+        self.pos = 0
+        self.sock = socket.create_connection((host, int(port)),
+            timeout=self.timeout)
+        self.greeting = None
+        if greet:
+            self.greeting = self.reply()
+            check(self.greeting.startswith("+OK"),
+                "greeting is not +OK: %s" % short(self.greeting))
+
+    def local_port(self):
+        return self.sock.getsockname()[1]
+
+    def _log(self, direction, text):
+        log("%s%s %s" % (self.tag, direction, text))
+
+    def sendraw(self, data):
+        self._log("C:", short(data))
+        try:
+            self.sock.sendall(data)
+        except OSError as e:
+            raise Closed("send failed: %s" % e)
+
+    def send(self, line):
+        if isinstance(line, str):
+            line = line.encode("latin-1")
+        self._log("C:", short(line))
+        try:
+            self.sock.sendall(line + b"\r\n")
+        except OSError as e:
+            raise Closed("send of %s failed: %s" % (short(line), e))
+
+    def _fill(self, deadline):
+        remain = deadline - time.monotonic()
+        if remain <= 0:
+            raise Failure("timeout waiting for the server (%.1f s)" %
+                self.timeout)
+        self.sock.settimeout(remain)
+        try:
+            data = self.sock.recv(262144)
+        except socket.timeout:
+            raise Failure("timeout waiting for the server (%.1f s)" %
+                self.timeout)
+        except ConnectionResetError:
+            data = b""
+        if not data:
+            raise Closed("connection closed by the server")
+        self.buf += data
+
+    def readline(self, timeout=None):
+        """One line without its CRLF; a line not ending in CRLF fails.
+        The buffer is a bytearray consumed from self.pos, so that a
+        10 MiB message is not copied once per line."""
+        deadline = time.monotonic() + (self.timeout if timeout is None
+            else timeout)
+        start = self.pos
+        while True:
+            i = self.buf.find(b"\n", start)
+            if i >= 0:
+                break
+            start = len(self.buf)
+            if start - self.pos > 64 * 1024 * 1024:
+                fail("no line end in 64 MiB of reply")
+            self._fill(deadline)
+        line = bytes(self.buf[self.pos:i + 1])
+        self.pos = i + 1
+        if self.pos > 1024 * 1024:
+            del self.buf[:self.pos]
+            self.pos = 0
+        check(line.endswith(b"\r\n"),
+            "line not terminated by CRLF: %s" % short(line))
+        return line[:-2]
+
+    def pending(self):
+        return bytes(self.buf[self.pos:])
+
+    def reply(self, timeout=None):
+        try:
+            line = self.readline(timeout).decode("latin-1")
+        except Closed:
+            self._log("S:", "<connection closed>")
+            raise
+        self._log("S:", short(line))
+        return line
+
+    def cmd(self, line, timeout=None):
+        self.send(line)
+        return self.reply(timeout)
+
+    def ok(self, line, timeout=None):
+        r = self.cmd(line, timeout)
+        check(r.startswith("+OK"), "%s: expected +OK, got %s" %
+            (short(line), short(r)))
+        return r
+
+    def err(self, line, code=None, timeout=None):
+        r = self.cmd(line, timeout)
+        check(r.startswith("-ERR"), "%s: expected -ERR, got %s" %
+            (short(line), short(r)))
+        if code is not None:
+            check(r.startswith("-ERR [%s]" % code),
+                "%s: expected -ERR [%s], got %s" % (short(line), code,
+                short(r)))
+        return r
+
+    def block(self):
+        """The lines of a multi-line response up to the lone '.', as sent
+        (still stuffed)."""
+        lines = []
+        while True:
+            line = self.readline()
+            if line == b".":
+                break
+            lines.append(line)
+        self._log("S:", "<%d lines, %d octets, then '.'>" % (len(lines),
+            sum(len(l) + 2 for l in lines)))
+        return lines
+
+    def body(self):
+        """A multi-line response un-stuffed, with CRLF line ends."""
+        out = []
+        for line in self.block():
+            if line.startswith(b"."):
+                line = line[1:]
+            out.append(line + b"\r\n")
+        return b"".join(out)
+
+    def login(self, user, password):
+        self.ok("USER %s" % user)
+        self.ok("PASS %s" % password)
+
+    def login_retry(self, user, password, seconds=5.0):
+        """Log in, retrying while the previous session of the same user
+        still holds the maildrop ([IN-USE]): a dropped connection is
+        released asynchronously."""
+        deadline = time.monotonic() + seconds
+        while True:
+            self.ok("USER %s" % user)
+            r = self.cmd("PASS %s" % password)
+            if r.startswith("+OK"):
+                return r
+            check(r.startswith("-ERR [IN-USE]") and
+                time.monotonic() < deadline,
+                "PASS: expected +OK, got %s" % short(r))
+            time.sleep(0.5)
+
+    def stat(self):
+        r = self.ok("STAT")
+        m = re.match(r"^\+OK (\d+) (\d+)(?: .*)?$", r)
+        check(m, "STAT: malformed drop listing %s" % short(r))
+        return int(m.group(1)), int(m.group(2))
+
+    def list_all(self):
+        self.ok("LIST")
+        out = {}
+        for line in self.block():
+            m = re.match(rb"^(\d+) (\d+)(?: .*)?$", line)
+            check(m, "LIST: malformed scan listing %s" % short(line))
+            n = int(m.group(1))
+            check(n not in out, "LIST: message %d listed twice" % n)
+            out[n] = int(m.group(2))
+        return out
+
+    def list_one(self, n):
+        r = self.ok("LIST %d" % n)
+        m = re.match(r"^\+OK (\d+) (\d+)(?: .*)?$", r)
+        check(m and int(m.group(1)) == n,
+            "LIST %d: malformed scan listing %s" % (n, short(r)))
+        return int(m.group(2))
+
+    def uidl_all(self):
+        self.ok("UIDL")
+        out = {}
+        for line in self.block():
+            m = re.match(rb"^(\d+) ([\x21-\x7e]{1,70})$", line)
+            check(m, "UIDL: malformed unique-id listing %s" % short(line))
+            out[int(m.group(1))] = m.group(2).decode()
+        return out
+
+    def uidl_one(self, n):
+        r = self.ok("UIDL %d" % n)
+        m = re.match(r"^\+OK (\d+) ([\x21-\x7e]{1,70})$", r)
+        check(m and int(m.group(1)) == n,
+            "UIDL %d: malformed unique-id listing %s" % (n, short(r)))
+        return m.group(2)
+
+    def retr(self, n):
+        """RETR n; checks the announced octet count against the body."""
+        r = self.ok("RETR %d" % n)
+        m = re.match(r"^\+OK (\d+) octets", r)
+        check(m, "RETR %d: expected '+OK <size> octets', got %s" %
+            (n, short(r)))
+        data = self.body()
+        check(int(m.group(1)) == len(data),
+            "RETR %d: announced %s octets, sent %d" % (n, m.group(1),
+            len(data)))
+        return data
+
+    def top(self, n, lines):
+        self.ok("TOP %d %d" % (n, lines))
+        return self.body()
+
+    def expect_closed(self, timeout=None, what="the server"):
+        """The server must close the connection within timeout seconds
+        without sending anything more."""
+        t = self.timeout if timeout is None else timeout
+        check(not self.pending(), "unexpected data before close: %s" %
+            short(self.pending()))
+        deadline = time.monotonic() + t
+        while True:
+            remain = deadline - time.monotonic()
+            check(remain > 0, "%s did not close the connection within "
+                "%.1f s" % (what, t))
+            self.sock.settimeout(remain)
+            try:
+                data = self.sock.recv(4096)
+            except socket.timeout:
+                continue
+            except ConnectionResetError:
+                data = b""
+            if not data:
+                self._log("S:", "<connection closed>")
+                return
+            fail("unexpected data instead of close: %s" % short(data))
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def quit_ok(p):
+    """QUIT, +OK, then the server closes."""
+    p.ok("QUIT")
+    p.expect_closed()
+    p.close()
+
+
+# ---------------------------------------------------------------------------
+# Seeded messages
+
+def _msg(n, subject, body, extra=b""):
+    return (b"Return-Path: <sender@example.org>\n"
+        b"From: Sender <sender@example.org>\n"
+        b"To: Recipient <rcpt@example.org>\n"
+        b"Subject: " + subject + b"\n"
+        b"Date: Tue, 14 Nov 2023 22:13:%02d +0000\n" % n +
+        b"Message-ID: <p3test-%d@example.org>\n" % n +
+        extra + b"\n" + body)
+
+
+def _lines(n, width=70, prefix=b"line"):
+    return b"".join(b"%s %04d %s\n" % (prefix, i, b"x" * (width - 15))
+        for i in range(1, n + 1))
+
+
+def _big(size):
+    """About size octets of text with a dot line now and then."""
+    out = []
+    total = 0
+    i = 0
+    while total < size:
+        i += 1
+        if i % 1000 == 0:
+            line = b".dot line %d\n" % i
+        else:
+            line = b"%08d abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ"\
+                b" 0123456789\n" % i
+        out.append(line)
+        total += len(line)
+    return b"".join(out)
+
+
+def message_set(name):
+    """(key, raw bytes, where) triples; where is 'new', 'new-S' (name
+    carries ,S=), 'new-SW' (,S= and ,W=) or 'cur' (seen, :2,S)."""
+    if name == "basic":
+        return [
+            ("simple", _msg(1, b"simple", b"Hello,\nthis is a test.\n"),
+                "new"),
+            ("dots", _msg(2, b"dots", b"before\n.\n..\n.foo\nafter\n"),
+                "new-S"),
+            ("long", _msg(3, b"long body", _lines(40)), "cur"),
+        ]
+    if name == "special":
+        return [
+            ("dotlines", _msg(11, b"dot lines",
+                b".\n..\n.foo\n...\nend\n. \n"), "new"),
+            ("emptybody", _msg(12, b"empty body", b""), "new-S"),
+            ("nofinalnl", _msg(13, b"no final newline",
+                b"first\nlast line without newline"), "new"),
+            ("eightbit", _msg(14, "Gr\u00fc\u00dfe \u2013 UTF-8".encode(),
+                b"caf\xc3\xa9\n", b"X-Latin1: Jos\xe9 Mar\xeda\n"),
+                "new-SW"),
+            ("crlf", _msg(15, b"stored with CRLF",
+                b"one\ntwo\n.three\n").replace(b"\n", b"\r\n"), "new"),
+            ("fromline", _msg(16, b"from line", b"From here\n>From there\n"),
+                "cur"),
+        ]
+    if name == "big":
+        return [("big", _msg(21, b"ten MiB", _big(10 * 1024 * 1024)),
+            "new-SW")]
+    if name == "one":
+        return [("one", _msg(31, b"one", b"only message\n"), "new")]
+    fail("unknown message set %s" % name)
+
+
+def seed_maildir(maildir, seeddir, sets):
+    """Write the messages of sets into maildir (new/ and cur/, the
+    directories must exist) and a root-owned copy of each into seeddir,
+    where load_seed() finds them after the server renamed or removed
+    the Maildir files."""
+    os.makedirs(seeddir, exist_ok=True)
+    t0 = 1700000000 + len(os.listdir(seeddir)) * 10
+    n = 0
+    for s in sets:
+        for key, raw, where in message_set(s):
+            n += 1
+            base = "%d.P%dQ%d.p3test" % (t0 + n, 4000 + n, n)
+            sub = "new"
+            if where in ("new-S", "new-SW"):
+                base += ",S=%d" % len(raw)
+            if where == "new-SW":
+                base += ",W=%d" % len(transmitted(raw))
+            if where == "cur":
+                base += ",S=%d:2,S" % len(raw)
+                sub = "cur"
+            path = os.path.join(maildir, sub, base)
+            with open(path, "wb") as f:
+                f.write(raw)
+            os.utime(path, (t0 + n, t0 + n))
+            with open(os.path.join(seeddir, key + ".eml"), "wb") as f:
+                f.write(raw)
+
+
+MBOX_FROM = b"From sender@example.org Tue Nov 14 22:13:20 2023\n"
+
+
+def mbox_messages():
+    return [
+        ("m1", _msg(41, b"mbox one", b"Hello from an mbox.\n")),
+        ("m2", _msg(42, b"mbox quoting",
+            b"From here, a line that was quoted.\n"
+            b">From there, quoted twice.\n"
+            b"Fromage is not quoted.\n")),
+        ("m3", _msg(43, b"mbox with X-UIDL", b"Has an X-UIDL.\n",
+            b"X-UIDL: p3test-xuidl-0043\n")),
+        ("m4", _msg(44, b"mbox dots", b".\n..\n.foo\nend\n")),
+    ]
+
+
+def mbox_block(raw):
+    return MBOX_FROM + mboxrd_quote(raw) + b"\n"
+
+
+def seed_mbox(path, seeddir):
+    """Write an mboxrd file and keep each message and each From_ block
+    in seeddir."""
+    os.makedirs(os.path.join(seeddir, "blocks"), exist_ok=True)
+    data = b""
+    for key, raw in mbox_messages():
+        with open(os.path.join(seeddir, key + ".eml"), "wb") as f:
+            f.write(raw)
+        block = mbox_block(raw)
+        with open(os.path.join(seeddir, "blocks", key), "wb") as f:
+            f.write(block)
+        data += block
+    with open(path, "wb") as f:
+        f.write(data)
+    return data
+
+
+def load_seed(seeddir):
+    """key -> raw message, from the copies seed_* kept."""
+    out = {}
+    for name in sorted(os.listdir(seeddir)):
+        if name.endswith(".eml"):
+            with open(os.path.join(seeddir, name), "rb") as f:
+                out[name[:-4]] = f.read()
+    return out
+
+
+def match_all(p, seed):
+    """LIST and RETR every message and match each to a seeded one by its
+    transmitted form, whatever order the server numbers them in.
+    Checks LIST sizes against the octets sent.  Returns n -> key."""
+    listing = p.list_all()
+    count, octets = p.stat()
+    check(count == len(seed), "STAT says %d messages, %d were seeded" %
+        (count, len(seed)))
+    check(sorted(listing) == list(range(1, len(seed) + 1)),
+        "LIST numbers %s, expected 1..%d" % (sorted(listing), len(seed)))
+    want = {k: transmitted(v) for k, v in seed.items()}
+    check(octets == sum(len(v) for v in want.values()),
+        "STAT says %d octets, the seeded messages are %d octets as "
+        "transmitted" % (octets, sum(len(v) for v in want.values())))
+    left = dict(want)
+    mapping = {}
+    for n in sorted(listing):
+        data = p.retr(n)
+        key = next((k for k, v in left.items() if v == data), None)
+        if key is None:
+            fail("RETR %d: %d octets (sha %s) match no seeded message; "
+                "first bytes %s" % (n, len(data), digest(data),
+                short(data[:200])))
+        del left[key]
+        check(listing[n] == len(data), "LIST says message %d (%s) has %d "
+            "octets, RETR sent %d" % (n, key, listing[n], len(data)))
+        mapping[n] = key
+    return mapping
+
+
+def maildir_files(maildir):
+    """Contents of every message file in new/ and cur/."""
+    out = []
+    for sub in ("new", "cur"):
+        d = os.path.join(maildir, sub)
+        for name in sorted(os.listdir(d)):
+            with open(os.path.join(d, name), "rb") as f:
+                out.append(f.read())
+    return out
+
+
+def check_maildir_holds(maildir, raws):
+    """The Maildir holds exactly the messages raws, byte for byte."""
+    have = sorted(digest(x) for x in maildir_files(maildir))
+    want = sorted(digest(x) for x in raws)
+    check(have == want, "Maildir %s holds %d messages %s, expected %d %s" %
+        (maildir, len(have), have, len(want), want))
+
+
+# ---------------------------------------------------------------------------
+# Processes
+
+def proc_info(pid):
+    """What /proc says about pid, or None when it is gone."""
+    base = "/proc/%d" % int(pid)
+    info = {"pid": int(pid)}
+    try:
+        with open(base + "/cmdline", "rb") as f:
+            info["cmdline"] = f.read().replace(b"\0", b" ").decode(
+                "latin-1").strip()
+        with open(base + "/stat", "rb") as f:
+            stat = f.read().decode("latin-1")
+        with open(base + "/status") as f:
+            status = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    rest = stat[stat.rindex(")") + 2:].split()
+    info["state"] = rest[0]
+    info["ppid"] = int(rest[1])
+    for line in status.splitlines():
+        k, _, v = line.partition(":")
+        v = v.split()
+        if k == "Uid":
+            info["uids"] = [int(x) for x in v]
+        elif k == "Gid":
+            info["gids"] = [int(x) for x in v]
+        elif k == "Seccomp":
+            info["seccomp"] = int(v[0])
+        elif k == "NoNewPrivs":
+            info["nnp"] = int(v[0])
+    try:
+        info["root"] = os.readlink(base + "/root")
+    except OSError:
+        info["root"] = None
+    if info["state"] == "Z":
+        return None
+    return info
+
+
+def children(ppid):
+    out = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            info = proc_info(int(name))
+            if info is not None and info["ppid"] == int(ppid):
+                out.append(info)
+    return out
+
+
+def alive(pid):
+    return proc_info(pid) is not None
+
+
+def wait_gone(pid, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not alive(pid):
+            return True
+        time.sleep(0.1)
+    return not alive(pid)
+
+
+def _socket_inodes(lport, rport):
+    """Inodes of TCP sockets with local port lport and remote rport."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                rows = f.read().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for row in rows:
+            col = row.split()
+            local, remote, inode = col[1], col[2], col[9]
+            if (int(local.rsplit(":", 1)[1], 16) == lport and
+                int(remote.rsplit(":", 1)[1], 16) == rport and
+                inode != "0"):
+                found.append(inode)
+    return found
+
+
+def socket_holders(server_port, client_port):
+    """PIDs of the processes holding the server side of the connection
+    from client_port to server_port."""
+    inodes = {"socket:[%s]" % i for i in
+        _socket_inodes(int(server_port), int(client_port))}
+    pids = []
+    if not inodes:
+        return pids
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        fddir = "/proc/%s/fd" % name
+        try:
+            fds = os.listdir(fddir)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(os.path.join(fddir, fd)) in inodes:
+                    pids.append(int(name))
+                    break
+            except OSError:
+                continue
+    return sorted(pids)
+
+
+def session_pid(server_port, client_port, seconds=5.0):
+    """The one process serving the connection.  The parent hands the
+    socket over after accept, so allow it a moment to close its copy."""
+    deadline = time.monotonic() + seconds
+    while True:
+        pids = socket_holders(server_port, client_port)
+        if len(pids) == 1:
+            return pids[0]
+        if time.monotonic() > deadline:
+            fail("connection from port %d is held by processes %s, "
+                "expected exactly one" % (client_port, pids))
+        time.sleep(0.1)
+
+
+# ---------------------------------------------------------------------------
+# Small commands
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind((HOST, 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port, seconds, pid=None):
+    """True once port accepts a connection; False after seconds, or as
+    soon as process pid (the daemon) is gone."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if pid is not None and not alive(pid):
+            return False
+        try:
+            s = socket.create_connection((HOST, int(port)), timeout=1)
+            s.close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def chat(port, script):
+    """Run a dialogue.  Lines of script:
+        > TEXT      send TEXT and CRLF
+        < PREFIX    read a reply line; it must start with PREFIX
+        ~ REGEX     read a reply line; it must match REGEX entirely
+        *           read a multi-line response up to the '.'
+        *N          the same, and it must have N lines
+        closed      the server must close the connection now
+        sleep S     wait S seconds
+        raw TEXT    send TEXT with Python escapes (\\r, \\n, \\x00) as is
+    The greeting is read and checked first.  Blank lines and lines
+    starting with # are skipped."""
+    p = POP3(port)
+    for lineno, line in enumerate(script.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        op, _, arg = line.partition(" ")
+        where = "dialogue line %d (%s)" % (lineno, line)
+        if op == ">":
+            p.send(arg)
+        elif op == "<":
+            r = p.reply()
+            check(r.startswith(arg), "%s: got %s" % (where, short(r)))
+        elif op == "~":
+            r = p.reply()
+            check(re.fullmatch(arg, r), "%s: got %s" % (where, short(r)))
+        elif op.startswith("*"):
+            lines = p.block()
+            if op != "*":
+                check(len(lines) == int(op[1:]), "%s: got %d lines" %
+                    (where, len(lines)))
+        elif op == "closed":
+            p.expect_closed()
+        elif op == "sleep":
+            time.sleep(float(arg))
+        elif op == "raw":
+            p.sendraw(arg.encode("latin-1").decode("unicode_escape").encode(
+                "latin-1"))
+        else:
+            fail("bad dialogue line %d: %s" % (lineno, line))
+    p.close()
+
+
+class TestEnv:
+    """The variables pop3test.sh exports, for the test scripts."""
+
+    def __init__(self):
+        g = os.environ.get
+        self.port = int(g("P3_PORT", "0"))
+        self.user = g("P3_USER")
+        self.pw = g("P3_PASS")
+        self.dir = g("P3_DIR")
+        self.home = g("P3_HOME")
+        self.maildir = g("P3_MAILDIR")
+        self.mbox = g("P3_MBOX")
+        self.spool = g("P3_SPOOL")
+        self.log = g("P3_LOG")
+        self.pid = int(g("P3_PID", "0"))
+        seeddir = g("P3_SEED")
+        self.seed = {}
+        if seeddir and os.path.isdir(seeddir):
+            self.seed = load_seed(seeddir)
+
+    def connect(self, **kw):
+        return POP3(self.port, **kw)
+
+    def login(self, **kw):
+        p = POP3(self.port, **kw)
+        p.login(self.user, self.pw)
+        return p
+
+    def logtext(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode("latin-1")
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    cmd, args = argv[1], argv[2:]
+    if cmd == "port":
+        print(free_port())
+    elif cmd == "wait":
+        pid = int(args[2]) if len(args) > 2 else None
+        return 0 if wait_port(int(args[0]), float(args[1]), pid) else 1
+    elif cmd == "chat":
+        chat(int(args[0]), sys.stdin.read())
+    elif cmd == "seed-maildir":
+        seed_maildir(args[0], args[1], args[2:])
+    elif cmd == "seed-mbox":
+        seed_mbox(args[0], args[1])
+    elif cmd == "expected":
+        with open(args[0], "rb") as f:
+            sys.stdout.buffer.write(transmitted(f.read()))
+    else:
+        print("unknown command %s" % cmd, file=sys.stderr)
+        return 2
+    return 0
+
+
+def run(fn):
+    """Run a test script's main function: FAIL: and exit 1 on a failed
+    expectation, so that the shell side can report the reason."""
+    try:
+        fn()
+    except Failure as e:
+        log("FAIL: %s" % e)
+        sys.exit(1)
+    except OSError as e:
+        log("FAIL: %s: %s" % (type(e).__name__, e))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    run(lambda: sys.exit(main(sys.argv)))

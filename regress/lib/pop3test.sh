@@ -1,0 +1,286 @@
+# Copyright (c) 2026 The pop3d developers
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+
+# Shared helpers of the pop3d integration tests, sourced by the atf-sh
+# programs under regress/: a per-test directory, throw-away system users,
+# seeded maildrops, the daemon started and stopped by pid, and the Python
+# side (pop3test.py) run with the test's variables in its environment.
+#
+# State that the cleanup needs is kept in files in the test case's work
+# directory, which kyua gives to the body and the cleanup alike.  The
+# test directory itself is made under /tmp, not there (kyua points
+# TMPDIR at the work directory): the test users must reach their homes
+# whatever modes kyua gives its own directories.
+
+: "${POP3D:=/usr/local/sbin/pop3d}"
+P3_LIBDIR=$(atf_get_srcdir)/../lib
+P3_LIBDIR=$(cd "${P3_LIBDIR}" && pwd)
+if [ -z "${P3_PYTHON}" ]; then
+	if [ -x /usr/bin/python3 ]; then
+		P3_PYTHON=/usr/bin/python3
+	else
+		P3_PYTHON=python3
+	fi
+fi
+PYTHONPATH=${P3_LIBDIR}
+PYTHONDONTWRITEBYTECODE=1
+export POP3D P3_PYTHON PYTHONPATH PYTHONDONTWRITEBYTECODE
+
+# p3_init: make the test directory; every body calls this first.
+p3_init()
+{
+	P3_WORK=$(pwd)
+	P3_DIR=$(mktemp -d /tmp/pop3d-test.XXXXXXXX) ||
+	    atf_fail "mktemp failed"
+	echo "${P3_DIR}" >"${P3_WORK}/p3dir"
+	# Homes live below; their owners must be able to traverse it.
+	chmod 0755 "${P3_DIR}"
+	mkdir -m 0755 "${P3_DIR}/home"
+	P3_CONF=${P3_DIR}/pop3d.conf
+	P3_LOG=${P3_DIR}/log
+	P3_SEED=${P3_DIR}/seed
+	export P3_DIR P3_CONF P3_LOG P3_SEED
+	[ -x "${POP3D}" ] || atf_fail "no daemon at ${POP3D}; run make install"
+}
+
+p3_random()
+{
+	LC_ALL=C tr -dc "$2" </dev/urandom 2>/dev/null | head -c "$1"
+}
+
+# p3_useradd: a system user with a random name and password, its home
+# under the test directory.  Sets P3_USER, P3_PASS, P3_HOME and
+# P3_MAILDIR (not created).  The name is recorded before useradd runs so
+# that the cleanup removes a half-made user too.
+p3_useradd()
+{
+	P3_USER=p3t$(p3_random 9 'a-z0-9')
+	P3_PASS=$(p3_random 14 'A-Za-z0-9')
+	P3_HOME=${P3_DIR}/home/${P3_USER}
+	P3_MAILDIR=${P3_HOME}/Maildir
+	echo "${P3_USER}" >>"${P3_WORK}/users"
+	useradd -M -d "${P3_HOME}" -s /usr/sbin/nologin "${P3_USER}" ||
+	    atf_fail "useradd ${P3_USER} failed"
+	printf '%s:%s\n' "${P3_USER}" "${P3_PASS}" | chpasswd ||
+	    atf_fail "chpasswd ${P3_USER} failed"
+	mkdir -m 0700 "${P3_HOME}"
+	chown "${P3_USER}:" "${P3_HOME}"
+	export P3_USER P3_PASS P3_HOME P3_MAILDIR
+}
+
+# p3_maildir SET...: an empty Maildir for P3_USER, seeded with the
+# named message sets of pop3test.py; copies of the messages go to
+# P3_SEED for the comparisons.
+p3_maildir()
+{
+	mkdir -m 0700 "${P3_MAILDIR}" "${P3_MAILDIR}/cur" "${P3_MAILDIR}/new" \
+	    "${P3_MAILDIR}/tmp"
+	if [ $# -gt 0 ]; then
+		"${P3_PYTHON}" "${P3_LIBDIR}/pop3test.py" seed-maildir \
+		    "${P3_MAILDIR}" "${P3_SEED}" "$@" ||
+		    atf_fail "seeding the Maildir failed"
+	fi
+	chown -R "${P3_USER}:" "${P3_MAILDIR}"
+}
+
+# p3_maildir_add SET...: more messages into the existing Maildir, as a
+# delivery agent would add them.
+p3_maildir_add()
+{
+	"${P3_PYTHON}" "${P3_LIBDIR}/pop3test.py" seed-maildir \
+	    "${P3_MAILDIR}" "${P3_SEED}" "$@" ||
+	    atf_fail "seeding the Maildir failed"
+	chown -R "${P3_USER}:" "${P3_MAILDIR}"
+}
+
+# p3_mbox: a spool directory (root, 1777 like /var/mail) holding an mbox
+# for P3_USER, owned by the user, 0600.  Sets P3_SPOOL and P3_MBOX.
+p3_mbox()
+{
+	P3_SPOOL=${P3_DIR}/spool
+	P3_MBOX=${P3_SPOOL}/${P3_USER}
+	export P3_SPOOL P3_MBOX
+	mkdir -p "${P3_SPOOL}"
+	chmod 1777 "${P3_SPOOL}"
+	"${P3_PYTHON}" "${P3_LIBDIR}/pop3test.py" seed-mbox "${P3_MBOX}" \
+	    "${P3_SEED}" || atf_fail "seeding the mbox failed"
+	chown "${P3_USER}:" "${P3_MBOX}"
+	chmod 0600 "${P3_MBOX}"
+}
+
+# p3_conf [STATEMENT...]: a configuration on a fresh free port: the
+# listener, system users, the Maildir, debug traces, and each argument as
+# one more line.  Sets P3_PORT.
+p3_conf()
+{
+	P3_PORT=$("${P3_PYTHON}" "${P3_LIBDIR}/pop3test.py" port) ||
+	    atf_fail "no free port"
+	export P3_PORT
+	{
+		echo "listen on 127.0.0.1 port ${P3_PORT}"
+		echo "users system"
+		echo "debug yes"
+		for l in "$@"; do
+			echo "$l"
+		done
+	} >"${P3_CONF}"
+	# A maildrop line among the arguments replaces the default.
+	grep -q '^maildrop ' "${P3_CONF}" ||
+	    echo 'maildrop maildir "~/Maildir"' >>"${P3_CONF}"
+}
+
+# p3_alive PID: the process exists and is not a zombie.
+p3_alive()
+{
+	[ -r "/proc/$1/stat" ] || return 1
+	case $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) in
+	''|Z|X)	return 1 ;;
+	esac
+	return 0
+}
+
+p3_showlog()
+{
+	echo "---- pop3d log (${P3_LOG}) ----" >&2
+	[ -f "${P3_LOG}" ] && tail -n 200 "${P3_LOG}" >&2
+	echo "---- end of log ----" >&2
+}
+
+# p3_failure MESSAGE: show the daemon's log, then fail.
+p3_failure()
+{
+	p3_showlog
+	atf_fail "$*"
+}
+
+# p3_start: run the daemon in the foreground mode in the background and
+# wait until its port accepts a connection.  Sets P3_PID.
+p3_start()
+{
+	echo "==== pop3d -d -f ${P3_CONF} ====" >>"${P3_LOG}"
+	"${POP3D}" -d -f "${P3_CONF}" >>"${P3_LOG}" 2>&1 </dev/null &
+	P3_PID=$!
+	export P3_PID
+	echo "${P3_PID}" >>"${P3_WORK}/pids"
+	if ! "${P3_PYTHON}" "${P3_LIBDIR}/pop3test.py" wait "${P3_PORT}" 10 \
+	    "${P3_PID}"; then
+		p3_alive "${P3_PID}" ||
+		    p3_failure "pop3d exited before accepting connections"
+		p3_failure "pop3d did not accept on port ${P3_PORT} within 10 s"
+	fi
+	p3_alive "${P3_PID}" ||
+	    p3_failure "pop3d exited; another process has port ${P3_PORT}?"
+}
+
+# p3_descendants PID: every process below PID.
+p3_descendants()
+{
+	for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		echo "$c"
+		p3_descendants "$c"
+	done
+}
+
+# p3_stop: SIGTERM and wait; fails unless the daemon and all of its
+# children are gone within 10 s.
+p3_stop()
+{
+	kids=$(p3_descendants "${P3_PID}")
+	kill -TERM "${P3_PID}" 2>/dev/null
+	i=0
+	while p3_alive "${P3_PID}" && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	wait "${P3_PID}" 2>/dev/null
+	p3_alive "${P3_PID}" &&
+	    p3_failure "pop3d ${P3_PID} still running 10 s after SIGTERM"
+	left=
+	i=0
+	while [ $i -lt 50 ]; do
+		left=
+		for k in ${kids}; do
+			p3_alive "$k" && left="${left} $k"
+		done
+		[ -z "${left}" ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -z "${left}" ] ||
+	    p3_failure "children of pop3d left after SIGTERM:${left}"
+}
+
+# p3_py: run the Python script on stdin with the test's variables in
+# the environment; on failure show the daemon's log and fail with the
+# script's last FAIL: line.
+p3_py()
+{
+	"${P3_PYTHON}" - "$@" 2>"${P3_DIR}/py.err"
+	rc=$?
+	cat "${P3_DIR}/py.err" >&2
+	if [ ${rc} -ne 0 ]; then
+		msg=$(grep '^FAIL: ' "${P3_DIR}/py.err" | tail -n 1)
+		[ -n "${msg}" ] || msg=$(tail -n 1 "${P3_DIR}/py.err")
+		p3_failure "${msg:-python exited ${rc}}"
+	fi
+}
+
+# p3_chat: a dialogue in the syntax of pop3test.chat() on stdin.
+p3_chat()
+{
+	printf '%s\n' 'import sys, pop3test, os' \
+	    'pop3test.run(lambda: pop3test.chat(int(os.environ["P3_PORT"]),' \
+	    '    open(os.environ["P3_DIR"] + "/chat.in").read()))' \
+	    >"${P3_DIR}/chat.py"
+	cat >"${P3_DIR}/chat.in"
+	p3_py <"${P3_DIR}/chat.py"
+}
+
+# p3_cleanup: stop what this test started, by the pids it recorded, then
+# remove its users and directory.  Runs from the cleanup routines.
+p3_cleanup()
+{
+	P3_WORK=$(pwd)
+	P3_DIR=
+	[ -f "${P3_WORK}/p3dir" ] && P3_DIR=$(cat "${P3_WORK}/p3dir")
+	if [ -f "${P3_WORK}/pids" ]; then
+		for pid in $(cat "${P3_WORK}/pids"); do
+			p3_alive "${pid}" || continue
+			kids=$(p3_descendants "${pid}")
+			kill -TERM "${pid}" 2>/dev/null
+			i=0
+			while p3_alive "${pid}" && [ $i -lt 50 ]; do
+				sleep 0.1
+				i=$((i + 1))
+			done
+			for k in ${pid} ${kids}; do
+				p3_alive "$k" && kill -KILL "$k" 2>/dev/null
+			done
+		done
+	fi
+	if [ -f "${P3_WORK}/users" ]; then
+		for u in $(cat "${P3_WORK}/users"); do
+			# Left-over processes of a throw-away user are ours.
+			for k in $(ps -o pid= -u "$u" 2>/dev/null); do
+				kill -KILL "$k" 2>/dev/null
+			done
+			getent passwd "$u" >/dev/null && userdel "$u" 2>/dev/null
+			getent group "$u" >/dev/null && groupdel "$u" 2>/dev/null
+		done
+	fi
+	case "${P3_DIR}" in
+	/tmp/pop3d-test.*)	rm -rf "${P3_DIR}" ;;
+	esac
+	return 0
+}

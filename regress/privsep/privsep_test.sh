@@ -1,0 +1,391 @@
+#! /usr/bin/env atf-sh
+#
+# Copyright (c) 2026 The pop3d developers
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+#
+
+# The process model, read from /proc: a root parent; sandboxed session
+# processes (_pop3d, chroot, seccomp), one per connection, from a pool;
+# pop3d-auth as _pop3dauth; one pop3d-store per login as the mail user,
+# chrooted to the maildrop.  A forbidden system call kills only the
+# session that made it.  Configuration checking with -n.
+
+p3_load()
+{
+	. "$(atf_get_srcdir)/../lib/pop3test.sh"
+	: "${P3_CHROOT:=/var/empty}"
+	export P3_CHROOT
+}
+
+p3_case()
+{
+	atf_test_case "$1" cleanup
+	eval "$1_head() { atf_set descr '$2'; atf_set require.user root; \
+	    atf_set require.progs '${4:-ps}'; atf_set timeout ${3:-60}; }"
+	eval "$1_cleanup() { p3_load; p3_cleanup; }"
+}
+
+p3_basic()
+{
+	p3_load
+	p3_init
+	p3_useradd
+	p3_maildir basic
+	p3_conf "$@"
+	p3_start
+}
+
+# Python helpers shared by the cases, written once per test.
+p3_pyhelpers()
+{
+	cat >"${P3_DIR}/privsep.py" <<'EOF'
+import os, pwd, time
+from pop3test import *
+E = TestEnv()
+CHROOT = os.path.realpath(os.environ.get("P3_CHROOT", "/var/empty"))
+
+def kids(prefix):
+    return [c for c in children(E.pid) if c["cmdline"].startswith(prefix)]
+
+def exe_name(pid):
+    try:
+        return os.path.basename(os.readlink("/proc/%d/exe" % pid))
+    except OSError as e:
+        return "<%s>" % e
+
+def expect_proc(info, what, user, root, exe):
+    pw = pwd.getpwnam(user)
+    pid = info["pid"]
+    check(info["uids"] == [pw.pw_uid] * 4, "%s %d runs with uids %r, "
+        "expected %s (%d) for all" % (what, pid, info["uids"], user,
+        pw.pw_uid))
+    check(info["gids"] == [pw.pw_gid] * 4, "%s %d runs with gids %r, "
+        "expected %d for all" % (what, pid, info["gids"], pw.pw_gid))
+    check(info.get("seccomp") == 2, "%s %d: Seccomp: %r, expected 2 "
+        "(filter)" % (what, pid, info.get("seccomp")))
+    check(info.get("nnp") == 1, "%s %d: NoNewPrivs: %r, expected 1" %
+        (what, pid, info.get("nnp")))
+    if root is not None:
+        check(info["root"] == root, "%s %d: root directory %r, expected "
+            "%r" % (what, pid, info["root"], root))
+    check(exe_name(pid) == exe, "%s %d runs %s, expected an exec'd %s" %
+        (what, pid, exe_name(pid), exe))
+    log("%s %d: %r uid %d seccomp %d root %s" % (what, pid,
+        info["cmdline"], info["uids"][0], info["seccomp"], info["root"]))
+
+def wait_for(fn, seconds, what):
+    deadline = time.monotonic() + seconds
+    while True:
+        v = fn()
+        if v:
+            return v
+        check(time.monotonic() < deadline, "%s within %d s" % (what,
+            seconds))
+        time.sleep(0.1)
+EOF
+}
+
+p3_case process_model "Parent as root; pooled sessions as _pop3d in a chroot with seccomp; auth as _pop3dauth"
+process_model_body()
+{
+	p3_basic "session-pool 3"
+	p3_pyhelpers
+	p3_py <<'EOF'
+import os
+exec(open(os.environ["P3_DIR"] + "/privsep.py").read())
+def main():
+    parent = proc_info(E.pid)
+    check(parent is not None, "pop3d %d is not running" % E.pid)
+    check(parent["uids"][1] == 0, "the parent runs with euid %d" %
+        parent["uids"][1])
+    pool = wait_for(lambda: len(kids("pop3d: session")) >= 3 and
+        kids("pop3d: session"), 5, "3 pooled session processes "
+        "(session-pool 3) ready: children are %r" %
+        [c["cmdline"] for c in children(E.pid)])
+    checked = 0
+    for s in pool:
+        # The session that served p3_start's probe may be exiting now.
+        info = proc_info(s["pid"])
+        if info is None:
+            continue
+        expect_proc(info, "session", "_pop3d", CHROOT, "pop3d")
+        checked += 1
+    check(checked >= 3, "only %d pooled session processes left" % checked)
+    auth = kids("pop3d: auth")
+    check(len(auth) == 1, "expected one 'pop3d: auth' child, children "
+        "are %r" % [c["cmdline"] for c in children(E.pid)])
+    expect_proc(auth[0], "auth", "_pop3dauth", None, "pop3d-auth")
+    check(not kids("pop3d: store"), "a store runs with nobody logged in")
+    others = [c for c in children(E.pid) if not
+        c["cmdline"].startswith(("pop3d: session", "pop3d: auth"))]
+    check(not others, "unexpected children: %r" %
+        [c["cmdline"] for c in others])
+run(main)
+EOF
+}
+
+p3_case session_per_connection "Each connection has its own session process, which alone holds the socket"
+session_per_connection_body()
+{
+	p3_basic "session-pool 2"
+	p3_pyhelpers
+	p3_py <<'EOF'
+import os
+exec(open(os.environ["P3_DIR"] + "/privsep.py").read())
+def main():
+    a = E.connect(tag="A ")
+    b = E.connect(tag="B ")
+    sa = session_pid(E.port, a.local_port())
+    sb = session_pid(E.port, b.local_port())
+    check(sa != sb, "both connections are served by process %d" % sa)
+    for pid, what in ((sa, "session A"), (sb, "session B")):
+        info = proc_info(pid)
+        check(info and info["ppid"] == E.pid, "%s %d is not a child of "
+            "pop3d %d" % (what, pid, E.pid))
+        check(info["cmdline"].startswith("pop3d: session"),
+            "%s %d is %r" % (what, pid, info["cmdline"]))
+        expect_proc(info, what, "_pop3d", CHROOT, "pop3d")
+    a.login(E.user, E.pw)
+    check(session_pid(E.port, a.local_port()) == sa, "session moved")
+    quit_ok(a)
+    check(wait_gone(sa, 5), "session process %d still running 5 s after "
+        "its client quit" % sa)
+    check(alive(sb), "session B %d died with A" % sb)
+    b.ok("CAPA")
+    b.block()
+    quit_ok(b)
+    check(wait_gone(sb, 5), "session process %d outlived its connection" %
+        sb)
+run(main)
+EOF
+}
+
+p3_case store_maildir "pop3d-store runs per login as the mail user, chrooted to the Maildir"
+store_maildir_body()
+{
+	p3_basic
+	p3_pyhelpers
+	p3_py <<'EOF'
+import os
+exec(open(os.environ["P3_DIR"] + "/privsep.py").read())
+def main():
+    p = E.login()
+    p.stat()
+    stores = wait_for(lambda: kids("pop3d: store"), 5, "a store process")
+    check(len(stores) == 1, "one login, stores %r" %
+        [c["cmdline"] for c in stores])
+    expect_proc(stores[0], "store", E.user, os.path.realpath(E.maildir),
+        "pop3d-store")
+    check(stores[0]["cmdline"].startswith("pop3d: store %s" % E.user),
+        "store title %r, expected 'pop3d: store %s'" %
+        (stores[0]["cmdline"], E.user))
+    s = session_pid(E.port, p.local_port())
+    expect_proc(proc_info(s), "session", "_pop3d", CHROOT, "pop3d")
+    quit_ok(p)
+    check(wait_gone(stores[0]["pid"], 5), "store %d still running 5 s "
+        "after QUIT" % stores[0]["pid"])
+run(main)
+EOF
+}
+
+p3_case store_mbox "pop3d-store for an mbox is chrooted to the directory of the mbox"
+store_mbox_body()
+{
+	p3_load
+	p3_init
+	p3_useradd
+	p3_mbox
+	p3_conf "maildrop mbox \"${P3_SPOOL}/%u\""
+	p3_start
+	p3_pyhelpers
+	p3_py <<'EOF'
+import os
+exec(open(os.environ["P3_DIR"] + "/privsep.py").read())
+def main():
+    p = E.login()
+    p.stat()
+    stores = wait_for(lambda: kids("pop3d: store"), 5, "a store process")
+    check(len(stores) == 1, "one login, stores %r" %
+        [c["cmdline"] for c in stores])
+    expect_proc(stores[0], "store", E.user, os.path.realpath(E.spool),
+        "pop3d-store")
+    check(stores[0]["cmdline"].startswith("pop3d: store %s" % E.user),
+        "store title %r, expected 'pop3d: store %s'" %
+        (stores[0]["cmdline"], E.user))
+    quit_ok(p)
+    check(wait_gone(stores[0]["pid"], 5), "store %d still running 5 s "
+        "after QUIT" % stores[0]["pid"])
+run(main)
+EOF
+}
+
+p3_case forbidden_syscall "A session making a forbidden system call dies of SIGSYS; the daemon serves on" 120 gdb
+forbidden_syscall_body()
+{
+	p3_basic
+	p3_pyhelpers
+	p3_py <<'EOF'
+import os, re, subprocess
+exec(open(os.environ["P3_DIR"] + "/privsep.py").read())
+def main():
+    p = E.connect()
+    s = session_pid(E.port, p.local_port())
+    expect_proc(proc_info(s), "session", "_pop3d", CHROOT, "pop3d")
+    # socket(2) is not on the session's list: the filter kills.
+    cmd = ["timeout", "60", "gdb", "-q", "-nx", "-p", str(s), "-batch",
+        "-ex", "call (int)socket(2,1,0)"]
+    log("running: %s" % " ".join(cmd))
+    r = subprocess.run(cmd, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = r.stdout.decode("latin-1")
+    log(out[-3000:])
+    check(wait_gone(s, 10), "session %d survived socket(2) under its "
+        "seccomp filter" % s)
+    p.expect_closed(timeout=5, what="the killed session's connection")
+    check(alive(E.pid), "pop3d %d died with its session" % E.pid)
+    q = E.login()
+    q.stat()
+    quit_ok(q)
+    wait_for(lambda: re.search(r"signal 31", E.logtext(), re.I),
+        5, "a log line about the session killed by signal 31")
+run(main)
+EOF
+	grep -i 'signal 31' "${P3_LOG}" >&2
+}
+
+p3_case sigterm "SIGTERM stops the parent and every child, also with a session logged in"
+sigterm_body()
+{
+	p3_basic
+	p3_pyhelpers
+	# A client that stays logged in while the daemon is stopped.
+	"${P3_PYTHON}" - >"${P3_DIR}/holder.out" 2>&1 <<'EOF' &
+from pop3test import *
+E = TestEnv()
+def main():
+    p = E.login()
+    p.stat()
+    open(E.dir + "/holder.ready", "w").close()
+    p.expect_closed(timeout=30, what="pop3d stopping")
+    open(E.dir + "/holder.closed", "w").close()
+run(main)
+EOF
+	holder=$!
+	echo "${holder}" >>"${P3_WORK}/pids"
+	i=0
+	while [ ! -f "${P3_DIR}/holder.ready" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -f "${P3_DIR}/holder.ready" ] ||
+	    p3_failure "the client did not log in: $(cat "${P3_DIR}/holder.out")"
+	p3_py <<'EOF'
+import os
+exec(open(os.environ["P3_DIR"] + "/privsep.py").read())
+def main():
+    wait_for(lambda: kids("pop3d: store"), 5, "a store process")
+run(main)
+EOF
+	p3_stop
+	wait "${holder}"
+	cat "${P3_DIR}/holder.out" >&2
+	[ -f "${P3_DIR}/holder.closed" ] ||
+	    atf_fail "the logged-in client was not disconnected by SIGTERM"
+}
+
+p3_case config_bad "pop3d -n on a bad configuration fails with file:line"
+config_bad_body()
+{
+	p3_load
+	p3_init
+	port=$("${P3_PYTHON}" "${P3_LIBDIR}/pop3test.py" port)
+	printf '%s\n' "listen on 127.0.0.1 port ${port}" "users system" \
+	    "frobnicate yes" 'maildrop maildir "~/Maildir"' >"${P3_DIR}/bad1.conf"
+	atf_check -s not-exit:0 -o ignore -e "match:bad1\\.conf:3:" \
+	    "${POP3D}" -n -f "${P3_DIR}/bad1.conf"
+	printf '%s\n' "listen on 127.0.0.1 port ${port}" "timeout idle abc" \
+	    "users system" >"${P3_DIR}/bad2.conf"
+	atf_check -s not-exit:0 -o ignore -e "match:bad2\\.conf:2:" \
+	    "${POP3D}" -n -f "${P3_DIR}/bad2.conf"
+	# Nothing starts on a configuration with an error.
+	atf_check -s not-exit:0 -o ignore -e "match:bad1\\.conf:3:" \
+	    timeout 10 "${POP3D}" -d -f "${P3_DIR}/bad1.conf"
+	"${P3_PYTHON}" "${P3_LIBDIR}/pop3test.py" wait "${port}" 1 &&
+	    atf_fail "something listens on port ${port} after a bad config"
+	return 0
+}
+
+p3_case config_good "pop3d -n on a good configuration says configuration OK and starts nothing"
+config_good_body()
+{
+	p3_load
+	p3_init
+	p3_conf "timeout idle 600" "session-pool 2" "expire never"
+	"${POP3D}" -n -f "${P3_CONF}" >"${P3_DIR}/n.out" 2>&1
+	rc=$?
+	cat "${P3_DIR}/n.out"
+	[ ${rc} -eq 0 ] || atf_fail "pop3d -n exited ${rc}"
+	grep -q '^configuration OK$' "${P3_DIR}/n.out" ||
+	    atf_fail "pop3d -n did not print 'configuration OK'"
+	"${P3_PYTHON}" "${P3_LIBDIR}/pop3test.py" wait "${P3_PORT}" 1 &&
+	    atf_fail "pop3d -n left something listening on ${P3_PORT}"
+	return 0
+}
+
+p3_case macro_define "-D defines a macro used by the configuration"
+macro_define_body()
+{
+	p3_load
+	p3_init
+	p3_useradd
+	p3_maildir basic
+	p3_conf
+	sed -i 's/^listen on 127\.0\.0\.1 port [0-9]*$/listen on 127.0.0.1 port $p3port/' \
+	    "${P3_CONF}"
+	grep -q 'port \$p3port' "${P3_CONF}" || atf_fail "bad test config"
+	atf_check -s exit:0 -o ignore -e ignore \
+	    "${POP3D}" -n -D "p3port=${P3_PORT}" -f "${P3_CONF}"
+	echo "==== pop3d -d -D p3port=${P3_PORT} ====" >>"${P3_LOG}"
+	"${POP3D}" -d -D "p3port=${P3_PORT}" -f "${P3_CONF}" \
+	    >>"${P3_LOG}" 2>&1 </dev/null &
+	P3_PID=$!
+	export P3_PID
+	echo "${P3_PID}" >>"${P3_WORK}/pids"
+	"${P3_PYTHON}" "${P3_LIBDIR}/pop3test.py" wait "${P3_PORT}" 10 \
+	    "${P3_PID}" ||
+	    p3_failure "pop3d -D p3port=${P3_PORT} does not listen there"
+	p3_py <<'EOF'
+from pop3test import *
+E = TestEnv()
+def main():
+    p = E.login()
+    match_all(p, E.seed)
+    quit_ok(p)
+run(main)
+EOF
+	p3_stop
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case process_model
+	atf_add_test_case session_per_connection
+	atf_add_test_case store_maildir
+	atf_add_test_case store_mbox
+	atf_add_test_case forbidden_syscall
+	atf_add_test_case sigterm
+	atf_add_test_case config_bad
+	atf_add_test_case config_good
+	atf_add_test_case macro_define
+}

@@ -104,6 +104,18 @@
 /* pop3d.conf includes: deeper nesting is a file that includes itself. */
 #define INCLUDE_DEPTH_MAX	8
 
+/*
+ * TLS.  Certificates, chains and keys travel from the parent to each
+ * session in chunks; a PEM file over TLS_PEM_MAX is refused at config
+ * time (a long chain is some 10 KiB).  RFC 8997: TLS 1.2 at least.
+ */
+#define TLS_PEM_MAX		(256 * 1024)
+#define TLS_STRING_MAX		256
+#define TLS_PROTOCOLS_DEFAULT	"tlsv1.2,tlsv1.3"
+#define TLS_CIPHERS_DEFAULT	"secure"
+/* How long a client may take over the TLS handshake. */
+#define TIMEOUT_TLS_HANDSHAKE	30
+
 /* pop3d.conf: longest banner a client may see, as in DESIGN.md. */
 #define BANNER_MAX		400
 

@@ -53,7 +53,7 @@
  * Bump IMSG_VERSION whenever a change is made to enum imsg_type or to a
  * payload below: pop3ctl sends it, and a mismatch is refused.
  */
-#define IMSG_VERSION		1
+#define IMSG_VERSION		2
 
 enum imsg_type {
 	IMSG_NONE,
@@ -65,6 +65,9 @@ enum imsg_type {
 	IMSG_CONF_SESSION,
 	IMSG_CONF_AUTH,
 	IMSG_CONF_STORE,
+	IMSG_CONF_TLS_CERT,
+	IMSG_CONF_TLS_KEY,
+	IMSG_CONF_TLS_END,
 
 	/* parent <-> session */
 	IMSG_SESS_AUTHFD,
@@ -100,10 +103,14 @@ enum imsg_type {
 	IMSG_TYPE_MAX
 };
 
-/* Listener kinds; TLS and poppass kinds come with their issues. */
+/* Listener kinds; the poppass kind comes with its issue. */
 enum listen_kind {
-	LISTEN_POP3 = 1,
+	LISTEN_POP3 = 1,	/* port 110: plain, STLS when TLS is set */
+	LISTEN_POP3S,		/* port 995: TLS from the first byte */
 };
+
+/* plaintext-auth, globally and per listener */
+#define PLAINTEXT_AUTH_UNSET	(-1)	/* listener: follow the global */
 
 /* RFC 2449 EXPIRE: days, or one of these. */
 #define EXPIRE_UNSET		(-1)	/* not announced in CAPA */
@@ -124,6 +131,7 @@ struct listener {
 	TAILQ_ENTRY(listener)	 entry;
 	struct sockaddr_storage	 ss;		/* address and port */
 	enum listen_kind	 kind;
+	int			 plaintext_auth;	/* 0, 1 or _UNSET */
 	int			 fd;		/* -1 until bound */
 	struct event		*ev;		/* parent only */
 };
@@ -147,6 +155,12 @@ struct pop3d_conf {
 	int			 max_sessions;
 	int			 max_sessions_per_source;
 	int			 session_pool;
+	int			 plaintext_auth;	/* 0 (default) or 1 */
+	char			 tls_cert[PATH_MAX];	/* "" = no TLS */
+	char			 tls_key[PATH_MAX];
+	char			 tls_ca[PATH_MAX];	/* chain, optional */
+	char			 tls_protocols[TLS_STRING_MAX];
+	char			 tls_ciphers[TLS_STRING_MAX];
 };
 
 /*
@@ -162,6 +176,14 @@ struct sess_conf {
 	int32_t		timeout_login;
 	int32_t		expire;		/* as in struct pop3d_conf */
 	int32_t		login_delay;	/* -1 unset */
+	/*
+	 * With tls set, IMSG_CONF_TLS_CERT and _KEY chunks follow, then
+	 * IMSG_CONF_TLS_END; the session builds its libtls context from
+	 * them and wipes them.
+	 */
+	int32_t		tls;
+	char		tls_protocols[TLS_STRING_MAX];
+	char		tls_ciphers[TLS_STRING_MAX];
 };
 
 /* IMSG_CONF_AUTH */
@@ -185,6 +207,7 @@ struct sess_conn {
 	struct sockaddr_storage	peer;
 	struct sockaddr_storage	local;
 	int32_t			kind;		/* enum listen_kind */
+	int32_t			plaintext_auth;	/* resolved: 0 or 1 */
 	char			peername[NI_MAXHOST];	/* numeric */
 };
 

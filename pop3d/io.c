@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <tls.h>
 #include <unistd.h>
 
 #include "pop3d.h"
@@ -68,24 +69,74 @@ io_wait(int fd, short events, time_t deadline)
 	}
 }
 
+/*
+ * One read, plain or TLS.  Returns bytes read, 0 at end of file, or
+ * -1 with *want set to what to poll for before trying again (0: a real
+ * error).  TLS may want to write while reading, and the other way round.
+ */
+static ssize_t
+io_read(struct io *io, void *buf, size_t len, short *want)
+{
+	ssize_t	n;
+
+	*want = 0;
+	if (io->tls == NULL) {
+		if ((n = read(io->fd, buf, len)) == -1 &&
+		    (errno == EAGAIN || errno == EINTR))
+			*want = POLLIN;
+		return (n);
+	}
+	if ((n = tls_read(io->tls, buf, len)) == TLS_WANT_POLLIN)
+		*want = POLLIN;
+	else if (n == TLS_WANT_POLLOUT)
+		*want = POLLOUT;
+	return (n < 0 ? -1 : n);
+}
+
+static ssize_t
+io_write_some(struct io *io, const void *buf, size_t len, short *want)
+{
+	ssize_t	n;
+
+	*want = 0;
+	if (io->tls == NULL) {
+		if ((n = write(io->fd, buf, len)) == -1 &&
+		    (errno == EAGAIN || errno == EINTR))
+			*want = POLLOUT;
+		return (n);
+	}
+	if ((n = tls_write(io->tls, buf, len)) == TLS_WANT_POLLIN)
+		*want = POLLIN;
+	else if (n == TLS_WANT_POLLOUT)
+		*want = POLLOUT;
+	return (n < 0 ? -1 : n);
+}
+
+/* Read before polling: TLS may hold decrypted bytes the socket lacks. */
 static int
 io_fill(struct io *io, time_t deadline)
 {
 	ssize_t	n;
+	short	want;
 
-	switch (io_wait(io->fd, POLLIN, deadline)) {
-	case 0:
-		return (IO_TIMEOUT);
-	case -1:
-		return (IO_ERROR);
+	for (;;) {
+		n = io_read(io, io->in + io->inlen,
+		    sizeof(io->in) - io->inlen, &want);
+		if (n > 0) {
+			io->inlen += n;
+			return (0);
+		}
+		if (n == 0)
+			return (IO_EOF);
+		if (want == 0)
+			return (IO_ERROR);
+		switch (io_wait(io->fd, want, deadline)) {
+		case 0:
+			return (IO_TIMEOUT);
+		case -1:
+			return (IO_ERROR);
+		}
 	}
-	n = read(io->fd, io->in + io->inlen, sizeof(io->in) - io->inlen);
-	if (n == 0)
-		return (IO_EOF);
-	if (n == -1)
-		return ((errno == EAGAIN || errno == EINTR) ? 0 : IO_ERROR);
-	io->inlen += n;
-	return (0);
 }
 
 /*
@@ -185,18 +236,17 @@ io_flush(struct io *io)
 	time_t	deadline = io_now() + TIMEOUT_WRITE;
 	size_t	off = 0;
 	ssize_t	n;
+	short	want;
 
 	if (io->error)
 		return (-1);
 	while (off < io->outlen) {
-		n = write(io->fd, io->out + off, io->outlen - off);
+		n = io_write_some(io, io->out + off, io->outlen - off, &want);
 		if (n > 0) {
 			off += n;
 			continue;
 		}
-		if (n == -1 && errno != EAGAIN && errno != EINTR)
-			goto fail;
-		if (io_wait(io->fd, POLLOUT, deadline) != 1)
+		if (want == 0 || io_wait(io->fd, want, deadline) != 1)
 			goto fail;
 	}
 	io->outlen = 0;
@@ -205,4 +255,39 @@ io_flush(struct io *io)
 	io->error = 1;
 	io->outlen = 0;
 	return (-1);
+}
+
+/*
+ * The TLS handshake on the client socket, for STLS or an implicit TLS
+ * listener.  Buffered plaintext is dropped first: whatever a client (or
+ * a man in the middle) pipelined behind STLS must never run as if it
+ * had come through TLS.  A ClientHello that offers ALPN without "pop3"
+ * is refused before libtls sees it.
+ */
+int
+io_starttls(struct io *io, struct tls *ctx, time_t deadline)
+{
+	struct tls	*cctx;
+	int		 rc;
+
+	io_discard_input(io);
+	if (deadline > io_now() + TIMEOUT_TLS_HANDSHAKE)
+		deadline = io_now() + TIMEOUT_TLS_HANDSHAKE;
+	if (tlshello_check(io->fd, deadline) == -1)
+		return (-1);
+	if (tls_accept_socket(ctx, &cctx, io->fd) == -1)
+		return (-1);
+	for (;;) {
+		rc = tls_handshake(cctx);
+		if (rc == 0)
+			break;
+		if ((rc != TLS_WANT_POLLIN && rc != TLS_WANT_POLLOUT) ||
+		    io_wait(io->fd, rc == TLS_WANT_POLLIN ? POLLIN : POLLOUT,
+		    deadline) != 1) {
+			tls_free(cctx);
+			return (-1);
+		}
+	}
+	io->tls = cctx;
+	return (0);
 }

@@ -111,8 +111,8 @@
  */
 #define TLS_PEM_MAX		(256 * 1024)
 #define TLS_STRING_MAX		256
-#define TLS_PROTOCOLS_DEFAULT	"tlsv1.2,tlsv1.3"
-#define TLS_CIPHERS_DEFAULT	"secure"
+#define CONF_TLS_PROTOCOLS	"tlsv1.2,tlsv1.3"
+#define CONF_TLS_CIPHERS	"secure"
 /* How long a client may take over the TLS handshake. */
 #define TIMEOUT_TLS_HANDSHAKE	30
 

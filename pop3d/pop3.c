@@ -60,6 +60,8 @@ static void	pop3_top(struct pop3 *, struct pop3_cmdline *);
 static void	pop3_dele(struct pop3 *, struct pop3_cmdline *);
 static void	pop3_noop(struct pop3 *, struct pop3_cmdline *);
 static void	pop3_rset(struct pop3 *, struct pop3_cmdline *);
+static void	pop3_stls(struct pop3 *, struct pop3_cmdline *);
+static time_t	pop3_deadline(struct pop3 *);
 
 /* PASS takes the rest of the line: RFC 1939 lets a password hold spaces. */
 static const struct pop3_command pop3_commands[] = {
@@ -72,6 +74,7 @@ static const struct pop3_command pop3_commands[] = {
 	{ "RETR",	TRANS,		1, 1, pop3_retr },
 	{ "RSET",	TRANS,		0, 0, pop3_rset },
 	{ "STAT",	TRANS,		0, 0, pop3_stat },
+	{ "STLS",	AUTH,		0, 0, pop3_stls },
 	{ "TOP",	TRANS,		2, 2, pop3_top },
 	{ "UIDL",	TRANS,		0, 1, pop3_list },
 	{ "USER",	AUTH,		1, 1, pop3_user },
@@ -177,12 +180,24 @@ pop3_greeting(struct pop3 *p)
 	    p->conf->banner : DEFAULT_BANNER);
 }
 
+/* RFC 2595: credentials in the clear only where the policy allows. */
+static int
+pop3_plaintext_ok(struct pop3 *p)
+{
+	return (p->io->tls != NULL || p->plaintext_ok);
+}
+
 static void
 pop3_capa(struct pop3 *p, struct pop3_cmdline *cl)
 {
 	pop3_reply(p, "+OK capability list follows");
-	io_printf(p->io, "TOP\r\nUIDL\r\nUSER\r\nRESP-CODES\r\n"
-	    "PIPELINING\r\n");
+	io_printf(p->io, "TOP\r\nUIDL\r\n");
+	if (pop3_plaintext_ok(p))
+		io_printf(p->io, "USER\r\n");
+	io_printf(p->io, "RESP-CODES\r\nPIPELINING\r\n");
+	if (p->tlsctx != NULL && p->io->tls == NULL &&
+	    p->state == POP3_AUTHORIZATION)
+		io_printf(p->io, "STLS\r\n");
 	if (p->conf->expire == EXPIRE_NEVER)
 		io_printf(p->io, "EXPIRE NEVER\r\n");
 	else if (p->conf->expire >= 0)
@@ -195,6 +210,11 @@ pop3_capa(struct pop3 *p, struct pop3_cmdline *cl)
 static void
 pop3_user(struct pop3 *p, struct pop3_cmdline *cl)
 {
+	if (!pop3_plaintext_ok(p)) {
+		pop3_reply(p, "-ERR [AUTH] plaintext authentication needs "
+		    "TLS: use STLS");
+		return;
+	}
 	if (strlen(cl->argv[0]) > POP3_USER_MAX) {
 		pop3_reply(p, "-ERR user name too long");
 		return;
@@ -233,6 +253,12 @@ pop3_pass(struct pop3 *p, struct pop3_cmdline *cl)
 	char			*pass = cl->argv[0];
 	int			 rc;
 
+	if (!pop3_plaintext_ok(p)) {
+		explicit_bzero(pass, strlen(pass));
+		pop3_reply(p, "-ERR [AUTH] plaintext authentication needs "
+		    "TLS: use STLS");
+		return;
+	}
 	if (!p->have_user) {
 		explicit_bzero(pass, strlen(pass));
 		pop3_reply(p, "-ERR give USER first");
@@ -483,6 +509,31 @@ pop3_rset(struct pop3 *p, struct pop3_cmdline *cl)
 	}
 	pop3_reply(p, "+OK maildrop has %u messages (%" PRIu64 " octets)",
 	    st.count, st.octets);
+}
+
+/* RFC 2595 section 4. */
+static void
+pop3_stls(struct pop3 *p, struct pop3_cmdline *cl)
+{
+	if (p->tlsctx == NULL) {
+		pop3_reply(p, "-ERR TLS not available");
+		return;
+	}
+	if (p->io->tls != NULL) {
+		pop3_reply(p, "-ERR command not permitted when TLS active");
+		return;
+	}
+	pop3_reply(p, "+OK begin TLS negotiation");
+	if (io_flush(p->io) == -1 ||
+	    io_starttls(p->io, p->tlsctx, pop3_deadline(p)) == -1) {
+		log_info("%s: STLS: TLS handshake failed", p->peer);
+		p->end.reason = SESS_END_ERROR;
+		p->state = POP3_UPDATE;
+		return;
+	}
+	/* What was said in the clear is forgotten (RFC 2595 4). */
+	p->have_user = 0;
+	log_debug("%s: TLS active after STLS", p->peer);
 }
 
 static const struct pop3_command *

@@ -42,6 +42,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <tls.h>
 #include <unistd.h>
 
 #include "pop3d.h"
@@ -52,7 +53,17 @@
 extern char		**environ;
 
 static struct pop3d_conf *conf;
+static const char	*conffile = POP3D_CONFIG;
 static const char	*self_path;	/* absolute: we exec ourselves */
+
+/* What sessions get to build their TLS context; read as root. */
+struct tls_material {
+	uint8_t	*cert;		/* certificate, then the chain */
+	size_t	 certlen;
+	uint8_t	*key;
+	size_t	 keylen;
+};
+static struct tls_material tlsmat;
 static struct child	*auth_child;
 static int		 sessions_idle;
 static int		 sessions_busy;
@@ -60,7 +71,107 @@ static int		 shutting_down;
 static struct event	 ev_accept_pause;
 
 static void	parent_shutdown(void);
+static void	parent_reload(void);
 static void	pool_refill(void);
+
+/* Append a whole file to *buf; -1 with a log line if it cannot. */
+static int
+file_append(const char *path, uint8_t **buf, size_t *len)
+{
+	struct stat	 sb;
+	uint8_t		*p;
+	ssize_t		 n;
+	size_t		 off = 0;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) == -1) {
+		log_warn("%s", path);
+		goto fail;
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_size == 0 ||
+	    (size_t)sb.st_size > TLS_PEM_MAX - *len) {
+		log_warnx("%s: not a regular file of 1 to %d bytes", path,
+		    TLS_PEM_MAX);
+		goto fail;
+	}
+	p = xcalloc(1, *len + sb.st_size);
+	if (*len > 0)
+		memcpy(p, *buf, *len);
+	while (off < (size_t)sb.st_size &&
+	    (n = read(fd, p + *len + off, sb.st_size - off)) > 0)
+		off += n;
+	if (off != (size_t)sb.st_size) {
+		log_warnx("%s: short read", path);
+		freezero(p, *len + sb.st_size);
+		goto fail;
+	}
+	close(fd);
+	freezero(*buf, *len);
+	*buf = p;
+	*len += off;
+	return (0);
+ fail:
+	if (fd != -1)
+		close(fd);
+	return (-1);
+}
+
+static void
+tls_material_free(struct tls_material *m)
+{
+	freezero(m->cert, m->certlen);
+	freezero(m->key, m->keylen);
+	memset(m, 0, sizeof(*m));
+}
+
+/*
+ * Read the certificate, chain and key, and build a context from them
+ * once here, so that a bad file is found now and not by every session.
+ */
+static int
+tls_material_load(struct pop3d_conf *c, struct tls_material *m)
+{
+	struct tls	*ctx;
+	const char	*why;
+
+	memset(m, 0, sizeof(*m));
+	if (c->tls_cert[0] == '\0')
+		return (0);
+	if (file_append(c->tls_cert, &m->cert, &m->certlen) == -1 ||
+	    (c->tls_ca[0] != '\0' &&
+	    file_append(c->tls_ca, &m->cert, &m->certlen) == -1) ||
+	    file_append(c->tls_key, &m->key, &m->keylen) == -1)
+		goto fail;
+	if ((ctx = tlsctx_new(c->tls_protocols, c->tls_ciphers, m->cert,
+	    m->certlen, m->key, m->keylen, &why)) == NULL) {
+		log_warnx("%s: %s", c->tls_cert, why);
+		goto fail;
+	}
+	tls_free(ctx);
+	return (0);
+ fail:
+	tls_material_free(m);
+	return (-1);
+}
+
+/* Certificate and key to a new session, in frames under the cap. */
+static void
+session_send_tls(struct child *c)
+{
+	const size_t	chunk = 8192;
+	size_t		off, n;
+
+	for (off = 0; off < tlsmat.certlen; off += n) {
+		n = MINIMUM(chunk, tlsmat.certlen - off);
+		child_send(c, IMSG_CONF_TLS_CERT, 0, -1, tlsmat.cert + off, n);
+	}
+	for (off = 0; off < tlsmat.keylen; off += n) {
+		n = MINIMUM(chunk, tlsmat.keylen - off);
+		child_send(c, IMSG_CONF_TLS_KEY, 0, -1, tlsmat.key + off, n);
+	}
+	child_send(c, IMSG_CONF_TLS_END, 0, -1, NULL, 0);
+}
 
 static __dead void
 usage(void)
@@ -363,7 +474,13 @@ session_spawn(void)
 	sc.timeout_login = conf->timeout_login;
 	sc.expire = conf->expire;
 	sc.login_delay = conf->login_delay;
+	sc.tls = tlsmat.certlen > 0;
+	strlcpy(sc.tls_protocols, conf->tls_protocols,
+	    sizeof(sc.tls_protocols));
+	strlcpy(sc.tls_ciphers, conf->tls_ciphers, sizeof(sc.tls_ciphers));
 	child_send(c, IMSG_CONF_SESSION, 0, -1, &sc, sizeof(sc));
+	if (sc.tls)
+		session_send_tls(c);
 	sessions_idle++;
 	return (c);
 }
@@ -389,19 +506,6 @@ pool_take(void)
 	return (session_spawn());
 }
 
-static int
-same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return (0);
-	if (a->ss_family == AF_INET)
-		return (((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		    ((const struct sockaddr_in *)b)->sin_addr.s_addr);
-	return (memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-	    &((const struct sockaddr_in6 *)b)->sin6_addr,
-	    sizeof(struct in6_addr)) == 0);
-}
-
 /* Connection limits, decided before any byte is read or written. */
 static int
 session_allowed(const struct sockaddr_storage *peer, const char *name)
@@ -416,7 +520,7 @@ session_allowed(const struct sockaddr_storage *peer, const char *name)
 	}
 	TAILQ_FOREACH(c, &children, entry)
 		if (c->kind == CHILD_SESSION && c->state != SESSION_IDLE &&
-		    !c->reaped && same_addr(&c->peer, peer))
+		    !c->reaped && ss_same_addr(&c->peer, peer))
 			n++;
 	if (n >= conf->max_sessions_per_source) {
 		log_warnx("%s: refused: %d sessions from this address, the "
@@ -448,6 +552,8 @@ session_start(int fd, struct listener *l, struct sockaddr_storage *peer)
 	if (getsockname(fd, (struct sockaddr *)&sc.local, &len) == -1)
 		sc.local = l->ss;
 	sc.kind = l->kind;
+	sc.plaintext_auth = l->plaintext_auth == PLAINTEXT_AUTH_UNSET ?
+	    conf->plaintext_auth : l->plaintext_auth;
 	strlcpy(sc.peername, ss_to_text(peer), sizeof(sc.peername));
 
 	c->sid = sid_new();
@@ -582,6 +688,90 @@ child_gone(struct child *c, int status)
 	}
 }
 
+static int
+listener_same(struct listener *a, struct listener *b)
+{
+	return (a->kind == b->kind && ss_same_addr(&a->ss, &b->ss) &&
+	    ss_port(&a->ss) == ss_port(&b->ss));
+}
+
+/*
+ * The bound listeners stay; a reload may change their options only.
+ * Returns -1 if the new configuration lists other sockets.
+ */
+static int
+listeners_carry(struct pop3d_conf *from, struct pop3d_conf *to)
+{
+	struct listener	*a, *b;
+
+	for (a = TAILQ_FIRST(&from->listeners), b = TAILQ_FIRST(&to->listeners);
+	    a != NULL && b != NULL;
+	    a = TAILQ_NEXT(a, entry), b = TAILQ_NEXT(b, entry))
+		if (!listener_same(a, b))
+			return (-1);
+	if (a != NULL || b != NULL)
+		return (-1);
+	for (a = TAILQ_FIRST(&from->listeners), b = TAILQ_FIRST(&to->listeners);
+	    a != NULL; a = TAILQ_NEXT(a, entry), b = TAILQ_NEXT(b, entry))
+		a->plaintext_auth = b->plaintext_auth;
+	return (0);
+}
+
+/*
+ * SIGHUP: read pop3d.conf and the certificates again.  Sessions that
+ * are serving a client keep what they started with; idle ones in the
+ * pool are retired, so every new connection gets the new settings.  A
+ * configuration with an error changes nothing.
+ */
+static void
+parent_reload(void)
+{
+	struct pop3d_conf	*nconf;
+	struct tls_material	 nmat;
+	struct listener		*l;
+	struct child		*c;
+
+	log_info("reloading %s", conffile);
+	if ((nconf = parse_config(conffile, 0)) == NULL) {
+		log_warnx("reload failed: errors in %s, nothing changed",
+		    conffile);
+		return;
+	}
+	if (tls_material_load(nconf, &nmat) == -1) {
+		log_warnx("reload failed: TLS certificate or key, nothing "
+		    "changed");
+		config_free(nconf);
+		return;
+	}
+	if (listeners_carry(conf, nconf) == -1)
+		log_warnx("reload: listen statements changed; they take "
+		    "effect at restart, other settings now");
+	TAILQ_FOREACH(l, &conf->listeners, entry)
+		if (l->kind == LISTEN_POP3S && nmat.certlen == 0) {
+			log_warnx("reload failed: a TLS listener needs a "
+			    "certificate, nothing changed");
+			tls_material_free(&nmat);
+			config_free(nconf);
+			return;
+		}
+	/* Swap: the live listeners move into the new configuration. */
+	while ((l = TAILQ_FIRST(&nconf->listeners)) != NULL) {
+		TAILQ_REMOVE(&nconf->listeners, l, entry);
+		free(l);
+	}
+	TAILQ_CONCAT(&nconf->listeners, &conf->listeners, entry);
+	config_free(conf);
+	conf = nconf;
+	tls_material_free(&tlsmat);
+	tlsmat = nmat;
+	log_setverbose(conf->debug || log_getverbose());
+	TAILQ_FOREACH(c, &children, entry)
+		if (c->kind == CHILD_SESSION && c->state == SESSION_IDLE)
+			child_close(c);	/* it exits on end of file */
+	pool_refill();
+	log_info("configuration reloaded");
+}
+
 static void
 parent_sig(int sig, short event, void *arg)
 {
@@ -590,8 +780,7 @@ parent_sig(int sig, short event, void *arg)
 		child_reap(child_gone);
 		break;
 	case SIGHUP:
-		log_warnx("SIGHUP: reloading is not supported yet; "
-		    "restart to apply changes");
+		parent_reload();
 		break;
 	default:
 		log_info("terminating on signal %d", sig);
@@ -642,7 +831,7 @@ int
 main(int argc, char *argv[])
 {
 	struct event	 ev_sigterm, ev_sigint, ev_sighup, ev_sigchld;
-	const char	*conffile = POP3D_CONFIG, *proc = NULL;
+	const char	*proc = NULL;
 	int		 ch, debug = 0, noaction = 0, verbose = 0;
 
 	setproctitle_init(argc, argv, environ);
@@ -683,6 +872,8 @@ main(int argc, char *argv[])
 
 	if ((conf = parse_config(conffile, verbose)) == NULL)
 		exit(1);
+	if (tls_init() == -1)
+		errx(1, "tls_init");
 	if (noaction) {
 		if (verbose)
 			config_print(conf);
@@ -697,6 +888,8 @@ main(int argc, char *argv[])
 	/* setproctitle() reuses the memory argv[0] points into. */
 	self_path = xstrdup(argv[0]);
 	parent_check_users();
+	if (tls_material_load(conf, &tlsmat) == -1)
+		errx(1, "cannot load the TLS certificate or key");
 
 	log_init(debug, conf->log_facility);
 	log_setverbose(verbose || conf->debug);

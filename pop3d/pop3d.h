@@ -312,6 +312,8 @@ const char	*imsg_to_str(uint32_t);
 const char	*ss_to_text(const struct sockaddr_storage *);
 in_port_t	 ss_port(const struct sockaddr_storage *);
 socklen_t	 ss_len(const struct sockaddr_storage *);
+int		 ss_same_addr(const struct sockaddr_storage *,
+		    const struct sockaddr_storage *);
 void		 demote(const char *, uid_t, gid_t, int, const gid_t *);
 void		 log_to_parent(struct imsgbuf *);
 int		 log_from_child(struct imsg *, const char *);

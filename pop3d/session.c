@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tls.h>
 #include <unistd.h>
 
 #include "pop3d.h"
@@ -50,6 +51,7 @@ static struct channel	 auth_ch = { .name = "pop3d-auth", .use_sid = 1 };
 /* The store serves one session only: it needs no id. */
 static struct channel	 store_ch = { .name = "pop3d-store" };
 static struct sess_conf	 sconf;
+static struct tls	*tlsctx;
 static struct sess_conn	 sconn;
 static uint32_t		 sid;
 static char		 peer[NI_MAXHOST + 8];
@@ -340,6 +342,61 @@ session_recv_parent(struct imsg *imsg, uint32_t type, size_t len)
 	imsg_expect_size(imsg, len, parent_ch.name);
 }
 
+/* Append one chunk of PEM bytes, within TLS_PEM_MAX. */
+static void
+pem_append(uint8_t **buf, size_t *len, struct imsg *imsg)
+{
+	uint8_t	*p;
+
+	if (imsg->datalen == 0 || imsg->datalen > TLS_PEM_MAX - *len)
+		fatalx("%s: bad %s", __func__, imsg_to_str(imsg->hdr.type));
+	if ((p = malloc(*len + imsg->datalen)) == NULL)
+		fatal("%s", __func__);
+	/* Copy and wipe rather than realloc: no stale key copies. */
+	if (*len > 0)
+		memcpy(p, *buf, *len);
+	memcpy(p + *len, imsg->data, imsg->datalen);
+	freezero(*buf, *len);
+	explicit_bzero(imsg->data, imsg->datalen);
+	*buf = p;
+	*len += imsg->datalen;
+}
+
+/*
+ * The certificate and key, in chunks; the context is built before any
+ * client exists and the key bytes are gone before one does.
+ */
+static void
+session_tls_setup(void)
+{
+	struct imsg	 imsg;
+	uint8_t		*cert = NULL, *key = NULL;
+	size_t		 certlen = 0, keylen = 0;
+	const char	*why;
+
+	for (;;) {
+		if (!channel_recv(&parent_ch, &imsg, INT32_MAX))
+			exit(0);
+		if (imsg.hdr.type == IMSG_CONF_TLS_END)
+			break;
+		if (imsg.hdr.type == IMSG_CONF_TLS_CERT)
+			pem_append(&cert, &certlen, &imsg);
+		else if (imsg.hdr.type == IMSG_CONF_TLS_KEY)
+			pem_append(&key, &keylen, &imsg);
+		else
+			unexpected(&parent_ch, &imsg);
+	}
+	imsg_expect_size(&imsg, 0, parent_ch.name);
+	if (certlen == 0 || keylen == 0)
+		fatalx("%s: TLS without certificate or key", __func__);
+	tlsctx = tlsctx_new(sconf.tls_protocols, sconf.tls_ciphers, cert,
+	    certlen, key, keylen, &why);
+	freezero(cert, certlen);
+	freezero(key, keylen);
+	if (tlsctx == NULL)
+		fatalx("%s: %s", __func__, why);
+}
+
 /* Configuration, then the auth channel, then the client. */
 static int
 session_wait_conn(void)
@@ -348,9 +405,14 @@ session_wait_conn(void)
 
 	session_recv_parent(&imsg, IMSG_CONF_SESSION, sizeof(sconf));
 	memcpy(&sconf, imsg.data, sizeof(sconf));
-	if (memchr(sconf.banner, '\0', sizeof(sconf.banner)) == NULL)
-		fatalx("%s: unterminated banner", __func__);
+	if (memchr(sconf.banner, '\0', sizeof(sconf.banner)) == NULL ||
+	    memchr(sconf.tls_protocols, '\0',
+	    sizeof(sconf.tls_protocols)) == NULL ||
+	    memchr(sconf.tls_ciphers, '\0', sizeof(sconf.tls_ciphers)) == NULL)
+		fatalx("%s: unterminated string", __func__);
 	log_setverbose(sconf.debug);
+	if (sconf.tls)
+		session_tls_setup();
 
 	session_recv_parent(&imsg, IMSG_SESS_AUTHFD, 0);
 	if (imsg.fd == -1)
@@ -365,6 +427,19 @@ session_wait_conn(void)
 	if (memchr(sconn.peername, '\0', sizeof(sconn.peername)) == NULL)
 		fatalx("%s: unterminated peer name", __func__);
 	return (imsg.fd);
+}
+
+/* RFC 8314: TLS from the first byte; the greeting comes after it. */
+static int
+session_implicit_tls(struct io *io)
+{
+	if (tlsctx == NULL)
+		fatalx("%s: TLS listener without TLS", __func__);
+	if (io_starttls(io, tlsctx, io_now() + sconf.timeout_login) == -1) {
+		log_info("%s: TLS handshake failed", peer);
+		return (-1);
+	}
+	return (0);
 }
 
 __dead void
@@ -386,6 +461,9 @@ session(void)
 
 	if ((pw = getpwnam(POP3D_USER)) == NULL)
 		fatalx("unknown user %s", POP3D_USER);
+	/* OpenSSL reads its configuration once, while files exist. */
+	if (tls_init() == -1)
+		fatalx("tls_init");
 	demote(POP3D_CHROOT, pw->pw_uid, pw->pw_gid, 0, NULL);
 	sandbox_init(SANDBOX_SESSION);
 
@@ -400,7 +478,14 @@ session(void)
 	p.be = &session_backend;
 	p.conf = &sconf;
 	p.peer = peer;
-	pop3_run(&p);
+	p.tlsctx = tlsctx;
+	/* Peer address == listener address: another process of this host. */
+	p.plaintext_ok = sconn.plaintext_auth ||
+	    ss_same_addr(&sconn.peer, &sconn.local);
+	if (sconn.kind == LISTEN_POP3S && session_implicit_tls(&io) == -1)
+		p.end.reason = SESS_END_ERROR;
+	else
+		pop3_run(&p);
 
 	channel_send(&parent_ch, IMSG_SESS_END, -1, &p.end, sizeof(p.end));
 	shutdown(fd, SHUT_RDWR);

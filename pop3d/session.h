@@ -38,8 +38,11 @@ enum io_status {
 	IO_ERROR,		/* read or write error */
 };
 
+struct tls;
+
 struct io {
 	int		 fd;
+	struct tls	*tls;		/* NULL until TLS is active */
 	int		 error;
 	size_t		 inlen;
 	size_t		 consumed;	/* bytes of the last line returned */
@@ -58,6 +61,13 @@ void		 io_printf(struct io *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 int		 io_flush(struct io *);
 time_t		 io_now(void);
+int		 io_starttls(struct io *, struct tls *, time_t);
+
+/* tls.c */
+struct tls	*tlsctx_new(const char *, const char *, const uint8_t *, size_t,
+		    const uint8_t *, size_t, const char **);
+int		 tlshello_alpn(const unsigned char *, size_t);
+int		 tlshello_check(int, time_t);
 
 /*
  * pop3.c: the POP3 state machine.  It reaches pop3d-auth and the store
@@ -87,6 +97,8 @@ struct pop3 {
 	void				*bearg;
 	const struct sess_conf		*conf;
 	const char			*peer;
+	struct tls			*tlsctx;	/* NULL: no TLS */
+	int				 plaintext_ok;	/* policy allows */
 	enum {
 		POP3_AUTHORIZATION = 1,
 		POP3_TRANSACTION,

@@ -40,6 +40,7 @@ static const char *msgs[] = {
 };
 
 static int	deleted[2];
+static int	plaintext_ok = 1;	/* the policy converse() runs with */
 
 static int
 fake_login(void *arg, const char *user, const char *pass,
@@ -187,6 +188,7 @@ converse(const char *input, struct sess_end *endp)
 		p.be = &fake_backend;
 		p.conf = &conf;
 		p.peer = "test";
+		p.plaintext_ok = plaintext_ok;
 		pop3_run(&p);
 		_exit(p.end.reason * 10 + p.end.deleted);
 	}
@@ -392,6 +394,23 @@ ATF_TC_BODY(pop3__capa, tc)
 	free(out);
 }
 
+/* Without TLS and outside the policy, no password crosses the wire. */
+ATF_TC_WITHOUT_HEAD(pop3__plaintext_refused);
+ATF_TC_BODY(pop3__plaintext_refused, tc)
+{
+	char	*out;
+
+	plaintext_ok = 0;
+	out = converse("CAPA\r\nUSER alice\r\nPASS secret pw\r\n"
+	    "STLS\r\nQUIT\r\n", NULL);
+	expect_contains(out, "+OK capability list follows\r\nTOP\r\n"
+	    "UIDL\r\nRESP-CODES\r\nPIPELINING\r\n.\r\n"
+	    "-ERR [AUTH] plaintext authentication needs TLS: use STLS\r\n"
+	    "-ERR [AUTH] plaintext authentication needs TLS: use STLS\r\n"
+	    "-ERR TLS not available\r\n+OK bye\r\n");
+	free(out);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, pop3__parse);
@@ -404,5 +423,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, pop3__pipelining);
 	ATF_TP_ADD_TC(tp, pop3__long_line);
 	ATF_TP_ADD_TC(tp, pop3__capa);
+	ATF_TP_ADD_TC(tp, pop3__plaintext_refused);
 	return (atf_no_error());
 }

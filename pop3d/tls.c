@@ -1,0 +1,208 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * TLS for the session process, through libtls only.  The parent sends
+ * the certificate and key as bytes; the session builds its server
+ * context from memory before it serves anybody and wipes the bytes, so
+ * no session ever opens a key file.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+#include <tls.h>
+#include <unistd.h>
+
+#include "pop3d.h"
+#include "session.h"
+
+/*
+ * A server context for the given certificate (chain appended) and key.
+ * Returns NULL with the reason in *why.  The caller wipes its buffers;
+ * libtls keeps its own copy of the key only until tls_configure()
+ * has loaded it, and tls_config_clear_keys() drops that copy.
+ */
+struct tls *
+tlsctx_new(const char *protocols, const char *ciphers, const uint8_t *cert,
+    size_t certlen, const uint8_t *key, size_t keylen, const char **why)
+{
+	static char		 err[256];
+	struct tls_config	*cfg;
+	struct tls		*ctx = NULL;
+	uint32_t		 protos;
+
+	*why = "out of memory";
+	if ((cfg = tls_config_new()) == NULL)
+		return (NULL);
+	if (tls_config_parse_protocols(&protos, protocols) == -1 ||
+	    tls_config_set_protocols(cfg, protos) == -1 ||
+	    tls_config_set_ciphers(cfg, ciphers) == -1 ||
+	    tls_config_set_keypair_mem(cfg, cert, certlen, key,
+	    keylen) == -1 ||
+	    /* RFC 7301 for ALPACA: a pop3 client may say what it speaks. */
+	    tls_config_set_alpn(cfg, "pop3") == -1) {
+		strlcpy(err, tls_config_error(cfg) ? tls_config_error(cfg) :
+		    "bad TLS settings", sizeof(err));
+		*why = err;
+		goto done;
+	}
+	if ((ctx = tls_server()) == NULL)
+		goto done;
+	if (tls_configure(ctx, cfg) == -1) {
+		strlcpy(err, tls_error(ctx) ? tls_error(ctx) :
+		    "tls_configure failed", sizeof(err));
+		*why = err;
+		tls_free(ctx);
+		ctx = NULL;
+	}
+ done:
+	tls_config_clear_keys(cfg);
+	tls_config_free(cfg);
+	return (ctx);
+}
+
+static uint32_t
+get16(const unsigned char *p)
+{
+	return ((uint32_t)p[0] << 8 | p[1]);
+}
+
+/* Step over a vector with a len-byte length prefix; -1 if it overruns. */
+static int
+skip_vec(const unsigned char **p, const unsigned char *end, int len)
+{
+	size_t	n;
+
+	if (end - *p < len)
+		return (-1);
+	n = len == 1 ? **p : get16(*p);
+	*p += len;
+	if ((size_t)(end - *p) < n)
+		return (-1);
+	*p += n;
+	return (0);
+}
+
+/* ALPN extension data (RFC 7301): does its list name "pop3"? */
+static int
+alpn_has_pop3(const unsigned char *p, const unsigned char *end)
+{
+	size_t	n;
+
+	if (end - p < 2 || get16(p) != (size_t)(end - p - 2))
+		return (0);
+	for (p += 2; p < end; p += n) {
+		n = *p++;
+		if (n == 0 || (size_t)(end - p) < n)
+			return (0);
+		if (n == 4 && memcmp(p, "pop3", 4) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Look at a TLS ClientHello (RFC 8446 4.1.2) in its first record.
+ * Returns 1 when it may proceed (no ALPN, or ALPN listing "pop3"), 0
+ * when it offers ALPN without "pop3" (a client of another protocol,
+ * the ALPACA cross-protocol attack), -1 when the record is incomplete
+ * or not a ClientHello (then libtls decides).
+ */
+int
+tlshello_alpn(const unsigned char *buf, size_t len)
+{
+	const unsigned char	*p, *end, *ext;
+	uint32_t		 type, elen;
+
+	if (len < 5 || buf[0] != 22 || len < 5 + get16(buf + 3))
+		return (-1);
+	p = buf + 5;
+	end = p + get16(buf + 3);
+	if (end - p < 4 || p[0] != 1)
+		return (-1);
+	if ((size_t)(end - p - 4) < ((uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3]))
+		return (-1);	/* the hello spans records */
+	end = p + 4 + ((uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+	p += 4 + 2 + 32;	/* header, legacy_version, random */
+	if (p > end || skip_vec(&p, end, 1) == -1 ||	/* session id */
+	    skip_vec(&p, end, 2) == -1 ||		/* cipher suites */
+	    skip_vec(&p, end, 1) == -1)			/* compression */
+		return (-1);
+	if (p == end)
+		return (1);	/* no extensions at all */
+	if (end - p < 2 || get16(p) != (size_t)(end - p - 2))
+		return (-1);
+	for (p += 2; end - p >= 4; p = ext + elen) {
+		type = get16(p);
+		elen = get16(p + 2);
+		ext = p + 4;
+		if ((size_t)(end - ext) < elen)
+			return (-1);
+		if (type == 16)
+			return (alpn_has_pop3(ext, ext + elen));
+	}
+	return (1);
+}
+
+/*
+ * Peek at the client's first TLS record before libtls consumes it, until
+ * the record is complete or the deadline.  0: go on; -1: refuse.
+ */
+int
+tlshello_check(int fd, time_t deadline)
+{
+	static unsigned char	buf[5 + 16384];
+	const struct timespec	nap = { 0, 20 * 1000 * 1000 };
+	struct pollfd		pfd;
+	ssize_t			n, last = 0;
+	int			rc;
+
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), MSG_PEEK);
+		if (n == 0)
+			return (-1);
+		if (n > 0) {
+			if ((rc = tlshello_alpn(buf, n)) != -1)
+				return (rc == 1 ? 0 : -1);
+			if ((size_t)n == sizeof(buf) || (n >= 5 &&
+			    (size_t)n >= 5 + get16(buf + 3)))
+				return (0);	/* complete, just unusual */
+		} else if (errno != EAGAIN && errno != EINTR)
+			return (-1);
+		if (deadline - io_now() <= 0)
+			return (-1);
+		/*
+		 * Peeked bytes keep the socket readable, so poll(2) only
+		 * helps while nothing has arrived; after that, nap.
+		 */
+		if (n > 0 && n == last) {
+			nanosleep(&nap, NULL);
+			continue;
+		}
+		last = n > 0 ? n : last;
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 1000) == -1 && errno != EINTR)
+			return (-1);
+	}
+}

@@ -48,10 +48,12 @@ PROGS=		pop3d/pop3d pop3d-auth/pop3d-auth pop3d-store/pop3d-store
 
 UNIT_TESTS=	regress/unit/imsg_test regress/unit/msg_test \
 		regress/unit/xform_test regress/unit/maildir_test \
-		regress/unit/mbox_test regress/unit/pop3_test
+		regress/unit/mbox_test regress/unit/pop3_test \
+		regress/unit/tls_test
 UNIT_OBJS=	regress/unit/imsg_test.o regress/unit/msg_test.o \
 		regress/unit/xform_test.o regress/unit/maildir_test.o \
-		regress/unit/mbox_test.o regress/unit/pop3_test.o
+		regress/unit/mbox_test.o regress/unit/pop3_test.o \
+		regress/unit/tls_test.o
 HEADERS=	compat/compat.h pop3d/pop3d.h pop3d/params.h pop3d/imsg.h \
 		pop3d/log.h pop3d/msg.h pop3d/sandbox.h pop3d/xform.h \
 		pop3d/session.h pop3d/proc.h pop3d-store/store.h pop3d-auth/auth.h
@@ -93,6 +95,8 @@ regress/unit/mbox_test: regress/unit/mbox_test.o pop3d-store/mbox.o pop3d-store/
 	${CC} ${LDFLAGS} -o $@ regress/unit/mbox_test.o pop3d-store/mbox.o pop3d-store/lock.o pop3d/xform.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
 regress/unit/pop3_test: regress/unit/pop3_test.o pop3d/pop3.o pop3d/io.o pop3d/tls.o pop3d/xform.o ${UNIT_COMMON}
 	${CC} ${LDFLAGS} -o $@ regress/unit/pop3_test.o pop3d/pop3.o pop3d/io.o pop3d/tls.o pop3d/xform.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
+regress/unit/tls_test: regress/unit/tls_test.o pop3d/tls.o pop3d/io.o ${UNIT_COMMON}
+	${CC} ${LDFLAGS} -o $@ regress/unit/tls_test.o pop3d/tls.o pop3d/io.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
 ${UNIT_OBJS}: ${HEADERS}
 
 regress-build: all ${UNIT_TESTS}

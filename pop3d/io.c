@@ -15,6 +15,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -290,4 +291,25 @@ io_starttls(struct io *io, struct tls *ctx, time_t deadline)
 	}
 	io->tls = cctx;
 	return (0);
+}
+
+/* End the connection: a TLS close_notify first, so clients see no cut. */
+void
+io_close(struct io *io)
+{
+	time_t	deadline = io_now() + 5;
+	int	rc;
+
+	io_flush(io);
+	if (io->tls != NULL) {
+		while ((rc = tls_close(io->tls)) == TLS_WANT_POLLIN ||
+		    rc == TLS_WANT_POLLOUT)
+			if (io_wait(io->fd, rc == TLS_WANT_POLLIN ? POLLIN :
+			    POLLOUT, deadline) != 1)
+				break;
+		tls_free(io->tls);
+		io->tls = NULL;
+	}
+	shutdown(io->fd, SHUT_RDWR);
+	close(io->fd);
 }

@@ -487,7 +487,7 @@ session(void)
 	else
 		pop3_run(&p);
 
+	io_close(&io);
 	channel_send(&parent_ch, IMSG_SESS_END, -1, &p.end, sizeof(p.end));
-	shutdown(fd, SHUT_RDWR);
 	exit(0);
 }

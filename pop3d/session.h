@@ -62,6 +62,7 @@ void		 io_printf(struct io *, const char *, ...)
 int		 io_flush(struct io *);
 time_t		 io_now(void);
 int		 io_starttls(struct io *, struct tls *, time_t);
+void		 io_close(struct io *);
 
 /* tls.c */
 struct tls	*tlsctx_new(const char *, const char *, const uint8_t *, size_t,

@@ -69,6 +69,10 @@ config_new(void)
 	c->max_sessions = MAX_SESSIONS_DEFAULT;
 	c->max_sessions_per_source = MAX_SESSIONS_PER_SOURCE_DEFAULT;
 	c->session_pool = SESSION_POOL_DEFAULT;
+	c->plaintext_auth = 0;
+	strlcpy(c->tls_protocols, CONF_TLS_PROTOCOLS,
+	    sizeof(c->tls_protocols));
+	strlcpy(c->tls_ciphers, CONF_TLS_CIPHERS, sizeof(c->tls_ciphers));
 	return (c);
 }
 
@@ -133,8 +137,37 @@ print_listeners(struct pop3d_conf *c)
 		if (getnameinfo((struct sockaddr *)&l->ss, ss_len(&l->ss),
 		    host, sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
 			strlcpy(host, ss_to_text(&l->ss), sizeof(host));
-		printf("listen on %s port %u\n", host, ss_port(&l->ss));
+		printf("listen on %s port %u", host, ss_port(&l->ss));
+		if (l->kind == LISTEN_POP3S)
+			printf(" tls");
+		if (l->plaintext_auth != PLAINTEXT_AUTH_UNSET)
+			printf(" plaintext-auth %s",
+			    l->plaintext_auth ? "yes" : "no");
+		printf("\n");
 	}
+}
+
+/* Protocols and ciphers mean nothing without a certificate. */
+static void
+print_tls(struct pop3d_conf *c)
+{
+	if (c->tls_cert[0] == '\0')
+		return;
+	printf("tls certificate ");
+	print_string(c->tls_cert);
+	printf(" key ");
+	print_string(c->tls_key);
+	if (c->tls_ca[0] != '\0') {
+		printf(" ca ");
+		print_string(c->tls_ca);
+	}
+	printf("\n");
+	printf("tls protocols ");
+	print_string(c->tls_protocols);
+	printf("\n");
+	printf("tls ciphers ");
+	print_string(c->tls_ciphers);
+	printf("\n");
 }
 
 static void
@@ -169,6 +202,8 @@ void
 config_print(struct pop3d_conf *c)
 {
 	print_listeners(c);
+	print_tls(c);
+	printf("plaintext-auth %s\n", c->plaintext_auth ? "yes" : "no");
 	if (c->users_system)
 		printf("users system\n");
 	printf("maildrop %s ",

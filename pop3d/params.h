@@ -41,12 +41,30 @@
 #define POP3_LINE_MAX		255
 #define POP3_ARG_MAX		40
 
+/*
+ * DESIGN.md auto-deny: a line of more than 512 characters before its
+ * CRLF is an attack, not a client; a line of 256 to 512 is only refused.
+ */
+#define AUTODENY_LINE		512
+
+/*
+ * RFC 5034 section 4: SASL responses are not bound by the command line
+ * limit; SCRAM-SHA-256 messages are a few hundred octets, base64 adds a
+ * third.
+ */
+#define SASL_LINE_MAX		4096
+
+/* RFC 1939 section 7: "<process-ID.clock@hostname>", bounded. */
+#define APOP_CHALLENGE_MAX	128
+
 /* Longest user name and password we pass to pop3d-auth. */
 #define POP3_USER_MAX		64
 #define POP3_PASS_MAX		128
 
 /* RFC 1939 section 4: the server listens on TCP port 110. */
 #define POP3_PORT		110
+/* RFC 8314: pop3s, POP3 over implicit TLS, is TCP port 995. */
+#define POP3S_PORT		995
 
 /*
  * RFC 1939 section 3: "An autologout timer MUST be of at least 10 minutes

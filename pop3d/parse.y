@@ -29,12 +29,15 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tls.h>
 #include <unistd.h>
 
 #include "pop3d.h"
@@ -83,6 +86,7 @@ static int		 lex_quoted(void);
 static int		 lex_macro(void);
 static int		 lex_token(int);
 static int		 is_number(const char *);
+static void		 mask_cntrl(char *);
 
 /* The lexer looks at most two characters ahead. */
 static int		 pushback[4];
@@ -111,14 +115,43 @@ static void		 symclean(int);
 static struct pop3d_conf	*conf;
 static char			*persource_where;
 
+/* The options of the listen statement being read. */
+static struct listen_opts {
+	int	port;		/* 0 = the default of the kind */
+	int	tls;
+	int	plaintext_auth;	/* PLAINTEXT_AUTH_UNSET if not given */
+	int	failed;		/* an option was refused: add nothing */
+} lopts;
+
+/*
+ * "listen ... tls" statements, as "file:line: listen on ...", checked
+ * against the tls certificate once the whole file is read.
+ */
+static char		**tls_listens;
+static size_t		  ntls_listens;
+static int		  tls_cert_failed;	/* don't blame the listeners */
+
 static int		 number(const char *, const char *, long long,
 			    long long, int *);
 static int		 text_ok(const char *, const char *);
 static int		 maildrop_path_ok(const char *);
 static void		 banner_set(const char *);
 static void		 log_file_set(const char *);
-static void		 listen_add(const char *, int);
-static int		 listener_add(const struct sockaddr *, socklen_t, int);
+static void		 listen_opt_twice(const char *);
+static int		 listen_add(const char *, int, enum listen_kind, int);
+static void		 listen_statement(const char *);
+static int		 listener_add(const struct sockaddr *, socklen_t, int,
+			    enum listen_kind, int);
+static void		 tls_listens_free(void);
+static int		 tls_path_ok(const char *, const char *);
+static int		 tls_file_ok(const char *, const char *, int);
+static int		 tls_secrecy_ok(const char *, const char *,
+			    const struct stat *);
+static int		 pem_begins(const char *, size_t);
+static void		 tls_files_set(const char *, const char *,
+			    const char *);
+static void		 tls_protocols_set(const char *);
+static void		 tls_ciphers_set(const char *);
 static int		 ai_cmp(const void *, const void *);
 static int		 conf_check(int);
 
@@ -133,14 +166,14 @@ typedef struct {
 
 %}
 
-%token	BANNER DEBUG EXPIRE FACILITY FILE_KW IDLE INCLUDE LISTEN LOG LOGIN
-%token	LOGIN_DELAY MAILDIR MAILDROP MAX_SESSIONS MAX_SESSIONS_PER_SOURCE
-%token	MBOX NEVER NO NONE ON PORT SESSION_POOL SYSLOG SYSTEM TIMEOUT TO
-%token	USERS YES
+%token	BANNER CA CERTIFICATE CIPHERS DEBUG EXPIRE FACILITY FILE_KW IDLE
+%token	INCLUDE KEY LISTEN LOG LOGIN LOGIN_DELAY MAILDIR MAILDROP MAX_SESSIONS
+%token	MAX_SESSIONS_PER_SOURCE MBOX NEVER NO NONE ON PLAINTEXT_AUTH PORT
+%token	PROTOCOLS SESSION_POOL SYSLOG SYSTEM TIMEOUT TLS TO USERS YES
 %token	ERROR
 %token	<v.string>	STRING NUMBER
-%type	<v.number>	port yesno mdformat facility
-%type	<v.string>	value
+%type	<v.number>	yesno mdformat facility
+%type	<v.string>	value tlsca
 %destructor { free($$); } <v.string>
 
 %%
@@ -196,10 +229,30 @@ varset		: STRING '=' value {
 		}
 		;
 
-main		: LISTEN ON STRING port {
-			if ($4 != -1)
-				listen_add($3, $4);
+main		: LISTEN ON STRING {
+			memset(&lopts, 0, sizeof(lopts));
+			lopts.plaintext_auth = PLAINTEXT_AUTH_UNSET;
+		} listenopts {
+			if (!lopts.failed)
+				listen_statement($3);
 			free($3);
+		}
+		| TLS CERTIFICATE STRING KEY STRING tlsca {
+			tls_files_set($3, $5, $6);
+			free($3);
+			free($5);
+			free($6);
+		}
+		| TLS PROTOCOLS STRING {
+			tls_protocols_set($3);
+			free($3);
+		}
+		| TLS CIPHERS STRING {
+			tls_ciphers_set($3);
+			free($3);
+		}
+		| PLAINTEXT_AUTH yesno {
+			conf->plaintext_auth = $2;
 		}
 		| USERS SYSTEM {
 			conf->users_system = 1;
@@ -280,12 +333,32 @@ main		: LISTEN ON STRING port {
 		}
 		;
 
-port		: /* empty */		{ $$ = POP3_PORT; }
-		| PORT NUMBER {
-			if (number("port", $2, 1, 65535, &$$) == -1)
-				$$ = -1;
+listenopts	: /* empty */
+		| listenopts listenopt
+		;
+
+listenopt	: PORT NUMBER {
+			if (lopts.port != 0)
+				listen_opt_twice("port");
+			else if (number("port", $2, 1, 65535,
+			    &lopts.port) == -1)
+				lopts.failed = 1;
 			free($2);
 		}
+		| TLS {
+			if (lopts.tls)
+				listen_opt_twice("tls");
+			lopts.tls = 1;
+		}
+		| PLAINTEXT_AUTH yesno {
+			if (lopts.plaintext_auth != PLAINTEXT_AUTH_UNSET)
+				listen_opt_twice("plaintext-auth");
+			lopts.plaintext_auth = $2;
+		}
+		;
+
+tlsca		: /* empty */		{ $$ = NULL; }
+		| CA STRING		{ $$ = $2; }
 		;
 
 mdformat	: MAILDIR		{ $$ = MAILDROP_MAILDIR; }
@@ -319,15 +392,21 @@ struct keyword {
 static void
 vwarn_at(const char *fmt, va_list ap)
 {
-	char	*msg, *p;
+	char	*msg;
 
 	if (vasprintf(&msg, fmt, ap) == -1)
 		fatal("%s", __func__);
-	for (p = msg; *p != '\0'; p++)
-		if (iscntrl((unsigned char)*p))
-			*p = '?';
+	mask_cntrl(msg);
 	log_warnx("%s:%d: %s", file->name, file->lineno, msg);
 	free(msg);
+}
+
+static void
+mask_cntrl(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (iscntrl((unsigned char)*s))
+			*s = '?';
 }
 
 int
@@ -397,12 +476,16 @@ lookup(const char *s)
 	/* this has to be sorted always */
 	static const struct keyword keywords[] = {
 		{ "banner",			BANNER },
+		{ "ca",				CA },
+		{ "certificate",		CERTIFICATE },
+		{ "ciphers",			CIPHERS },
 		{ "debug",			DEBUG },
 		{ "expire",			EXPIRE },
 		{ "facility",			FACILITY },
 		{ "file",			FILE_KW },
 		{ "idle",			IDLE },
 		{ "include",			INCLUDE },
+		{ "key",			KEY },
 		{ "listen",			LISTEN },
 		{ "log",			LOG },
 		{ "login",			LOGIN },
@@ -416,11 +499,14 @@ lookup(const char *s)
 		{ "no",				NO },
 		{ "none",			NONE },
 		{ "on",				ON },
+		{ "plaintext-auth",		PLAINTEXT_AUTH },
 		{ "port",			PORT },
+		{ "protocols",			PROTOCOLS },
 		{ "session-pool",		SESSION_POOL },
 		{ "syslog",			SYSLOG },
 		{ "system",			SYSTEM },
 		{ "timeout",			TIMEOUT },
+		{ "tls",			TLS },
 		{ "to",				TO },
 		{ "users",			USERS },
 		{ "yes",			YES },
@@ -728,6 +814,8 @@ parse_config(const char *filename, int verbose)
 	conf = config_new();
 	free(persource_where);
 	persource_where = NULL;
+	tls_listens_free();
+	tls_cert_failed = 0;
 	npushback = 0;
 	lex_failed = 0;
 	stmt_ntok = 0;
@@ -749,6 +837,7 @@ parse_config(const char *filename, int verbose)
 	popfile();
 	free(stmt_word);
 	stmt_word = NULL;
+	tls_listens_free();
 	symclean(verbose);
 
 	if (errors) {
@@ -765,11 +854,20 @@ parse_config(const char *filename, int verbose)
 static int
 conf_check(int errors_so_far)
 {
+	size_t	i;
 	int	errors = 0;
 
 	if (TAILQ_EMPTY(&conf->listeners) && errors_so_far == 0) {
 		log_warnx("%s: no listen statement", topfile->name);
 		errors++;
+	}
+	/* A refused tls certificate statement has been reported already. */
+	if (conf->tls_cert[0] == '\0' && !tls_cert_failed) {
+		for (i = 0; i < ntls_listens; i++) {
+			log_warnx("%s: no tls certificate configured",
+			    tls_listens[i]);
+			errors++;
+		}
 	}
 	if (conf->max_sessions_per_source <= conf->max_sessions)
 		return (errors);
@@ -907,28 +1005,75 @@ ai_cmp(const void *a, const void *b)
 	    x6->sin6_scope_id > y6->sin6_scope_id);
 }
 
+static void
+listen_opt_twice(const char *opt)
+{
+	yyerror("listen option \"%s\" given twice", opt);
+	lopts.failed = 1;
+}
+
+/*
+ * A listen statement whose options were all accepted.  Implicit TLS
+ * has its own default port; whether a certificate goes with it can
+ * only be known at the end of the file.
+ */
+static void
+listen_statement(const char *host)
+{
+	enum listen_kind	 kind;
+	char			*where;
+	int			 port;
+
+	kind = lopts.tls ? LISTEN_POP3S : LISTEN_POP3;
+	if ((port = lopts.port) == 0)
+		port = lopts.tls ? POP3S_PORT : POP3_PORT;
+	if (listen_add(host, port, kind, lopts.plaintext_auth) == -1 ||
+	    !lopts.tls)
+		return;
+	xasprintf(&where, "%s:%d: listen on %s port %d tls", file->name,
+	    file->lineno, host, port);
+	mask_cntrl(where);
+	tls_listens = xreallocarray(tls_listens, ntls_listens + 1,
+	    sizeof(*tls_listens));
+	tls_listens[ntls_listens++] = where;
+}
+
+static void
+tls_listens_free(void)
+{
+	size_t	i;
+
+	for (i = 0; i < ntls_listens; i++)
+		free(tls_listens[i]);
+	free(tls_listens);
+	tls_listens = NULL;
+	ntls_listens = 0;
+}
+
 /*
  * "listen on": every address of the name, in a stable order so that
  * pop3d -nv prints the same thing whatever the resolver's order.
  */
-static void
-listen_add(const char *host, int port)
+static int
+listen_add(const char *host, int port, enum listen_kind kind, int ptauth)
 {
 	struct addrinfo	  hints, *res, *ai, **v;
 	size_t		  n, i;
-	int		  error;
+	int		  error, ret = 0;
 
 	if (strcmp(host, "*") == 0) {
-		listen_add("0.0.0.0", port);
-		listen_add("::", port);
-		return;
+		if (listen_add("0.0.0.0", port, kind, ptauth) == -1)
+			ret = -1;
+		if (listen_add("::", port, kind, ptauth) == -1)
+			ret = -1;
+		return (ret);
 	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	if ((error = getaddrinfo(host, NULL, &hints, &res)) != 0) {
 		yyerror("listen on %s: %s", host, gai_strerror(error));
-		return;
+		return (-1);
 	}
 	for (n = 0, ai = res; ai != NULL; ai = ai->ai_next)
 		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
@@ -937,22 +1082,29 @@ listen_add(const char *host, int port)
 	for (n = 0, ai = res; ai != NULL; ai = ai->ai_next)
 		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
 			v[n++] = ai;
-	if (n == 0)
+	if (n == 0) {
 		yyerror("listen on %s: no IPv4 or IPv6 address", host);
+		ret = -1;
+	}
 	qsort(v, n, sizeof(*v), ai_cmp);
 	for (i = 0; i < n; i++) {
 		/* /etc/hosts may list an address twice: not an error. */
 		if (i > 0 && ai_cmp(&v[i - 1], &v[i]) == 0)
 			continue;
-		if (listener_add(v[i]->ai_addr, v[i]->ai_addrlen, port) == -1)
+		if (listener_add(v[i]->ai_addr, v[i]->ai_addrlen, port, kind,
+		    ptauth) == -1) {
+			ret = -1;
 			break;
+		}
 	}
 	free(v);
 	freeaddrinfo(res);
+	return (ret);
 }
 
 static int
-listener_add(const struct sockaddr *sa, socklen_t salen, int port)
+listener_add(const struct sockaddr *sa, socklen_t salen, int port,
+    enum listen_kind kind, int ptauth)
 {
 	struct listener		*l;
 	struct sockaddr_storage	 ss;
@@ -980,11 +1132,224 @@ listener_add(const struct sockaddr *sa, socklen_t salen, int port)
 	}
 	l = xcalloc(1, sizeof(*l));
 	l->ss = ss;
-	l->kind = LISTEN_POP3;
+	l->kind = kind;
+	l->plaintext_auth = ptauth;
 	l->fd = -1;
 	l->ev = NULL;
 	TAILQ_INSERT_TAIL(&conf->listeners, l, entry);
 	return (0);
+}
+
+/*
+ * The parent reads these files as root, at every start and reload, and
+ * names them in errors: an absolute path of printable characters.
+ */
+static int
+tls_path_ok(const char *what, const char *path)
+{
+	if (!text_ok(what, path))
+		return (0);
+	if (path[0] != '/') {
+		yyerror("%s %s: not an absolute path", what, path);
+		return (0);
+	}
+	if (strlen(path) >= PATH_MAX) {
+		yyerror("%s: path longer than %d characters", what,
+		    PATH_MAX - 1);
+		return (0);
+	}
+	return (1);
+}
+
+/*
+ * Checked here, as root, so that pop3d -n catches what would otherwise
+ * only fail when the parent loads the files.  Only the outline is
+ * judged; libtls judges the contents then.  O_NONBLOCK keeps a FIFO
+ * from hanging the parse before fstat() refuses it.
+ */
+static int
+tls_file_ok(const char *what, const char *path, int secret)
+{
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd, ok = 0;
+
+	if (!tls_path_ok(what, path))
+		return (0);
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		yyerror("%s %s: %s", what, path, strerror(errno));
+		return (0);
+	}
+	if (fstat(fd, &st) == -1) {
+		yyerror("%s %s: %s", what, path, strerror(errno));
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		yyerror("%s %s: not a regular file", what, path);
+		goto done;
+	}
+	if (st.st_size > TLS_PEM_MAX) {
+		yyerror("%s %s: larger than %d bytes", what, path,
+		    TLS_PEM_MAX);
+		goto done;
+	}
+	if (secret && !tls_secrecy_ok(what, path, &st))
+		goto done;
+	/* A file that grew since fstat() is judged by its first bytes. */
+	buf = xcalloc(1, st.st_size + 1);
+	while (len < (size_t)st.st_size &&
+	    (n = read(fd, buf + len, st.st_size - len)) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			yyerror("%s %s: %s", what, path, strerror(errno));
+			goto done;
+		}
+		len += n;
+	}
+	if (!pem_begins(buf, len)) {
+		yyerror("%s %s: not PEM (no -----BEGIN line)", what, path);
+		goto done;
+	}
+	ok = 1;
+done:
+	/* The key's bytes are no business of the parser's. */
+	if (buf != NULL)
+		freezero(buf, st.st_size + 1);
+	close(fd);
+	return (ok);
+}
+
+/*
+ * check_file_secrecy(), as OpenBSD's daemons do it: a private key that
+ * someone else owns, or others may read or replace, is no secret.
+ */
+static int
+tls_secrecy_ok(const char *what, const char *path, const struct stat *st)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		if (geteuid() == 0)
+			yyerror("%s %s is owned by uid %u, not by root", what,
+			    path, (unsigned int)st->st_uid);
+		else
+			yyerror("%s %s is owned by uid %u, neither root nor "
+			    "uid %u", what, path, (unsigned int)st->st_uid,
+			    (unsigned int)geteuid());
+		return (0);
+	}
+	if ((st->st_mode & (S_IRGRP | S_IROTH)) != 0) {
+		yyerror("%s %s is readable by group or other (mode %04o)",
+		    what, path, (unsigned int)(st->st_mode & 07777));
+		return (0);
+	}
+	if ((st->st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		yyerror("%s %s is accessible by group or other (mode %04o)",
+		    what, path, (unsigned int)(st->st_mode & 07777));
+		return (0);
+	}
+	return (1);
+}
+
+/*
+ * A line that starts a PEM block.  Not necessarily the first line:
+ * "openssl x509 -text" and PKCS#12 exports put text before it, and
+ * libtls skips that.  A DER file, or the wrong file, has none.
+ */
+static int
+pem_begins(const char *buf, size_t len)
+{
+	static const char	 begin[] = "-----BEGIN ";
+	const char		*p = buf, *end = buf + len, *nl;
+
+	while (p < end) {
+		if ((size_t)(end - p) >= sizeof(begin) - 1 &&
+		    memcmp(p, begin, sizeof(begin) - 1) == 0)
+			return (1);
+		if ((nl = memchr(p, '\n', end - p)) == NULL)
+			break;
+		p = nl + 1;
+	}
+	return (0);
+}
+
+/*
+ * Every file is checked, so that one run names every problem.  The
+ * statement replaces an earlier one whole: a chain left over from it
+ * would not match the new certificate.
+ */
+static void
+tls_files_set(const char *cert, const char *key, const char *ca)
+{
+	int	ok;
+
+	ok = tls_file_ok("certificate file", cert, 0);
+	ok &= tls_file_ok("key file", key, 1);
+	if (ca != NULL)
+		ok &= tls_file_ok("ca file", ca, 0);
+	if (!ok) {
+		tls_cert_failed = 1;
+		return;
+	}
+	strlcpy(conf->tls_cert, cert, sizeof(conf->tls_cert));
+	strlcpy(conf->tls_key, key, sizeof(conf->tls_key));
+	strlcpy(conf->tls_ca, ca != NULL ? ca : "", sizeof(conf->tls_ca));
+}
+
+/* RFC 8997 deprecates TLS 1.0 and 1.1: pop3d never offers them. */
+static void
+tls_protocols_set(const char *s)
+{
+	uint32_t	protocols;
+
+	if (!text_ok("tls protocols", s))
+		return;
+	if (strlen(s) >= sizeof(conf->tls_protocols)) {
+		yyerror("tls protocols: longer than %zu characters",
+		    sizeof(conf->tls_protocols) - 1);
+		return;
+	}
+	if (tls_config_parse_protocols(&protocols, s) == -1) {
+		yyerror("tls protocols \"%s\": not a libtls protocol list",
+		    s);
+		return;
+	}
+	if ((protocols & (TLS_PROTOCOL_TLSv1_0 | TLS_PROTOCOL_TLSv1_1)) != 0) {
+		yyerror("tls protocols \"%s\" enables TLS 1.0 or 1.1, below "
+		    "the TLS 1.2 minimum (RFC 8997)", s);
+		return;
+	}
+	if (protocols == 0) {
+		yyerror("tls protocols \"%s\" enables no protocol", s);
+		return;
+	}
+	strlcpy(conf->tls_protocols, s, sizeof(conf->tls_protocols));
+}
+
+/* Only libtls knows what it accepts: ask it, on a context of our own. */
+static void
+tls_ciphers_set(const char *s)
+{
+	struct tls_config	*tc;
+
+	if (!text_ok("tls ciphers", s))
+		return;
+	if (strlen(s) >= sizeof(conf->tls_ciphers)) {
+		yyerror("tls ciphers: longer than %zu characters",
+		    sizeof(conf->tls_ciphers) - 1);
+		return;
+	}
+	if ((tc = tls_config_new()) == NULL) {
+		yyerror("tls ciphers \"%s\": cannot check: libtls failed "
+		    "to start", s);
+		return;
+	}
+	if (tls_config_set_ciphers(tc, s) == -1)
+		yyerror("tls ciphers \"%s\": %s", s, tls_config_error(tc));
+	else
+		strlcpy(conf->tls_ciphers, s, sizeof(conf->tls_ciphers));
+	tls_config_free(tc);
 }
 
 /* Macro names as in the shell; keywords would be unusable in the file. */

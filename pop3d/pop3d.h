@@ -53,7 +53,7 @@
  * Bump IMSG_VERSION whenever a change is made to enum imsg_type or to a
  * payload below: pop3ctl sends it, and a mismatch is refused.
  */
-#define IMSG_VERSION		2
+#define IMSG_VERSION		3
 
 enum imsg_type {
 	IMSG_NONE,
@@ -73,6 +73,7 @@ enum imsg_type {
 	IMSG_SESS_AUTHFD,
 	IMSG_SESS_CONN,
 	IMSG_SESS_END,
+	IMSG_SESS_AUTODENY,
 
 	/* parent -> auth, auth -> parent, session <-> auth */
 	IMSG_AUTH_NEWSESS,
@@ -80,6 +81,14 @@ enum imsg_type {
 	IMSG_AUTH_RESULT,
 	IMSG_AUTH_GRANT,
 	IMSG_AUTH_FAILURE,
+	IMSG_AUTH_CHALLENGE_REQ,
+	IMSG_AUTH_CHALLENGE,
+	IMSG_AUTH_APOP,
+	IMSG_AUTH_SASL_START,
+	IMSG_AUTH_SASL_STEP,
+	IMSG_AUTH_SASL_ABORT,
+	IMSG_AUTH_SASL_CHALLENGE,
+	IMSG_AUTH_CHANGE,
 
 	/* parent -> session: the store channel after a grant */
 	IMSG_STORE_FD,
@@ -107,7 +116,30 @@ enum imsg_type {
 enum listen_kind {
 	LISTEN_POP3 = 1,	/* port 110: plain, STLS when TLS is set */
 	LISTEN_POP3S,		/* port 995: TLS from the first byte */
+	LISTEN_POPPASS,		/* port 106: Eudora poppass password changes */
 };
+
+/* Where a user comes from: pop3d-auth's backends, in config order. */
+enum auth_backend_id {
+	AUTH_BACKEND_NONE = 0,
+	AUTH_BACKEND_SYSTEM,	/* "users system": passwd and shadow */
+	AUTH_BACKEND_FILE,	/* "users file": pop3d's own database */
+};
+#define AUTH_BACKENDS_MAX	2
+
+enum access_action {
+	ACCESS_GRANT = 1,
+	ACCESS_DENY,
+};
+
+/* A grant or deny line: a network, its host bits zero. */
+struct access_rule {
+	TAILQ_ENTRY(access_rule)	 entry;
+	enum access_action		 action;
+	struct sockaddr_storage		 net;
+	int				 prefixlen;	/* 0-32 or 0-128 */
+};
+TAILQ_HEAD(access_list, access_rule);
 
 /* plaintext-auth, globally and per listener */
 #define PLAINTEXT_AUTH_UNSET	(-1)	/* listener: follow the global */
@@ -161,6 +193,25 @@ struct pop3d_conf {
 	char			 tls_ca[PATH_MAX];	/* chain, optional */
 	char			 tls_protocols[TLS_STRING_MAX];
 	char			 tls_ciphers[TLS_STRING_MAX];
+
+	/* pop3d-auth: backends in the order of the users statements */
+	enum auth_backend_id	 users_order[AUTH_BACKENDS_MAX];
+	char			 users_file[PATH_MAX];	/* "" = none */
+	char			 users_mailuser[POP3_USER_MAX + 1];
+	enum maildrop_format	 users_maildrop_fmt;	/* 0: the global */
+	char			 users_maildrop_path[PATH_MAX];
+	int			 apop;
+	int			 poppass_min_length;
+
+	/* the administrator's controls */
+	enum access_action	 access_default;	/* ACCESS_GRANT */
+	struct access_list	 access_rules;
+	int			 auto_deny;
+	int			 max_commands;		/* before login */
+	int			 penalty_failures;	/* before refusals */
+	int			 penalty_time;		/* first refusal, s */
+	int			 penalty_max;		/* longest refusal, s */
+	char			 control_socket[PATH_MAX];
 };
 
 /*
@@ -184,12 +235,26 @@ struct sess_conf {
 	int32_t		tls;
 	char		tls_protocols[TLS_STRING_MAX];
 	char		tls_ciphers[TLS_STRING_MAX];
+	int32_t		apop;		/* ask pop3d-auth for a timestamp */
+	int32_t		sasl_scram;	/* offer SCRAM-SHA-256 */
+	int32_t		auto_deny;	/* report lines over AUTODENY_LINE */
+	int32_t		max_commands;	/* before login */
+};
+
+/* IMSG_SESS_AUTODENY */
+enum autodeny_reason {
+	AUTODENY_LONG_LINE = 1,	/* a command line over AUTODENY_LINE */
 };
 
 /* IMSG_CONF_AUTH */
 struct auth_conf {
-	int32_t		users_system;
+	int32_t		users_system;	/* obsolete: see users_order */
 	int32_t		debug;
+	int32_t		users_order[AUTH_BACKENDS_MAX];	/* 0-terminated */
+	char		users_file[PATH_MAX];
+	int32_t		apop;
+	int32_t		poppass_min_length;
+	char		hostname[NI_MAXHOST];	/* for APOP timestamps */
 };
 
 /* IMSG_CONF_STORE: parent -> pop3d-store, before it demotes. */

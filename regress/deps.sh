@@ -29,7 +29,7 @@ BUILD="gcc make libc6-dev pkg-config byacc bmake clang libbsd-dev
 # Tests: kyua and atf, manual page lint, the Python client, curl,
 # fetchmail and mpop as real clients, gdb for the seccomp test, and the
 # user, process and socket tools the helpers call.
-TEST="kyua atf-sh libatf-dev mandoc python3 curl fetchmail mpop gdb
+TEST="kyua atf-sh libatf-dev mandoc python3 curl fetchmail mpop gdb openssl
     passwd procps iproute2 coreutils"
 
 PKGS=$(echo ${BUILD} ${TEST})

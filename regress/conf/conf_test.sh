@@ -21,6 +21,8 @@
 # bad.N.conf must fail with exactly bad.N.err on stderr.  The daemon is
 # the installed one unless POP3D names another.  Files are named
 # relative to this directory, since the expected messages quote them.
+# tls.N.in and tlsbad.N.conf do the same with certificate files made
+# at test time (tlsfiles.sh), whose directory they name as @CERTDIR@.
 # update.sh regenerates the .ok and .err files.
 
 conf_init()
@@ -29,6 +31,21 @@ conf_init()
 	[ -x "${POP3D}" ] || atf_fail "no daemon at ${POP3D}; run make install"
 	WORK=$(pwd)
 	cd "$(atf_get_srcdir)" || atf_fail "no source directory"
+}
+
+# Certificates and keys in the work directory, and copies of the TLS
+# configurations and their expected output that point at them; the tests
+# then run in the work directory, so that messages name the same files.
+tls_init()
+{
+	command -v openssl >/dev/null 2>&1 ||
+	    atf_skip "openssl is not installed"
+	certdir=${WORK}/certs
+	sh ./tlsfiles.sh "${certdir}" || atf_fail "cannot make TLS files"
+	for f in tls.*.in tls.*.ok tlsbad.*.conf tlsbad.*.err; do
+		sed "s|@CERTDIR@|${certdir}|g" "${f}" >"${WORK}/${f}"
+	done
+	cd "${WORK}" || atf_fail "no work directory"
 }
 
 atf_test_case good
@@ -85,6 +102,82 @@ bad_body()
 	[ ${n} -ge 10 ] || atf_fail "only ${n} bad configurations"
 }
 
+atf_test_case tls_good
+tls_good_head()
+{
+	atf_set descr "each tls.N.in prints exactly tls.N.ok with -nv, which parses to itself"
+	atf_set require.user root
+}
+tls_good_body()
+{
+	conf_init
+	tls_init
+	n=0
+	for f in tls.*.in; do
+		atf_check -s exit:0 -o "file:${f%.in}.ok" \
+		    -e inline:"configuration OK\n" "${POP3D}" -nv -f "${f}"
+		atf_check -s exit:0 -o "file:${f%.in}.ok" \
+		    -e inline:"configuration OK\n" "${POP3D}" -nv -f "${f%.in}.ok"
+		n=$((n + 1))
+	done
+	[ ${n} -ge 3 ] || atf_fail "only ${n} TLS golden configurations"
+}
+
+atf_test_case tls_bad
+tls_bad_head()
+{
+	atf_set descr "each tlsbad.N.conf fails with exactly tlsbad.N.err"
+	atf_set require.user root
+}
+tls_bad_body()
+{
+	conf_init
+	tls_init
+	n=0
+	for f in tlsbad.*.conf; do
+		atf_check -s exit:1 -o empty -e "file:${f%.conf}.err" \
+		    "${POP3D}" -n -f "${f}"
+		n=$((n + 1))
+	done
+	[ ${n} -ge 1 ] || atf_fail "no bad TLS configuration"
+}
+
+atf_test_case tls_key_owner
+tls_key_owner_head()
+{
+	atf_set descr "the key belongs to root or to the user running pop3d, no one else"
+	atf_set require.user root
+}
+tls_key_owner_body()
+{
+	conf_init
+	tls_init
+	printf 'listen on 127.0.0.1 tls\ntls certificate "%s" key "%s"\n' \
+	    "${certdir}/cert.pem" "${certdir}/key.pem" >owner.conf
+	atf_check -s exit:0 -o empty -e inline:"configuration OK\n" \
+	    "${POP3D}" -n -f owner.conf
+	# Any other owner is refused, even with mode 0600.
+	chown 65534 "${certdir}/key.pem"
+	atf_check -s exit:1 -o empty \
+	    -e inline:"owner.conf:2: key file ${certdir}/key.pem is owned by uid 65534, not by root\n" \
+	    "${POP3D}" -n -f owner.conf
+	# pop3d -n run by that user accepts it: the key is its own.
+	command -v setpriv >/dev/null 2>&1 || atf_skip "no setpriv"
+	chmod 755 "${WORK}" "${certdir}"
+	chmod 644 owner.conf "${certdir}/cert.pem"
+	asnobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	${asnobody} test -r owner.conf ||
+	    atf_skip "uid 65534 cannot reach the work directory"
+	atf_check -s exit:0 -o empty -e inline:"configuration OK\n" \
+	    ${asnobody} "${POP3D}" -n -f owner.conf
+	# It refuses a key of a third user, even one it can read.
+	chown 1 "${certdir}/key.pem"
+	chmod 604 "${certdir}/key.pem"
+	atf_check -s exit:1 -o empty \
+	    -e inline:"owner.conf:2: key file ${certdir}/key.pem is owned by uid 1, neither root nor uid 65534\n" \
+	    ${asnobody} "${POP3D}" -n -f owner.conf
+}
+
 atf_test_case missing
 missing_head()
 {
@@ -122,10 +215,23 @@ sample_body()
 	    "${POP3D}" -nv -f "${WORK}/sample.out"
 	# Its commented-out statements are valid too (bar the include of a
 	# file that need not exist); later ones override earlier ones.
-	sed -e 's/^#\([a-z]\)/\1/' -e '/^include /d' "${sample}" \
-	    >"${WORK}/uncommented.conf"
+	# The certificate and key it names are made here; without openssl,
+	# the statements that need them are left out.
+	if command -v openssl >/dev/null 2>&1; then
+		certdir=${WORK}/certs
+		sh ./tlsfiles.sh "${certdir}" || atf_fail "cannot make TLS files"
+		tlsfix="s|\"/etc/ssl/pop3d.crt\"|\"${certdir}/cert.pem\"|;
+		    s|\"/etc/ssl/private/pop3d.key\"|\"${certdir}/key.pem\"|"
+		tlsmatch='^listen on 127\.0\.0\.1 port 995 tls$'
+	else
+		tlsfix='/^#tls certificate /d; /^#listen .* tls$/d'
+		tlsmatch='^plaintext-auth no$'
+	fi
+	sed -e "${tlsfix}" -e 's/^#\([a-z]\)/\1/' -e '/^include /d' \
+	    "${sample}" >"${WORK}/uncommented.conf"
 	atf_check -s exit:0 -o match:'^listen on :: port 110$' \
 	    -o match:'^maildrop mbox "/var/mail/%u"$' \
+	    -o match:"${tlsmatch}" \
 	    -e inline:"configuration OK\n" \
 	    "${POP3D}" -nv -f "${WORK}/uncommented.conf"
 }
@@ -237,6 +343,9 @@ atf_init_test_cases()
 	atf_add_test_case good
 	atf_add_test_case reparse
 	atf_add_test_case bad
+	atf_add_test_case tls_good
+	atf_add_test_case tls_bad
+	atf_add_test_case tls_key_owner
 	atf_add_test_case missing
 	atf_add_test_case sample
 	atf_add_test_case define

@@ -17,10 +17,13 @@
 
 # Regenerates the expected output of the golden tests: pop3d.conf.N.ok
 # from "pop3d -nv -f pop3d.conf.N.in", bad.N.err from "pop3d -n -f
-# bad.N.conf".  Use it only after changing on purpose what pop3d prints
-# (a new statement, a reworded message) or after adding a test file, and
-# read every line of "git diff regress/conf" before committing: the files
-# it writes are what conf_test.sh holds the daemon to.
+# bad.N.conf", and the same for tls.N.in and tlsbad.N.conf, run on
+# certificate files made by tlsfiles.sh in a scratch directory that the
+# expected output names @CERTDIR@ again.  Use it only after changing on
+# purpose what pop3d prints (a new statement, a reworded message) or
+# after adding a test file, and read every line of "git diff
+# regress/conf" before committing: the files it writes are what
+# conf_test.sh holds the daemon to.  Run it as root, as the tests are.
 #
 # usage: [POP3D=/path/to/pop3d] sh update.sh
 
@@ -39,4 +42,34 @@ for f in bad.*.conf; do
 		echo "${f}: parses, but should not" >&2
 		exit 1
 	fi
+done
+
+# The certificates live only as long as this run.
+scratch=/tmp/pop3d-conf-tls.$$
+trap 'rm -rf "${scratch}"' EXIT
+trap 'exit 1' HUP INT TERM
+mkdir -m 700 "${scratch}" || exit 1
+if ! sh ./tlsfiles.sh "${scratch}/certs"; then
+	echo "cannot make the TLS files; tls.*.ok and tlsbad.*.err kept" >&2
+	exit 1
+fi
+certdir=${scratch}/certs
+for f in tls.*.in tlsbad.*.conf; do
+	sed "s|@CERTDIR@|${certdir}|g" "${f}" >"${scratch}/${f}"
+done
+for f in tls.*.in; do
+	if ! (cd "${scratch}" && "${POP3D}" -nv -f "${f}") >"${scratch}/out" \
+	    2>/dev/null; then
+		echo "${f}: does not parse, ${f%.in}.ok is wrong" >&2
+		exit 1
+	fi
+	sed "s|${certdir}|@CERTDIR@|g" "${scratch}/out" >"${f%.in}.ok"
+done
+for f in tlsbad.*.conf; do
+	if (cd "${scratch}" && "${POP3D}" -n -f "${f}") >/dev/null \
+	    2>"${scratch}/out"; then
+		echo "${f}: parses, but should not" >&2
+		exit 1
+	fi
+	sed "s|${certdir}|@CERTDIR@|g" "${scratch}/out" >"${f%.conf}.err"
 done

@@ -44,6 +44,8 @@ POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/config.o pop3d/parse.o \
 AUTH_OBJS=	pop3d-auth/auth.o pop3d-auth/auth_passwd.o ${COMMON}
 STORE_OBJS=	pop3d-store/store.o pop3d-store/maildir.o \
 		pop3d-store/mbox.o pop3d-store/lock.o pop3d/xform.o ${COMMON}
+CTL_OBJS=	pop3d/pop3ctl.o pop3d/ctl_user.o pop3d/ctl_daemon.o \
+		pop3d/parse.o pop3d/config.o pop3d-auth/userdb.o ${COMMON}
 PROGS=		pop3d/pop3d pop3d-auth/pop3d-auth pop3d-store/pop3d-store
 
 UNIT_TESTS=	regress/unit/imsg_test regress/unit/msg_test \
@@ -56,7 +58,7 @@ UNIT_OBJS=	regress/unit/imsg_test.o regress/unit/msg_test.o \
 		regress/unit/tls_test.o
 HEADERS=	compat/compat.h pop3d/pop3d.h pop3d/params.h pop3d/imsg.h \
 		pop3d/log.h pop3d/msg.h pop3d/sandbox.h pop3d/xform.h \
-		pop3d/session.h pop3d/proc.h pop3d-store/store.h pop3d-auth/auth.h
+		pop3d/session.h pop3d/proc.h pop3d/ctl.h pop3d-store/store.h pop3d-auth/auth.h
 
 .SUFFIXES: .c .o
 .c.o:
@@ -73,13 +75,16 @@ pop3d-auth/pop3d-auth: ${AUTH_OBJS}
 pop3d-store/pop3d-store: ${STORE_OBJS}
 	${CC} ${LDFLAGS} -o $@ ${STORE_OBJS} ${LIBS}
 
+pop3d/pop3ctl: ${CTL_OBJS}
+	${CC} ${LDFLAGS} -o $@ ${CTL_OBJS} ${LIBS}
+
 # The generated parser is not held to the warning flags of hand code.
 pop3d/parse.c: pop3d/parse.y
 	${YACC} -o $@ pop3d/parse.y
 pop3d/parse.o: pop3d/parse.c
 	${CC} ${CFLAGS} ${CPPFLAGS} -Wall ${WERROR} -c pop3d/parse.c -o $@
 
-${POP3D_OBJS} ${AUTH_OBJS} ${STORE_OBJS}: ${HEADERS}
+${POP3D_OBJS} ${AUTH_OBJS} ${STORE_OBJS} ${CTL_OBJS}: ${HEADERS}
 
 # Unit tests link the object they test plus the common layer.
 UNIT_COMMON=	pop3d/imsg.o pop3d/msg.o pop3d/log.o pop3d/util.o ${COMPAT}
@@ -124,7 +129,8 @@ lint:
 	mandoc -Tlint -Wstyle man/*.[0-9]
 
 clean:
-	rm -f ${POP3D_OBJS} ${AUTH_OBJS} ${STORE_OBJS} ${PROGS} \
+	rm -f ${POP3D_OBJS} ${AUTH_OBJS} ${STORE_OBJS} ${CTL_OBJS} ${PROGS} \
+	    pop3d/pop3ctl \
 	    pop3d/parse.c ${UNIT_TESTS} ${UNIT_OBJS}
 	rm -rf regress/obj
 

@@ -39,6 +39,9 @@
 #ifndef POP3D_CHROOT
 #define POP3D_CHROOT		"/var/empty"
 #endif
+#ifndef POP3D_CONTROL_SOCKET
+#define POP3D_CONTROL_SOCKET	"/var/run/pop3d.sock"
+#endif
 #define POP3D_USER		"_pop3d"
 #define POP3D_AUTH_USER		"_pop3dauth"
 #define POP3D_AUTH_PATH		POP3D_LIBEXECDIR "/pop3d-auth"
@@ -117,6 +120,7 @@ enum listen_kind {
 	LISTEN_POP3 = 1,	/* port 110: plain, STLS when TLS is set */
 	LISTEN_POP3S,		/* port 995: TLS from the first byte */
 	LISTEN_POPPASS,		/* port 106: Eudora poppass password changes */
+	LISTEN_POPPASS_TLS,	/* the same inside implicit TLS */
 };
 
 /* Where a user comes from: pop3d-auth's backends, in config order. */

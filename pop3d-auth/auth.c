@@ -469,6 +469,8 @@ sess_grant(struct auth_sess *s, const char *user)
 
 	m_init(&m);
 	m_add_string(&m, user);
+	/* Only system accounts exist until the own database lands. */
+	m_add_u32(&m, AUTH_BACKEND_SYSTEM);
 	m_compose(&parent_ibuf, IMSG_AUTH_GRANT, s->sid, -1, &m);
 	log_debug("login accepted for user %s from %s", user, s->peer);
 	s->state = SESS_GRANTING;

@@ -31,6 +31,7 @@
 
 #include <netinet/in.h>
 
+#include <ctype.h>
 #include <err.h>
 #include <errno.h>
 #include <event.h>
@@ -282,23 +283,26 @@ store_dispatch(struct child *c, struct imsg *imsg)
 		child_abort(c, imsg);
 }
 
-/* "~/Maildir" and "/var/mail/%u" for one user; -1 if it does not fit. */
+/*
+ * "~/Maildir" and "/var/mail/%u" for one user: ~ is the home of the
+ * account the store runs as, %u the name the user logged in with.
+ */
 static int
-maildrop_expand(const char *tmpl, const struct passwd *pw, char *buf,
-    size_t len)
+maildrop_expand(const char *tmpl, const char *home, const char *user,
+    char *buf, size_t len)
 {
 	size_t	n = 0;
 	int	w;
 
 	buf[0] = '\0';
 	if (tmpl[0] == '~') {
-		if (strlcpy(buf, pw->pw_dir, len) >= len)
+		if (strlcpy(buf, home, len) >= len)
 			return (-1);
 		tmpl++;
 	}
 	for (n = strlen(buf); *tmpl != '\0'; tmpl++) {
 		if (tmpl[0] == '%' && tmpl[1] == 'u') {
-			w = snprintf(buf + n, len - n, "%s", pw->pw_name);
+			w = snprintf(buf + n, len - n, "%s", user);
 			tmpl++;
 		} else
 			w = snprintf(buf + n, len - n, "%c", *tmpl);
@@ -318,11 +322,13 @@ store_refuse(struct child *s, int code)
 }
 
 /*
- * A login granted by pop3d-auth: start a store as that user, with one
- * channel to us (logs) and one to the session, which gets the other end.
+ * A login granted by pop3d-auth: start a store as account pw for the
+ * maildrop of user, with one channel to us (logs) and one to the
+ * session, which gets the other end.
  */
 static void
-store_spawn(struct child *s, const struct passwd *pw)
+store_spawn(struct child *s, const struct passwd *pw, const char *user,
+    enum maildrop_format fmt, const char *tmpl)
 {
 	struct store_conf	 sc;
 	char			 title[32 + POP3_USER_MAX];
@@ -331,17 +337,17 @@ store_spawn(struct child *s, const struct passwd *pw)
 	pid_t			 pid;
 	struct child		*c;
 
-	snprintf(title, sizeof(title), "pop3d: store %s", pw->pw_name);
+	snprintf(title, sizeof(title), "pop3d: store %s", user);
 	memset(&sc, 0, sizeof(sc));
-	sc.format = conf->maildrop_fmt;
+	sc.format = fmt;
 	sc.uid = pw->pw_uid;
 	sc.gid = pw->pw_gid;
 	sc.debug = conf->debug;
 	if (strlcpy(sc.user, pw->pw_name, sizeof(sc.user)) >= sizeof(sc.user) ||
-	    maildrop_expand(conf->maildrop_path, pw, sc.path,
+	    maildrop_expand(tmpl, pw->pw_dir, user, sc.path,
 	    sizeof(sc.path)) == -1) {
 		log_warnx("%s: maildrop path of %s too long", s->peername,
-		    pw->pw_name);
+		    user);
 		store_refuse(s, STORE_ERR_PERM);
 		return;
 	}
@@ -367,20 +373,59 @@ store_spawn(struct child *s, const struct passwd *pw)
 	child_send(s, IMSG_STORE_FD, s->sid, data[0], NULL, 0);
 	return;
  fail:
-	log_warn("%s: cannot start store for %s", s->peername, pw->pw_name);
+	log_warn("%s: cannot start store for %s", s->peername, user);
 	store_refuse(s, STORE_ERR_TEMP);
+}
+
+/*
+ * A user of pop3d's own database has no account: its maildrop belongs
+ * to the configured mail user.  Its name becomes a path component, so
+ * it is held to a safe set of characters whatever pop3d-auth says.
+ */
+static const struct passwd *
+grant_account(const char *user, uint32_t backend, enum maildrop_format *fmt,
+    const char **tmpl)
+{
+	struct passwd	*pw;
+	const char	*p;
+
+	*fmt = conf->maildrop_fmt;
+	*tmpl = conf->maildrop_path;
+	if (backend == AUTH_BACKEND_SYSTEM)
+		pw = getpwnam(user);
+	else if (backend == AUTH_BACKEND_FILE && conf->users_file[0] != '\0') {
+		if (user[0] == '.' || user[0] == '\0')
+			return (NULL);
+		for (p = user; *p != '\0'; p++)
+			if (!isalnum((unsigned char)*p) &&
+			    strchr("._-@+", *p) == NULL)
+				return (NULL);
+		pw = getpwnam(conf->users_mailuser);
+		if (conf->users_maildrop_fmt != 0) {
+			*fmt = conf->users_maildrop_fmt;
+			*tmpl = conf->users_maildrop_path;
+		}
+	} else
+		return (NULL);
+	/* Root never gets a store, whatever pop3d-auth says. */
+	if (pw == NULL || pw->pw_uid == 0)
+		return (NULL);
+	return (pw);
 }
 
 static void
 auth_grant(struct imsg *imsg)
 {
-	struct mreader	 r;
-	const char	*user;
-	struct passwd	*pw;
-	struct child	*s;
+	struct mreader		 r;
+	const char		*user, *tmpl;
+	const struct passwd	*pw;
+	struct child		*s;
+	enum maildrop_format	 fmt;
+	uint32_t		 backend;
 
 	m_read(&r, imsg, "pop3d-auth");
 	m_get_string(&r, &user, POP3_USER_MAX);
+	m_get_u32(&r, &backend);
 	m_end(&r);
 	if ((s = session_by_sid(imsg->hdr.peerid)) == NULL) {
 		/* The client left while pop3d-auth was deciding. */
@@ -391,14 +436,13 @@ auth_grant(struct imsg *imsg)
 		fatalx("%s: second grant for session %u", __func__, s->sid);
 	s->state = SESSION_GRANTED;
 	strlcpy(s->user, user, sizeof(s->user));
-	/* Checked again here: root never gets a store, whatever auth says. */
-	if ((pw = getpwnam(user)) == NULL || pw->pw_uid == 0) {
+	if ((pw = grant_account(user, backend, &fmt, &tmpl)) == NULL) {
 		log_warnx("%s: refusing grant for user %s", s->peername, user);
 		store_refuse(s, STORE_ERR_PERM);
 		return;
 	}
 	log_info("%s: login user %s", s->peername, user);
-	store_spawn(s, pw);
+	store_spawn(s, pw, user, fmt, tmpl);
 }
 
 static void
@@ -442,6 +486,13 @@ auth_spawn(void)
 	memset(&ac, 0, sizeof(ac));
 	ac.users_system = conf->users_system;
 	ac.debug = conf->debug;
+	memcpy(ac.users_order, conf->users_order, sizeof(ac.users_order));
+	strlcpy(ac.users_file, conf->users_file, sizeof(ac.users_file));
+	ac.apop = conf->apop;
+	ac.poppass_min_length = conf->poppass_min_length;
+	if (gethostname(ac.hostname, sizeof(ac.hostname)) == -1)
+		strlcpy(ac.hostname, "localhost", sizeof(ac.hostname));
+	ac.hostname[sizeof(ac.hostname) - 1] = '\0';
 	child_send(auth_child, IMSG_CONF_AUTH, 0, -1, &ac, sizeof(ac));
 }
 
@@ -475,6 +526,10 @@ session_spawn(void)
 	sc.expire = conf->expire;
 	sc.login_delay = conf->login_delay;
 	sc.tls = tlsmat.certlen > 0;
+	sc.apop = conf->apop;
+	sc.sasl_scram = conf->users_file[0] != '\0';
+	sc.auto_deny = conf->auto_deny;
+	sc.max_commands = conf->max_commands;
 	strlcpy(sc.tls_protocols, conf->tls_protocols,
 	    sizeof(sc.tls_protocols));
 	strlcpy(sc.tls_ciphers, conf->tls_ciphers, sizeof(sc.tls_ciphers));

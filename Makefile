@@ -33,13 +33,16 @@ CPPFLAGS+=	-Icompat -Ipop3d ${PKG_CFLAGS} \
 		-DPOP3D_CHROOT=\"${CHROOTDIR}\" \
 		-Ipop3d-store -Ipop3d-auth ${ATF_CFLAGS} -D_GNU_SOURCE
 ALLCFLAGS=	${CFLAGS} ${WARNINGS} ${WERROR} ${CPPFLAGS}
-LIBS=		${PKG_LIBS} -lcrypt
+# glibc keeps b64_ntop/b64_pton in libresolv; the BSDs have them in libc.
+RESOLV_Linux=	-lresolv
+LIBS=		${PKG_LIBS} -lcrypt ${RESOLV_${OS}}
 
 COMPAT=		compat/timingsafe_bcmp.o
 COMMON=		pop3d/imsg.o pop3d/msg.o pop3d/log.o pop3d/util.o \
 		pop3d/sandbox_${SANDBOX}.o ${COMPAT}
 POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/config.o pop3d/parse.o \
-		pop3d/session.o pop3d/pop3.o pop3d/io.o pop3d/tls.o pop3d/xform.o \
+		pop3d/session.o pop3d/pop3.o pop3d/poppass.o pop3d/io.o pop3d/tls.o \
+		pop3d/xform.o \
 		${COMMON}
 AUTH_OBJS=	pop3d-auth/auth.o pop3d-auth/auth_passwd.o ${COMMON}
 STORE_OBJS=	pop3d-store/store.o pop3d-store/maildir.o \

@@ -141,14 +141,42 @@ io_fill(struct io *io, time_t deadline)
 }
 
 /*
- * The next command line, without its CRLF (a bare LF is accepted too).
- * RFC 2449 bounds a line to POP3_LINE_MAX octets with its CRLF; a longer
- * one is refused whole, never split.  Pending replies are flushed only
- * when we must wait for input, so a pipelined batch is answered in one
- * write.
+ * After a line over the limit: read on to its end, or until it is
+ * known to be longer than AUTODENY_LINE characters before the CRLF.
+ */
+static enum io_status
+io_measure(struct io *io, time_t deadline)
+{
+	char	*lf;
+	size_t	 len;
+	int	 st;
+
+	for (;;) {
+		if ((lf = memchr(io->in, '\n', io->inlen)) != NULL) {
+			len = lf - io->in;
+			if (len > 0 && lf[-1] == '\r')
+				len--;
+			return (len > AUTODENY_LINE ? IO_HACK : IO_TOOLONG);
+		}
+		if (io->inlen > AUTODENY_LINE + 1)
+			return (IO_HACK);
+		if ((st = io_fill(io, deadline)) != 0)
+			return (IO_TOOLONG);
+	}
+}
+
+/*
+ * The next line, without its CRLF (a bare LF is accepted too), of at
+ * most max octets with its CRLF.  RFC 2449 bounds command lines to
+ * POP3_LINE_MAX; a longer one is refused whole, never split, and with
+ * hackcheck it is measured so that the caller can tell an attack
+ * (IO_HACK) from a clumsy client (IO_TOOLONG).  Pending replies are
+ * flushed only when we must wait for input, so a pipelined batch is
+ * answered in one write.
  */
 enum io_status
-io_getline(struct io *io, time_t deadline, char **line)
+io_getline(struct io *io, time_t deadline, char **line, size_t max,
+    int hackcheck)
 {
 	char	*lf;
 	size_t	 len;
@@ -159,11 +187,13 @@ io_getline(struct io *io, time_t deadline, char **line)
 		memmove(io->in, io->in + io->consumed, io->inlen);
 		io->consumed = 0;
 	}
+	if (max > sizeof(io->in))
+		max = sizeof(io->in);
 	for (;;) {
 		if ((lf = memchr(io->in, '\n', io->inlen)) != NULL) {
 			len = lf - io->in + 1;
-			if (len > POP3_LINE_MAX)
-				return (IO_TOOLONG);
+			if (len > max)
+				break;
 			*lf = '\0';
 			io->linelen = len - 1;
 			if (len > 1 && lf[-1] == '\r') {
@@ -174,13 +204,14 @@ io_getline(struct io *io, time_t deadline, char **line)
 			*line = io->in;
 			return (IO_LINE);
 		}
-		if (io->inlen >= POP3_LINE_MAX)
-			return (IO_TOOLONG);
+		if (io->inlen >= max)
+			break;
 		if (io_flush(io) == -1)
 			return (IO_ERROR);
 		if ((st = io_fill(io, deadline)) != 0)
 			return (st);
 	}
+	return (hackcheck ? io_measure(io, deadline) : IO_TOOLONG);
 }
 
 /* Whether a whole line is already buffered (pipelined input). */

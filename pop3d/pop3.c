@@ -25,6 +25,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <resolv.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,10 +62,15 @@ static void	pop3_dele(struct pop3 *, struct pop3_cmdline *);
 static void	pop3_noop(struct pop3 *, struct pop3_cmdline *);
 static void	pop3_rset(struct pop3 *, struct pop3_cmdline *);
 static void	pop3_stls(struct pop3 *, struct pop3_cmdline *);
-static time_t	pop3_deadline(struct pop3 *);
+static void	pop3_apop(struct pop3 *, struct pop3_cmdline *);
+static void	pop3_auth(struct pop3 *, struct pop3_cmdline *);
+static void	pop3_login_result(struct pop3 *, int, struct store_stat *);
+static int	pop3_input_error(struct pop3 *, enum io_status);
 
 /* PASS takes the rest of the line: RFC 1939 lets a password hold spaces. */
 static const struct pop3_command pop3_commands[] = {
+	{ "APOP",	AUTH,		2, 2, pop3_apop },
+	{ "AUTH",	AUTH,		0, 2, pop3_auth },
 	{ "CAPA",	AUTH | TRANS,	0, 0, pop3_capa },
 	{ "DELE",	TRANS,		1, 1, pop3_dele },
 	{ "LIST",	TRANS,		0, 1, pop3_list },
@@ -138,11 +144,7 @@ pop3_number(const char *s, uint32_t min, uint32_t max, uint32_t *v)
 	return (0);
 }
 
-static void
-pop3_reply(struct pop3 *p, const char *fmt, ...)
-	__attribute__((__format__ (printf, 2, 3)));
-
-static void
+void
 pop3_reply(struct pop3 *p, const char *fmt, ...)
 {
 	char	buf[512];
@@ -173,11 +175,26 @@ pop3_store_error(int err)
 	}
 }
 
+/*
+ * The banner, and with APOP the timestamp (RFC 1939 7).  The whole text
+ * stays within BANNER_MAX: the banner gives way to the timestamp.
+ */
 static void
 pop3_greeting(struct pop3 *p)
 {
-	pop3_reply(p, "+OK %s", p->conf->banner[0] != '\0' ?
-	    p->conf->banner : DEFAULT_BANNER);
+	const char	*banner = p->conf->banner[0] != '\0' ?
+			    p->conf->banner : DEFAULT_BANNER;
+	int		 room;
+
+	if (p->conf->apop && p->be->challenge(p->bearg, p->timestamp,
+	    sizeof(p->timestamp)) == 0) {
+		p->apop = 1;
+		room = BANNER_MAX - 1 - (int)strlen(p->timestamp);
+		pop3_reply(p, "+OK %.*s %s", room > 0 ? room : 0, banner,
+		    p->timestamp);
+		return;
+	}
+	pop3_reply(p, "+OK %s", banner);
 }
 
 /* RFC 2595: credentials in the clear only where the policy allows. */
@@ -185,6 +202,19 @@ static int
 pop3_plaintext_ok(struct pop3 *p)
 {
 	return (p->io->tls != NULL || p->plaintext_ok);
+}
+
+/*
+ * SASL mechanisms on offer, each after a space: PLAIN carries the
+ * password, so the plaintext policy applies; SCRAM never does.
+ */
+static const char *
+pop3_mechanisms(struct pop3 *p)
+{
+	if (pop3_plaintext_ok(p))
+		return (p->conf->sasl_scram ? " PLAIN SCRAM-SHA-256" :
+		    " PLAIN");
+	return (p->conf->sasl_scram ? " SCRAM-SHA-256" : "");
 }
 
 static void
@@ -195,6 +225,8 @@ pop3_capa(struct pop3 *p, struct pop3_cmdline *cl)
 	if (pop3_plaintext_ok(p))
 		io_printf(p->io, "USER\r\n");
 	io_printf(p->io, "RESP-CODES\r\nPIPELINING\r\n");
+	if (p->state == POP3_AUTHORIZATION && pop3_mechanisms(p)[0] != '\0')
+		io_printf(p->io, "SASL%s\r\n", pop3_mechanisms(p));
 	if (p->tlsctx != NULL && p->io->tls == NULL &&
 	    p->state == POP3_AUTHORIZATION)
 		io_printf(p->io, "STLS\r\n");
@@ -271,16 +303,152 @@ pop3_pass(struct pop3 *p, struct pop3_cmdline *cl)
 	}
 	rc = p->be->login(p->bearg, p->user, pass, &st);
 	explicit_bzero(pass, strlen(pass));
+	pop3_login_result(p, rc, &st);
+}
+
+/* What USER/PASS, APOP and AUTH have in common once auth decided. */
+static void
+pop3_login_result(struct pop3 *p, int rc, struct store_stat *st)
+{
 	if (rc != AUTH_OK) {
 		pop3_login_failed(p, rc);
 		return;
 	}
 	p->state = POP3_TRANSACTION;
 	/* pop3d-auth and the parent log the login; this is the maildrop. */
-	log_debug("%s: user %s: %u messages (%" PRIu64 " octets)",
-	    p->peer, p->user, st.count, st.octets);
+	log_debug("%s: %u messages (%" PRIu64 " octets)", p->peer,
+	    st->count, st->octets);
 	pop3_reply(p, "+OK maildrop has %u messages (%" PRIu64 " octets)",
-	    st.count, st.octets);
+	    st->count, st->octets);
+}
+
+/* RFC 1939 7: the digest of the timestamp and a shared secret. */
+static void
+pop3_apop(struct pop3 *p, struct pop3_cmdline *cl)
+{
+	struct store_stat	 st;
+	const char		*d = cl->argv[1];
+	int			 rc;
+
+	if (!p->apop) {
+		pop3_reply(p, "-ERR APOP not available");
+		return;
+	}
+	/* One timestamp, one try: a replayed digest meets a used one. */
+	p->apop = 0;
+	p->have_user = 0;
+	if (strlen(cl->argv[0]) > POP3_USER_MAX || strlen(d) != 32 ||
+	    strspn(d, "0123456789abcdef") != 32) {
+		pop3_login_failed(p, AUTH_FAIL);
+		return;
+	}
+	strlcpy(p->user, cl->argv[0], sizeof(p->user));
+	rc = p->be->apop(p->bearg, p->user, d, &st);
+	pop3_login_result(p, rc, &st);
+}
+
+/*
+ * Read one SASL response line (RFC 5034 4): not bound by the command
+ * line limit, base64, or "*" to cancel.  Returns the decoded length,
+ * -2 for "*", -1 for bad base64, -3 when the connection is over.
+ */
+static int
+pop3_sasl_response(struct pop3 *p, unsigned char *buf, size_t len)
+{
+	enum io_status	 st;
+	char		*line;
+	int		 n;
+
+	st = io_getline(p->io, pop3_deadline(p), &line, SASL_LINE_MAX, 0);
+	if (st != IO_LINE) {
+		pop3_input_error(p, st);
+		return (-3);
+	}
+	p->last = io_now();
+	if (strcmp(line, "*") == 0)
+		return (-2);
+	if (line[0] == '\0')
+		return (0);
+	n = b64_pton(line, buf, len);
+	explicit_bzero(line, strlen(line));
+	return (n < 0 ? -1 : n);
+}
+
+/*
+ * The SASL exchange: pop3d-auth runs the mechanism; we only carry its
+ * challenges out and the client's responses in, in base64.
+ */
+static int
+pop3_sasl_loop(struct pop3 *p, const char *mech, unsigned char *data, int n,
+    int has_initial, struct store_stat *st)
+{
+	unsigned char	out[SASL_LINE_MAX];
+	char		b64[SASL_LINE_MAX + 4];
+	size_t		outlen;
+	int		rc, op = SASL_START;
+
+	for (;;) {
+		outlen = sizeof(out);
+		rc = p->be->sasl(p->bearg, op, mech, data, n, has_initial,
+		    out, &outlen, st);
+		explicit_bzero(data, SASL_LINE_MAX);
+		if (rc != SASL_CONTINUE)
+			return (rc);
+		if (b64_ntop(out, outlen, b64, sizeof(b64)) == -1)
+			return (AUTH_TEMPFAIL);
+		io_printf(p->io, "+ %s\r\n", b64);
+		n = pop3_sasl_response(p, data, SASL_LINE_MAX);
+		if (n == -3)
+			return (-1);
+		/* "*", or a response that is not base64: the exchange ends. */
+		op = n < 0 ? SASL_ABORT : SASL_STEP;
+		has_initial = 1;
+		if (n < 0)
+			n = 0;
+	}
+}
+
+/* RFC 5034: AUTH lists the mechanisms, AUTH mech [initial] runs one. */
+static void
+pop3_auth(struct pop3 *p, struct pop3_cmdline *cl)
+{
+	static unsigned char	 data[SASL_LINE_MAX];
+	struct store_stat	 st;
+	const char		*mechs = pop3_mechanisms(p), *m;
+	int			 n = 0, rc, has_initial = cl->argc == 2;
+	size_t			 len;
+
+	if (cl->argc == 0) {
+		pop3_reply(p, "+OK");
+		for (m = mechs; *m == ' '; m += len) {
+			len = strcspn(++m, " ");
+			io_printf(p->io, "%.*s\r\n", (int)len, m);
+		}
+		io_printf(p->io, ".\r\n");
+		return;
+	}
+	len = strlen(cl->argv[0]);
+	for (m = strcasestr(mechs, cl->argv[0]); m != NULL;
+	    m = strcasestr(m + 1, cl->argv[0]))
+		if (m[-1] == ' ' && (m[len] == ' ' || m[len] == '\0'))
+			break;
+	if (len == 0 || m == NULL) {
+		pop3_reply(p, "-ERR [AUTH] unsupported mechanism");
+		return;
+	}
+	p->have_user = 0;
+	if (has_initial && strcmp(cl->argv[1], "=") != 0 &&
+	    (n = b64_pton(cl->argv[1], data, sizeof(data))) < 0) {
+		pop3_reply(p, "-ERR invalid base64");
+		return;
+	}
+	if (has_initial)
+		explicit_bzero(cl->argv[1], strlen(cl->argv[1]));
+	rc = pop3_sasl_loop(p, cl->argv[0], data, n, has_initial, &st);
+	if (rc == -1)
+		return;
+	strlcpy(p->user, "-", sizeof(p->user));
+	pop3_login_result(p, rc, &st);
 }
 
 static void
@@ -593,7 +761,7 @@ pop3_command(struct pop3 *p, char *line, size_t len)
 }
 
 /* Idle timer always; before login also the grace time from connect. */
-static time_t
+time_t
 pop3_deadline(struct pop3 *p)
 {
 	time_t	deadline = p->last + p->conf->timeout_idle;
@@ -607,11 +775,19 @@ pop3_deadline(struct pop3 *p)
 static int
 pop3_input_error(struct pop3 *p, enum io_status st)
 {
+	if (st == IO_HACK && p->conf->auto_deny) {
+		log_info("%s: line over %d characters: auto-deny", p->peer,
+		    AUTODENY_LINE);
+		p->be->autodeny(p->bearg, AUTODENY_LONG_LINE);
+		p->end.reason = SESS_END_ERROR;
+		return (-1);
+	}
 	switch (st) {
 	case IO_TIMEOUT:
 		pop3_reply(p, "-ERR autologout: timeout");
 		p->end.reason = SESS_END_TIMEOUT;
 		break;
+	case IO_HACK:
 	case IO_TOOLONG:
 		pop3_reply(p, "-ERR line too long");
 		p->end.reason = SESS_END_ERROR;
@@ -623,10 +799,26 @@ pop3_input_error(struct pop3 *p, enum io_status st)
 		p->end.reason = SESS_END_ERROR;
 		break;
 	}
-	if (st == IO_TIMEOUT || st == IO_TOOLONG)
+	if (st == IO_TIMEOUT || st == IO_TOOLONG || st == IO_HACK)
 		log_info("%s: %s", p->peer, st == IO_TIMEOUT ?
 		    "timeout" : "line too long");
 	return (-1);
+}
+
+/*
+ * The next command line; -1 when the session is over (timeout, EOF, a
+ * line too long, which auto-deny may report).
+ */
+int
+pop3_readline(struct pop3 *p, char **line)
+{
+	enum io_status	st;
+
+	st = io_getline(p->io, pop3_deadline(p), line, POP3_LINE_MAX, 1);
+	if (st != IO_LINE)
+		return (pop3_input_error(p, st));
+	p->last = io_now();
+	return (0);
 }
 
 /*
@@ -636,21 +828,17 @@ pop3_input_error(struct pop3 *p, enum io_status st)
 void
 pop3_run(struct pop3 *p)
 {
-	enum io_status	 st;
-	char		*line;
+	char	*line;
+	int	 max = p->conf->max_commands > 0 ? p->conf->max_commands :
+		    MAX_PREAUTH_COMMANDS;
 
 	p->state = POP3_AUTHORIZATION;
 	p->connected = p->last = io_now();
 	pop3_greeting(p);
 	while (p->state != POP3_UPDATE) {
-		st = io_getline(p->io, pop3_deadline(p), &line);
-		if (st != IO_LINE) {
-			pop3_input_error(p, st);
+		if (pop3_readline(p, &line) == -1)
 			break;
-		}
-		p->last = io_now();
-		if (p->state == POP3_AUTHORIZATION &&
-		    ++p->commands > MAX_PREAUTH_COMMANDS) {
+		if (p->state == POP3_AUTHORIZATION && ++p->commands > max) {
 			pop3_reply(p, "-ERR too many commands before login");
 			p->end.reason = SESS_END_ERROR;
 			break;

@@ -299,26 +299,19 @@ session_open_store(struct store_stat *st)
 	    POP3_LOGIN_STORE(STORE_ERR_TEMP));
 }
 
+/* pop3d-auth's verdict on a login attempt; on success, the store. */
 static int
-be_login(void *arg, const char *user, const char *pass,
-    struct store_stat *st)
+auth_verdict(struct imsg *imsg, struct store_stat *st)
 {
-	struct mbuf	m;
-	struct imsg	imsg;
 	uint32_t	result;
 
-	m_init(&m);
-	m_add_string(&m, user);
-	m_add_string(&m, pass);
-	channel_send(&auth_ch, IMSG_AUTH_USERPASS, -1, m.buf, m.len);
-	m_wipe(&m);
-	if (!channel_recv(&auth_ch, &imsg, io_now() + TIMEOUT_BACKEND))
-		return (AUTH_TEMPFAIL);
-	if (imsg.hdr.type != IMSG_AUTH_RESULT ||
-	    imsg_get_data(&imsg, &result, sizeof(result)) == -1)
-		unexpected(&auth_ch, &imsg);
+	if (imsg->hdr.type != IMSG_AUTH_RESULT ||
+	    imsg_get_data(imsg, &result, sizeof(result)) == -1)
+		unexpected(&auth_ch, imsg);
 	switch (result) {
 	case AUTH_OK:
+		if (st == NULL)
+			return (AUTH_OK);
 		return (session_open_store(st));
 	case AUTH_FAIL:
 	case AUTH_TEMPFAIL:
@@ -328,8 +321,131 @@ be_login(void *arg, const char *user, const char *pass,
 	}
 }
 
+/* Send a packed request to pop3d-auth, wipe it, and wait for one frame. */
+static int
+auth_request(uint32_t type, struct mbuf *m, struct imsg *reply)
+{
+	channel_send(&auth_ch, type, -1, m->buf, m->len);
+	m_wipe(m);
+	return (channel_recv(&auth_ch, reply, io_now() + TIMEOUT_BACKEND));
+}
+
+static int
+be_login(void *arg, const char *user, const char *pass,
+    struct store_stat *st)
+{
+	struct mbuf	m;
+	struct imsg	imsg;
+
+	m_init(&m);
+	m_add_string(&m, user);
+	m_add_string(&m, pass);
+	if (!auth_request(IMSG_AUTH_USERPASS, &m, &imsg))
+		return (AUTH_TEMPFAIL);
+	return (auth_verdict(&imsg, st));
+}
+
+static int
+be_apop(void *arg, const char *user, const char *digest,
+    struct store_stat *st)
+{
+	struct mbuf	m;
+	struct imsg	imsg;
+
+	m_init(&m);
+	m_add_string(&m, user);
+	m_add_string(&m, digest);
+	if (!auth_request(IMSG_AUTH_APOP, &m, &imsg))
+		return (AUTH_TEMPFAIL);
+	return (auth_verdict(&imsg, st));
+}
+
+/* The timestamp pop3d-auth made for this session (RFC 1939 7). */
+static int
+be_challenge(void *arg, char *buf, size_t len)
+{
+	struct mbuf	 m;
+	struct imsg	 imsg;
+	struct mreader	 r;
+	const char	*ts;
+	size_t		 n;
+
+	m_init(&m);
+	if (!auth_request(IMSG_AUTH_CHALLENGE_REQ, &m, &imsg))
+		return (-1);
+	if (imsg.hdr.type != IMSG_AUTH_CHALLENGE)
+		unexpected(&auth_ch, &imsg);
+	m_read(&r, &imsg, auth_ch.name);
+	m_get_string(&r, &ts, APOP_CHALLENGE_MAX);
+	m_end(&r);
+	n = strlen(ts);
+	if (n < 3 || ts[0] != '<' || ts[n - 1] != '>' ||
+	    strcspn(ts, " \t\r\n") != n || strlcpy(buf, ts, len) >= len)
+		fatalx("%s: bad APOP timestamp", __func__);
+	return (0);
+}
+
+static int
+be_sasl(void *arg, int op, const char *mech, const void *data, size_t len,
+    int has_data, void *out, size_t *outlen, struct store_stat *st)
+{
+	static const uint32_t types[] = { 0, IMSG_AUTH_SASL_START,
+				    IMSG_AUTH_SASL_STEP, IMSG_AUTH_SASL_ABORT };
+	struct mbuf	 m;
+	struct imsg	 imsg;
+	struct mreader	 r;
+	uint32_t	 n;
+
+	m_init(&m);
+	if (op == SASL_START) {
+		m_add_string(&m, mech);
+		m_add_u32(&m, has_data);
+	}
+	if (op != SASL_ABORT) {
+		m_add_u32(&m, len);
+		m_add_data(&m, data, len);
+	}
+	if (!auth_request(types[op], &m, &imsg))
+		return (AUTH_TEMPFAIL);
+	if (imsg.hdr.type != IMSG_AUTH_SASL_CHALLENGE)
+		return (auth_verdict(&imsg, st));
+	m_read(&r, &imsg, auth_ch.name);
+	m_get_u32(&r, &n);
+	if (n > *outlen || n != r.left)
+		fatalx("%s: bad SASL challenge", __func__);
+	m_get_data(&r, out, n);
+	m_end(&r);
+	*outlen = n;
+	return (SASL_CONTINUE);
+}
+
+static int
+be_change(void *arg, const char *user, const char *old, const char *new)
+{
+	struct mbuf	m;
+	struct imsg	imsg;
+
+	m_init(&m);
+	m_add_string(&m, user);
+	m_add_string(&m, old);
+	m_add_string(&m, new);
+	if (!auth_request(IMSG_AUTH_CHANGE, &m, &imsg))
+		return (AUTH_TEMPFAIL);
+	return (auth_verdict(&imsg, NULL));
+}
+
+/* The parent denies the address it accepted; we only say why. */
+static void
+be_autodeny(void *arg, int reason)
+{
+	uint32_t	r = reason;
+
+	channel_send(&parent_ch, IMSG_SESS_AUTODENY, -1, &r, sizeof(r));
+}
+
 static const struct pop3_backend session_backend = {
-	be_login, be_stat, be_list, be_retr, be_dele, be_rset, be_update
+	be_login, be_stat, be_list, be_retr, be_dele, be_rset, be_update,
+	be_challenge, be_apop, be_sasl, be_change, be_autodeny
 };
 
 static void
@@ -482,8 +598,11 @@ session(void)
 	/* Peer address == listener address: another process of this host. */
 	p.plaintext_ok = sconn.plaintext_auth ||
 	    ss_same_addr(&sconn.peer, &sconn.local);
-	if (sconn.kind == LISTEN_POP3S && session_implicit_tls(&io) == -1)
+	if ((sconn.kind == LISTEN_POP3S || sconn.kind == LISTEN_POPPASS_TLS) &&
+	    session_implicit_tls(&io) == -1)
 		p.end.reason = SESS_END_ERROR;
+	else if (sconn.kind == LISTEN_POPPASS || sconn.kind == LISTEN_POPPASS_TLS)
+		poppass_run(&p);
 	else
 		pop3_run(&p);
 

@@ -27,14 +27,16 @@
  * exactly one client and answers strictly in order, so this is a small
  * blocking loop over poll(2) with deadlines, not an event framework.
  */
-#define IO_INBUF	(POP3_LINE_MAX + 1)
+/* Room for a SASL response line and its CRLF. */
+#define IO_INBUF	(SASL_LINE_MAX + 2)
 #define IO_OUTBUF	(64 * 1024)
 
 enum io_status {
 	IO_LINE = 1,		/* a complete line */
 	IO_EOF,			/* the client closed */
 	IO_TIMEOUT,		/* the deadline passed */
-	IO_TOOLONG,		/* no end of line within POP3_LINE_MAX */
+	IO_TOOLONG,		/* a line over the limit the caller gave */
+	IO_HACK,		/* a command line over AUTODENY_LINE */
 	IO_ERROR,		/* read or write error */
 };
 
@@ -53,7 +55,7 @@ struct io {
 };
 
 void		 io_init(struct io *, int);
-enum io_status	 io_getline(struct io *, time_t, char **);
+enum io_status	 io_getline(struct io *, time_t, char **, size_t, int);
 int		 io_line_pending(struct io *);
 void		 io_discard_input(struct io *);
 void		 io_write(struct io *, const char *, size_t);
@@ -87,7 +89,27 @@ struct pop3_backend {
 	int	(*dele)(void *, uint32_t);
 	int	(*rset)(void *, struct store_stat *);
 	int	(*update)(void *, struct store_update *);
+	/* the APOP timestamp into buf; -1 if there is none */
+	int	(*challenge)(void *, char *, size_t);
+	/* as login(), for APOP's name and digest */
+	int	(*apop)(void *, const char *, const char *, struct store_stat *);
+	/*
+	 * One SASL step: SASL_START (mechanism, optional initial data),
+	 * SASL_STEP (data) or SASL_ABORT.  Returns SASL_CONTINUE with the
+	 * server's next challenge in out/outlen, or a login() result.
+	 */
+	int	(*sasl)(void *, int, const char *, const void *, size_t, int,
+		    void *, size_t *, struct store_stat *);
+	/* poppass: AUTH_OK, AUTH_FAIL or AUTH_TEMPFAIL */
+	int	(*change)(void *, const char *, const char *, const char *);
+	/* tell the parent to deny this client's address */
+	void	(*autodeny)(void *, int);
 };
+
+#define SASL_START	1
+#define SASL_STEP	2
+#define SASL_ABORT	3
+#define SASL_CONTINUE	0x200
 
 /* login() result when the maildrop could not be opened */
 #define POP3_LOGIN_STORE(err)	(0x100 | (err))
@@ -109,6 +131,8 @@ struct pop3 {
 	int				 have_user;
 	int				 failures;
 	int				 commands;
+	int				 apop;		/* a timestamp is out */
+	char				 timestamp[APOP_CHALLENGE_MAX + 1];
 	time_t				 connected;
 	time_t				 last;
 	struct sess_end			 end;
@@ -123,6 +147,14 @@ struct pop3_cmdline {
 };
 
 int	pop3_parse(char *, struct pop3_cmdline *);
+void	pop3_reply(struct pop3 *, const char *, ...)
+	    __attribute__((__format__ (printf, 2, 3)));
+time_t	pop3_deadline(struct pop3 *);
+int	pop3_readline(struct pop3 *, char **);
+int	pop3_start_tls_listener(struct pop3 *);
+
+/* poppass.c */
+void	poppass_run(struct pop3 *);
 int	pop3_number(const char *, uint32_t, uint32_t, uint32_t *);
 void	pop3_run(struct pop3 *);
 

@@ -152,10 +152,67 @@ fake_update(void *arg, struct store_update *up)
 	return (0);
 }
 
+static int
+fake_challenge(void *arg, char *buf, size_t len)
+{
+	strlcpy(buf, "<1896.697170952@dbc.mtview.ca.us>", len);
+	return (0);
+}
+
+/* RFC 1939's example digest, for the secret "tanstaaf". */
+static int
+fake_apop(void *arg, const char *user, const char *digest,
+    struct store_stat *st)
+{
+	if (strcmp(user, "mrose") != 0 ||
+	    strcmp(digest, "c4c9334bac560ecc979e58001b3e22fb") != 0)
+		return (AUTH_FAIL);
+	return (fake_login(arg, "alice", "secret pw", st));
+}
+
+/* PLAIN, with the initial response or after an empty challenge. */
+static int
+fake_sasl(void *arg, int op, const char *mech, const void *data,
+    size_t len, int has_data, void *out, size_t *outlen,
+    struct store_stat *st)
+{
+	static const char	plain[] = "\0alice\0secret pw";
+
+	if (op == SASL_ABORT)
+		return (AUTH_FAIL);
+	if (op == SASL_START && !has_data) {
+		*outlen = 0;
+		return (SASL_CONTINUE);
+	}
+	if (len != sizeof(plain) - 1 || memcmp(data, plain, len) != 0)
+		return (AUTH_FAIL);
+	return (fake_login(arg, "alice", "secret pw", st));
+}
+
+static int
+fake_change(void *arg, const char *user, const char *old, const char *new)
+{
+	return (AUTH_FAIL);
+}
+
+/* Visible to the test as a line in the reply stream. */
+static struct io	*fake_io;
+
+static void
+fake_autodeny(void *arg, int reason)
+{
+	io_printf(fake_io, "AUTODENY %d\r\n", reason);
+}
+
 static const struct pop3_backend fake_backend = {
 	fake_login, fake_stat, fake_list, fake_retr, fake_dele, fake_rset,
-	fake_update
+	fake_update, fake_challenge, fake_apop, fake_sasl, fake_change,
+	fake_autodeny
 };
+
+/* The settings converse() runs the session with. */
+static int	apop_on, autodeny_on;
+static char	banner[BANNER_MAX + 1];
 
 /*
  * Run a session on one end of a socketpair in a child, send the whole
@@ -182,7 +239,11 @@ converse(const char *input, struct sess_end *endp)
 		conf.timeout_login = 5;
 		conf.expire = EXPIRE_UNSET;
 		conf.login_delay = -1;
+		conf.apop = apop_on;
+		conf.auto_deny = autodeny_on;
+		strlcpy(conf.banner, banner, sizeof(conf.banner));
 		io_init(&io, sp[1]);
+		fake_io = &io;
 		memset(&p, 0, sizeof(p));
 		p.io = &io;
 		p.be = &fake_backend;
@@ -388,7 +449,7 @@ ATF_TC_BODY(pop3__capa, tc)
 
 	out = converse("CAPA\r\nQUIT\r\n", NULL);
 	expect_contains(out, "+OK capability list follows\r\nTOP\r\nUIDL\r\n"
-	    "USER\r\nRESP-CODES\r\nPIPELINING\r\n.\r\n");
+	    "USER\r\nRESP-CODES\r\nPIPELINING\r\nSASL PLAIN\r\n.\r\n");
 	ATF_REQUIRE_MSG(strstr(out, "EXPIRE") == NULL &&
 	    strstr(out, "IMPLEMENTATION") == NULL, "CAPA: %s", out);
 	free(out);
@@ -411,6 +472,104 @@ ATF_TC_BODY(pop3__plaintext_refused, tc)
 	free(out);
 }
 
+ATF_TC_WITHOUT_HEAD(pop3__apop);
+ATF_TC_BODY(pop3__apop, tc)
+{
+	char	*out;
+
+	apop_on = 1;
+	out = converse("APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\n"
+	    "QUIT\r\n", NULL);
+	expect_contains(out, "+OK POP3 server ready "
+	    "<1896.697170952@dbc.mtview.ca.us>\r\n"
+	    "+OK maildrop has 2 messages");
+	free(out);
+
+	/* One timestamp, one try; no digest in capitals or of bad length. */
+	out = converse("APOP mrose C4C9334BAC560ECC979E58001B3E22FB\r\n"
+	    "APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\nQUIT\r\n",
+	    NULL);
+	expect_contains(out, "-ERR [AUTH] invalid user name or password\r\n"
+	    "-ERR APOP not available\r\n+OK bye");
+	free(out);
+	apop_on = 0;
+}
+
+/* With APOP, the banner yields so that the greeting fits BANNER_MAX. */
+ATF_TC_WITHOUT_HEAD(pop3__banner_apop_truncated);
+ATF_TC_BODY(pop3__banner_apop_truncated, tc)
+{
+	const char	*ts = "<1896.697170952@dbc.mtview.ca.us>";
+	char		*out, *eol;
+
+	memset(banner, 'b', BANNER_MAX);
+	banner[BANNER_MAX] = '\0';
+	apop_on = 1;
+	out = converse("QUIT\r\n", NULL);
+	eol = strstr(out, "\r\n");
+	ATF_REQUIRE(eol != NULL);
+	ATF_REQUIRE_MSG(eol - out == 4 + BANNER_MAX, "greeting %d octets",
+	    (int)(eol - out));
+	ATF_REQUIRE_MSG(strncmp(eol - strlen(ts), ts, strlen(ts)) == 0,
+	    "timestamp kept whole");
+	free(out);
+	apop_on = 0;
+	banner[0] = '\0';
+}
+
+ATF_TC_WITHOUT_HEAD(pop3__auth_plain);
+ATF_TC_BODY(pop3__auth_plain, tc)
+{
+	char	*out;
+
+	/* base64 of "\0alice\0secret pw" */
+	out = converse("AUTH\r\nAUTH PLAIN AGFsaWNlAHNlY3JldCBwdw==\r\n"
+	    "QUIT\r\n", NULL);
+	expect_contains(out, "+OK\r\nPLAIN\r\n.\r\n"
+	    "+OK maildrop has 2 messages");
+	free(out);
+
+	out = converse("AUTH PLAIN\r\nAGFsaWNlAHNlY3JldCBwdw==\r\nQUIT\r\n",
+	    NULL);
+	expect_contains(out, "+ \r\n+OK maildrop has 2 messages");
+	free(out);
+
+	out = converse("AUTH PLAIN\r\n*\r\nAUTH FOO\r\nAUTH PLAIN !!\r\n"
+	    "QUIT\r\n", NULL);
+	expect_contains(out, "+ \r\n-ERR [AUTH] invalid user name or "
+	    "password\r\n-ERR [AUTH] unsupported mechanism\r\n"
+	    "-ERR invalid base64\r\n+OK bye");
+	free(out);
+}
+
+/* 512 characters before the CRLF are refused; 513 are an attack. */
+ATF_TC_WITHOUT_HEAD(pop3__autodeny);
+ATF_TC_BODY(pop3__autodeny, tc)
+{
+	char	in[1024], *out;
+
+	autodeny_on = 1;
+	memset(in, 'A', 512);
+	strlcpy(in + 512, "\r\n", sizeof(in) - 512);
+	out = converse(in, NULL);
+	expect_contains(out, "-ERR line too long\r\n");
+	ATF_REQUIRE_MSG(strstr(out, "AUTODENY") == NULL, "512 reported");
+	free(out);
+
+	memset(in, 'A', 513);
+	strlcpy(in + 513, "\r\n", sizeof(in) - 513);
+	out = converse(in, NULL);
+	expect_contains(out, "AUTODENY 1\r\n");
+	free(out);
+
+	/* Without auto-deny it is only too long. */
+	autodeny_on = 0;
+	out = converse(in, NULL);
+	expect_contains(out, "-ERR line too long\r\n");
+	ATF_REQUIRE_MSG(strstr(out, "AUTODENY") == NULL, "reported when off");
+	free(out);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, pop3__parse);
@@ -424,5 +583,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, pop3__long_line);
 	ATF_TP_ADD_TC(tp, pop3__capa);
 	ATF_TP_ADD_TC(tp, pop3__plaintext_refused);
+	ATF_TP_ADD_TC(tp, pop3__apop);
+	ATF_TP_ADD_TC(tp, pop3__banner_apop_truncated);
+	ATF_TP_ADD_TC(tp, pop3__auth_plain);
+	ATF_TP_ADD_TC(tp, pop3__autodeny);
 	return (atf_no_error());
 }

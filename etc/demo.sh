@@ -16,10 +16,12 @@
 #
 
 # The demo ("make demo"): a system user pop3demo (password pop3demo)
-# with a Maildir of a few messages, and the installed pop3d in the
-# foreground on 127.0.0.1 port 1110 with protocol traces on.  Stop it
-# with ^C.  Run it again at any time: the user is kept, and the Maildir
-# is refilled only when it is empty.
+# with a Maildir of a few messages, a self-signed certificate in
+# /etc/pop3d-demo, and the installed pop3d in the foreground with
+# protocol traces on: 127.0.0.1 port 1110 (POP3, STLS offered) and port
+# 1995 (implicit TLS).  Stop it with ^C.  Run it again at any time: the
+# user is kept, the Maildir is refilled only when it is empty, and the
+# certificate is made again only when it is missing or about to expire.
 
 set -e
 
@@ -27,6 +29,10 @@ POP3D=${POP3D:-/usr/local/sbin/pop3d}
 user=pop3demo
 pass=pop3demo
 port=1110
+tlsport=1995
+certdir=/etc/pop3d-demo
+cert=${certdir}/cert.pem
+key=${certdir}/key.pem
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "demo.sh: run as root: it creates a system user" >&2
@@ -34,6 +40,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 if [ ! -x "${POP3D}" ]; then
 	echo "demo.sh: no pop3d at ${POP3D}; run make install first" >&2
+	exit 1
+fi
+if ! command -v openssl >/dev/null 2>&1; then
+	echo "demo.sh: openssl is missing; run sh regress/deps.sh" >&2
 	exit 1
 fi
 
@@ -107,11 +117,36 @@ else
 fi
 chown -R "${user}:" "${maildir}"
 
-if command -v ss >/dev/null 2>&1 &&
-    ss -Htln "sport = :${port}" 2>/dev/null | grep -q .; then
-	echo "demo.sh: port ${port} is in use; is a demo already running?" >&2
-	exit 1
+# A self-signed certificate for 127.0.0.1 and localhost.  pop3d reads
+# the key as root and refuses it unless root owns it and it is 0600.
+if [ ! -s "${cert}" ] || [ ! -s "${key}" ] ||
+    ! openssl x509 -checkend 86400 -noout -in "${cert}" >/dev/null 2>&1
+then
+	mkdir -p "${certdir}"
+	chmod 0755 "${certdir}"
+	rm -f "${cert}" "${key}"
+	( umask 077 && openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
+	    -subj "/CN=localhost" \
+	    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+	    -keyout "${key}" -out "${cert}" ) >/dev/null 2>&1 || {
+		echo "demo.sh: openssl req failed" >&2
+		exit 1
+	}
+	chmod 0644 "${cert}"
+	echo "demo.sh: made a self-signed certificate, ${cert}"
 fi
+chown 0:0 "${cert}" "${key}"
+chmod 0600 "${key}"
+fingerprint=$(openssl x509 -noout -fingerprint -sha256 -in "${cert}" |
+    sed 's/^[^=]*=//')
+
+for p in "${port}" "${tlsport}"; do
+	if command -v ss >/dev/null 2>&1 &&
+	    ss -Htln "sport = :${p}" 2>/dev/null | grep -q .; then
+		echo "demo.sh: port ${p} is in use; is a demo already running?" >&2
+		exit 1
+	fi
+done
 
 dir=$(mktemp -d /tmp/pop3d-demo.XXXXXXXX)
 chmod 0755 "${dir}"
@@ -119,20 +154,65 @@ conf=${dir}/pop3d.conf
 cat >"${conf}" <<EOF
 # pop3d demo configuration, written by etc/demo.sh
 listen on 127.0.0.1 port ${port}
+listen on 127.0.0.1 port ${tlsport} tls
+tls certificate "${cert}" key "${key}"
 users system
 maildrop maildir "~/Maildir"
 debug yes
 EOF
 
+# mpop: one account over STLS, one over implicit TLS; both keep the
+# mail on the server and deliver into an mbox file here.
+cat >"${dir}/mpoprc" <<EOF
+defaults
+auth user
+user ${user}
+password ${pass}
+host 127.0.0.1
+tls on
+tls_trust_file ${cert}
+keep on
+only_new off
+delivery mbox ${dir}/mpop.mbox
+uidls_file ${dir}/mpop.uidls
+
+account stls
+port ${port}
+tls_starttls on
+
+account tls
+port ${tlsport}
+tls_starttls off
+EOF
+chmod 0600 "${dir}/mpoprc"
+
 cat <<EOF
 
-pop3d demo: user ${user}, password ${pass}, on 127.0.0.1 port ${port}
+pop3d demo: user ${user}, password ${pass}
+  127.0.0.1 port ${port}: POP3, STLS offered
+  127.0.0.1 port ${tlsport}: implicit TLS (as port 995)
 configuration: ${conf}
+certificate:   ${cert} (self-signed)
+  SHA-256 ${fingerprint}
 
-In another terminal:
+In another terminal, over TLS (-k: the certificate is self-signed;
+or use --cacert ${cert} instead):
+  curl --ssl-reqd -k pop3://${user}:${pass}@127.0.0.1:${port}/1    STLS
+  curl -k pop3s://${user}:${pass}@127.0.0.1:${tlsport}/1         implicit TLS
+  curl -k pop3s://${user}:${pass}@127.0.0.1:${tlsport}/          list
+  mpop -C ${dir}/mpoprc stls     fetch all over STLS into
+  mpop -C ${dir}/mpoprc tls      ${dir}/mpop.mbox, or over port ${tlsport}
+  openssl s_client -quiet -crlf -starttls pop3 -connect 127.0.0.1:${port}
+  openssl s_client -quiet -crlf -connect 127.0.0.1:${tlsport}
+      and type POP3 commands as below
+
+Without TLS: passwords in the clear are refused ("-ERR [AUTH]", and CAPA
+does not offer USER) unless the client connects from the listener's own
+address, as here from 127.0.0.1 (plaintext-auth; see pop3d.conf(5)):
   curl pop3://${user}:${pass}@127.0.0.1:${port}/       list the messages
-  curl pop3://${user}:${pass}@127.0.0.1:${port}/1      fetch message 1
   curl pop3://${user}:${pass}@127.0.0.1:${port}/2      the dot lines
+  curl --interface 127.0.0.2 pop3://${user}:${pass}@127.0.0.1:${port}/
+      refused: 127.0.0.2 stands for another host
   nc 127.0.0.1 ${port}      (or telnet) and type, one per line:
       CAPA
       USER ${user}

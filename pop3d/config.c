@@ -26,8 +26,13 @@
 
 #include "pop3d.h"
 
-
 static void	 print_string(const char *);
+static void	 print_listeners(struct pop3d_conf *);
+static void	 print_tls(struct pop3d_conf *);
+static void	 print_users(struct pop3d_conf *);
+static void	 print_maildrop(enum maildrop_format, const char *);
+static void	 print_log(struct pop3d_conf *);
+static void	 print_access(struct pop3d_conf *);
 
 /* The syslog.conf(5) names pop3d accepts, in pop3d.conf(5) order. */
 static const struct {
@@ -58,6 +63,9 @@ config_new(void)
 	c = xcalloc(1, sizeof(*c));
 	TAILQ_INIT(&c->listeners);
 	c->users_system = 1;
+	c->users_order[0] = AUTH_BACKEND_SYSTEM;
+	c->apop = 0;
+	c->poppass_min_length = POPPASS_MIN_LENGTH_DEFAULT;
 	c->maildrop_fmt = MAILDROP_MAILDIR;
 	strlcpy(c->maildrop_path, "~/Maildir", sizeof(c->maildrop_path));
 	c->log_dest = LOG_TO_SYSLOG;
@@ -73,6 +81,15 @@ config_new(void)
 	strlcpy(c->tls_protocols, CONF_TLS_PROTOCOLS,
 	    sizeof(c->tls_protocols));
 	strlcpy(c->tls_ciphers, CONF_TLS_CIPHERS, sizeof(c->tls_ciphers));
+	c->access_default = ACCESS_GRANT;
+	TAILQ_INIT(&c->access_rules);
+	c->auto_deny = 0;
+	c->max_commands = MAX_COMMANDS_DEFAULT;
+	c->penalty_failures = PENALTY_FAILURES_DEFAULT;
+	c->penalty_time = PENALTY_TIME_DEFAULT;
+	c->penalty_max = PENALTY_MAX_DEFAULT;
+	strlcpy(c->control_socket, POP3D_CONTROL_SOCKET,
+	    sizeof(c->control_socket));
 	return (c);
 }
 
@@ -80,13 +97,18 @@ config_new(void)
 void
 config_free(struct pop3d_conf *c)
 {
-	struct listener	*l;
+	struct listener		*l;
+	struct access_rule	*r;
 
 	if (c == NULL)
 		return;
 	while ((l = TAILQ_FIRST(&c->listeners)) != NULL) {
 		TAILQ_REMOVE(&c->listeners, l, entry);
 		free(l);
+	}
+	while ((r = TAILQ_FIRST(&c->access_rules)) != NULL) {
+		TAILQ_REMOVE(&c->access_rules, r, entry);
+		free(r);
 	}
 	free(c);
 }
@@ -138,7 +160,9 @@ print_listeners(struct pop3d_conf *c)
 		    host, sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
 			strlcpy(host, ss_to_text(&l->ss), sizeof(host));
 		printf("listen on %s port %u", host, ss_port(&l->ss));
-		if (l->kind == LISTEN_POP3S)
+		if (l->kind == LISTEN_POPPASS || l->kind == LISTEN_POPPASS_TLS)
+			printf(" poppass");
+		if (l->kind == LISTEN_POP3S || l->kind == LISTEN_POPPASS_TLS)
 			printf(" tls");
 		if (l->plaintext_auth != PLAINTEXT_AUTH_UNSET)
 			printf(" plaintext-auth %s",
@@ -170,6 +194,44 @@ print_tls(struct pop3d_conf *c)
 	printf("\n");
 }
 
+/* In lookup order, which is the order they were given in. */
+static void
+print_users(struct pop3d_conf *c)
+{
+	size_t	i;
+
+	for (i = 0; i < AUTH_BACKENDS_MAX; i++) {
+		switch (c->users_order[i]) {
+		case AUTH_BACKEND_NONE:
+			return;
+		case AUTH_BACKEND_SYSTEM:
+			printf("users system\n");
+			break;
+		case AUTH_BACKEND_FILE:
+			printf("users file ");
+			print_string(c->users_file);
+			printf(" mailuser ");
+			print_string(c->users_mailuser);
+			if (c->users_maildrop_fmt != 0) {
+				printf(" ");
+				print_maildrop(c->users_maildrop_fmt,
+				    c->users_maildrop_path);
+			}
+			printf("\n");
+			break;
+		default:
+			fatalx("%s: backend %d", __func__, c->users_order[i]);
+		}
+	}
+}
+
+static void
+print_maildrop(enum maildrop_format fmt, const char *path)
+{
+	printf("maildrop %s ", fmt == MAILDROP_MBOX ? "mbox" : "maildir");
+	print_string(path);
+}
+
 static void
 print_log(struct pop3d_conf *c)
 {
@@ -192,6 +254,23 @@ print_log(struct pop3d_conf *c)
 	}
 }
 
+/* The mode, then the lines in order; a single host has no mask. */
+static void
+print_access(struct pop3d_conf *c)
+{
+	struct access_rule	*r;
+
+	printf("access default %s\n",
+	    c->access_default == ACCESS_DENY ? "deny" : "grant");
+	TAILQ_FOREACH(r, &c->access_rules, entry) {
+		printf("%s %s", r->action == ACCESS_DENY ? "deny" : "grant",
+		    ss_to_text(&r->net));
+		if (r->prefixlen != (r->net.ss_family == AF_INET ? 32 : 128))
+			printf("/%d", r->prefixlen);
+		printf("\n");
+	}
+}
+
 /*
  * pop3d -nv: the effective configuration, defaults included, in a fixed
  * order and in pop3d.conf syntax, so that the output parses again to
@@ -204,11 +283,10 @@ config_print(struct pop3d_conf *c)
 	print_listeners(c);
 	print_tls(c);
 	printf("plaintext-auth %s\n", c->plaintext_auth ? "yes" : "no");
-	if (c->users_system)
-		printf("users system\n");
-	printf("maildrop %s ",
-	    c->maildrop_fmt == MAILDROP_MBOX ? "mbox" : "maildir");
-	print_string(c->maildrop_path);
+	print_users(c);
+	printf("apop %s\n", c->apop ? "yes" : "no");
+	printf("poppass min-length %d\n", c->poppass_min_length);
+	print_maildrop(c->maildrop_fmt, c->maildrop_path);
 	printf("\n");
 	printf("banner ");
 	print_string(c->banner);
@@ -230,4 +308,15 @@ config_print(struct pop3d_conf *c)
 	printf("max-sessions %d\n", c->max_sessions);
 	printf("max-sessions-per-source %d\n", c->max_sessions_per_source);
 	printf("session-pool %d\n", c->session_pool);
+	printf("max-commands %d\n", c->max_commands);
+	if (c->penalty_failures == 0)
+		printf("penalty none\n");
+	else
+		printf("penalty failures %d time %d max %d\n",
+		    c->penalty_failures, c->penalty_time, c->penalty_max);
+	printf("auto-deny %s\n", c->auto_deny ? "yes" : "no");
+	print_access(c);
+	printf("control socket ");
+	print_string(c->control_socket);
+	printf("\n");
 }

@@ -24,14 +24,17 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -119,17 +122,34 @@ static char			*persource_where;
 static struct listen_opts {
 	int	port;		/* 0 = the default of the kind */
 	int	tls;
+	int	poppass;
 	int	plaintext_auth;	/* PLAINTEXT_AUTH_UNSET if not given */
 	int	failed;		/* an option was refused: add nothing */
 } lopts;
 
+/* The options of the penalty statement being read; -1 = not given. */
+static struct penalty_opts {
+	int	failures;
+	int	time;
+	int	max;
+	int	failed;
+} popts;
+
 /*
- * "listen ... tls" statements, as "file:line: listen on ...", checked
- * against the tls certificate once the whole file is read.
+ * Statements that can only be judged once the whole file is read, each
+ * as "file:line: statement", so that the message names its line.
  */
-static char		**tls_listens;
-static size_t		  ntls_listens;
-static int		  tls_cert_failed;	/* don't blame the listeners */
+struct wherelist {
+	char	**v;
+	size_t	  n;
+};
+static struct wherelist	 tls_listens;	/* need a tls certificate */
+static struct wherelist	 poppass_listens;	/* need a users file */
+static struct wherelist	 rule_wheres;	/* one per access rule, in order */
+static char		*apop_where;	/* "apop yes": needs a users file */
+static int		 tls_cert_failed;	/* don't blame the listeners */
+static int		 users_given;	/* the default backend is dropped */
+static int		 users_file_failed;	/* don't blame apop, poppass */
 
 static int		 number(const char *, const char *, long long,
 			    long long, int *);
@@ -142,11 +162,36 @@ static int		 listen_add(const char *, int, enum listen_kind, int);
 static void		 listen_statement(const char *);
 static int		 listener_add(const struct sockaddr *, socklen_t, int,
 			    enum listen_kind, int);
-static void		 tls_listens_free(void);
-static int		 tls_path_ok(const char *, const char *);
+static void		 where_add(struct wherelist *, const char *, ...)
+			    __attribute__((__format__ (printf, 2, 3)));
+static void		 where_free(struct wherelist *);
+static void		 later_free(void);
+static int		 path_ok(const char *, const char *, size_t);
 static int		 tls_file_ok(const char *, const char *, int);
 static int		 tls_secrecy_ok(const char *, const char *,
 			    const struct stat *);
+static int		 mode_ok(const char *, const char *,
+			    const struct stat *);
+static int		 users_add(enum auth_backend_id, const char *);
+static void		 users_file_set(const char *, const char *, int,
+			    const char *);
+static int		 users_file_ok(const char *);
+static int		 mailuser_ok(const char *);
+static void		 apop_set(int);
+static void		 access_add(enum access_action, const char *);
+static int		 access_parse(const char *, const char *,
+			    struct access_rule *);
+static int		 access_mask(const char *, const char *, const char *,
+			    int, int *);
+static int		 access_zero(uint8_t *, int, size_t);
+static void		 access_net(struct access_rule *, int,
+			    const uint8_t *, int);
+static void		 access_warn_useless(void);
+static const char	*rule_text(const struct access_rule *);
+static void		 penalty_opt(const char *, const char *, long long,
+			    long long, int *);
+static void		 penalty_set(void);
+static void		 control_socket_set(const char *);
 static int		 pem_begins(const char *, size_t);
 static void		 tls_files_set(const char *, const char *,
 			    const char *);
@@ -166,10 +211,12 @@ typedef struct {
 
 %}
 
-%token	BANNER CA CERTIFICATE CIPHERS DEBUG EXPIRE FACILITY FILE_KW IDLE
-%token	INCLUDE KEY LISTEN LOG LOGIN LOGIN_DELAY MAILDIR MAILDROP MAX_SESSIONS
-%token	MAX_SESSIONS_PER_SOURCE MBOX NEVER NO NONE ON PLAINTEXT_AUTH PORT
-%token	PROTOCOLS SESSION_POOL SYSLOG SYSTEM TIMEOUT TLS TO USERS YES
+%token	ACCESS APOP AUTO_DENY BANNER CA CERTIFICATE CIPHERS CONTROL DEBUG
+%token	DEFAULT DENY EXPIRE FACILITY FAILURES FILE_KW GRANT IDLE INCLUDE KEY
+%token	LISTEN LOG LOGIN LOGIN_DELAY MAILDIR MAILDROP MAILUSER MAX
+%token	MAX_COMMANDS MAX_SESSIONS MAX_SESSIONS_PER_SOURCE MBOX MIN_LENGTH
+%token	NEVER NO NONE ON PENALTY PLAINTEXT_AUTH POPPASS PORT PROTOCOLS
+%token	SESSION_POOL SOCKET SYSLOG SYSTEM TIME TIMEOUT TLS TO USERS YES
 %token	ERROR
 %token	<v.string>	STRING NUMBER
 %type	<v.number>	yesno mdformat facility
@@ -255,7 +302,62 @@ main		: LISTEN ON STRING {
 			conf->plaintext_auth = $2;
 		}
 		| USERS SYSTEM {
-			conf->users_system = 1;
+			users_add(AUTH_BACKEND_SYSTEM, "system");
+		}
+		| USERS FILE_KW STRING MAILUSER STRING {
+			users_file_set($3, $5, 0, NULL);
+			free($3);
+			free($5);
+		}
+		| USERS FILE_KW STRING MAILUSER STRING MAILDROP mdformat
+		    STRING {
+			users_file_set($3, $5, $7, $8);
+			free($3);
+			free($5);
+			free($8);
+		}
+		| APOP yesno {
+			apop_set($2);
+		}
+		| POPPASS MIN_LENGTH NUMBER {
+			number("poppass min-length", $3, 1, POP3_PASS_MAX,
+			    &conf->poppass_min_length);
+			free($3);
+		}
+		| ACCESS DEFAULT GRANT {
+			conf->access_default = ACCESS_GRANT;
+		}
+		| ACCESS DEFAULT DENY {
+			conf->access_default = ACCESS_DENY;
+		}
+		| GRANT value {
+			access_add(ACCESS_GRANT, $2);
+			free($2);
+		}
+		| DENY value {
+			access_add(ACCESS_DENY, $2);
+			free($2);
+		}
+		| AUTO_DENY yesno {
+			conf->auto_deny = $2;
+		}
+		| MAX_COMMANDS NUMBER {
+			number("max-commands", $2, 1, MAX_COMMANDS_LIMIT,
+			    &conf->max_commands);
+			free($2);
+		}
+		| PENALTY NONE {
+			conf->penalty_failures = 0;
+		}
+		| PENALTY {
+			popts.failures = popts.time = popts.max = -1;
+			popts.failed = 0;
+		} penaltyopts {
+			penalty_set();
+		}
+		| CONTROL SOCKET STRING {
+			control_socket_set($3);
+			free($3);
 		}
 		| MAILDROP mdformat STRING {
 			if (maildrop_path_ok($3)) {
@@ -354,6 +456,33 @@ listenopt	: PORT NUMBER {
 			if (lopts.plaintext_auth != PLAINTEXT_AUTH_UNSET)
 				listen_opt_twice("plaintext-auth");
 			lopts.plaintext_auth = $2;
+		}
+		| POPPASS {
+			if (lopts.poppass)
+				listen_opt_twice("poppass");
+			lopts.poppass = 1;
+		}
+		;
+
+/* Each at most once; what is not given takes its default. */
+penaltyopts	: penaltyopt
+		| penaltyopts penaltyopt
+		;
+
+penaltyopt	: FAILURES NUMBER {
+			penalty_opt("failures", $2, 1, PENALTY_FAILURES_LIMIT,
+			    &popts.failures);
+			free($2);
+		}
+		| TIME NUMBER {
+			penalty_opt("time", $2, 1, PENALTY_TIME_LIMIT,
+			    &popts.time);
+			free($2);
+		}
+		| MAX NUMBER {
+			penalty_opt("max", $2, 1, PENALTY_MAX_LIMIT,
+			    &popts.max);
+			free($2);
 		}
 		;
 
@@ -475,14 +604,22 @@ lookup(const char *s)
 {
 	/* this has to be sorted always */
 	static const struct keyword keywords[] = {
+		{ "access",			ACCESS },
+		{ "apop",			APOP },
+		{ "auto-deny",			AUTO_DENY },
 		{ "banner",			BANNER },
 		{ "ca",				CA },
 		{ "certificate",		CERTIFICATE },
 		{ "ciphers",			CIPHERS },
+		{ "control",			CONTROL },
 		{ "debug",			DEBUG },
+		{ "default",			DEFAULT },
+		{ "deny",			DENY },
 		{ "expire",			EXPIRE },
 		{ "facility",			FACILITY },
+		{ "failures",			FAILURES },
 		{ "file",			FILE_KW },
+		{ "grant",			GRANT },
 		{ "idle",			IDLE },
 		{ "include",			INCLUDE },
 		{ "key",			KEY },
@@ -492,19 +629,27 @@ lookup(const char *s)
 		{ "login-delay",		LOGIN_DELAY },
 		{ "maildir",			MAILDIR },
 		{ "maildrop",			MAILDROP },
+		{ "mailuser",			MAILUSER },
+		{ "max",			MAX },
+		{ "max-commands",		MAX_COMMANDS },
 		{ "max-sessions",		MAX_SESSIONS },
 		{ "max-sessions-per-source",	MAX_SESSIONS_PER_SOURCE },
 		{ "mbox",			MBOX },
+		{ "min-length",			MIN_LENGTH },
 		{ "never",			NEVER },
 		{ "no",				NO },
 		{ "none",			NONE },
 		{ "on",				ON },
+		{ "penalty",			PENALTY },
 		{ "plaintext-auth",		PLAINTEXT_AUTH },
+		{ "poppass",			POPPASS },
 		{ "port",			PORT },
 		{ "protocols",			PROTOCOLS },
 		{ "session-pool",		SESSION_POOL },
+		{ "socket",			SOCKET },
 		{ "syslog",			SYSLOG },
 		{ "system",			SYSTEM },
+		{ "time",			TIME },
 		{ "timeout",			TIMEOUT },
 		{ "tls",			TLS },
 		{ "to",				TO },
@@ -812,10 +957,10 @@ parse_config(const char *filename, int verbose)
 	int		 errors;
 
 	conf = config_new();
-	free(persource_where);
-	persource_where = NULL;
-	tls_listens_free();
+	later_free();
 	tls_cert_failed = 0;
+	users_given = 0;
+	users_file_failed = 0;
 	npushback = 0;
 	lex_failed = 0;
 	stmt_ntok = 0;
@@ -837,7 +982,7 @@ parse_config(const char *filename, int verbose)
 	popfile();
 	free(stmt_word);
 	stmt_word = NULL;
-	tls_listens_free();
+	later_free();
 	symclean(verbose);
 
 	if (errors) {
@@ -863,12 +1008,28 @@ conf_check(int errors_so_far)
 	}
 	/* A refused tls certificate statement has been reported already. */
 	if (conf->tls_cert[0] == '\0' && !tls_cert_failed) {
-		for (i = 0; i < ntls_listens; i++) {
+		for (i = 0; i < tls_listens.n; i++) {
 			log_warnx("%s: no tls certificate configured",
-			    tls_listens[i]);
+			    tls_listens.v[i]);
 			errors++;
 		}
 	}
+	/* The same for a refused users file. */
+	if (conf->users_file[0] == '\0' && !users_file_failed) {
+		for (i = 0; i < poppass_listens.n; i++) {
+			log_warnx("%s: needs a users file: password changes "
+			    "only exist for pop3d's own database",
+			    poppass_listens.v[i]);
+			errors++;
+		}
+		if (apop_where != NULL) {
+			log_warnx("%s: apop needs a users file: APOP secrets "
+			    "are only kept in pop3d's own database",
+			    apop_where);
+			errors++;
+		}
+	}
+	access_warn_useless();
 	if (conf->max_sessions_per_source <= conf->max_sessions)
 		return (errors);
 	if (persource_where == NULL) {
@@ -981,6 +1142,412 @@ maildrop_path_ok(const char *path)
 	return (1);
 }
 
+/*
+ * "users system" and "users file", once each: the order of the
+ * statements is the order pop3d-auth asks its backends in.  The first
+ * one replaces the default, which is the system alone.
+ */
+static int
+users_add(enum auth_backend_id id, const char *what)
+{
+	size_t	i;
+
+	if (!users_given) {
+		memset(conf->users_order, 0, sizeof(conf->users_order));
+		conf->users_system = 0;
+		users_given = 1;
+	}
+	for (i = 0; i < AUTH_BACKENDS_MAX &&
+	    conf->users_order[i] != AUTH_BACKEND_NONE; i++) {
+		if (conf->users_order[i] == id) {
+			yyerror("users %s given twice", what);
+			return (-1);
+		}
+	}
+	if (i == AUTH_BACKENDS_MAX)
+		fatalx("%s: more backends than AUTH_BACKENDS_MAX", __func__);
+	conf->users_order[i] = id;
+	if (id == AUTH_BACKEND_SYSTEM)
+		conf->users_system = 1;
+	return (0);
+}
+
+/*
+ * Everything is checked, even in a statement given twice, so that one
+ * run names every problem.  Without a maildrop of its own, the global
+ * one applies, with "~" the mail user's home and "%u" the name the
+ * client logged in with.
+ */
+static void
+users_file_set(const char *path, const char *mailuser, int fmt,
+    const char *mdpath)
+{
+	int	twice, ok;
+
+	twice = users_add(AUTH_BACKEND_FILE, "file") == -1;
+	ok = users_file_ok(path);
+	ok &= mailuser_ok(mailuser);
+	if (mdpath != NULL)
+		ok &= maildrop_path_ok(mdpath);
+	if (twice)
+		return;
+	if (!ok) {
+		users_file_failed = 1;
+		return;
+	}
+	strlcpy(conf->users_file, path, sizeof(conf->users_file));
+	strlcpy(conf->users_mailuser, mailuser, sizeof(conf->users_mailuser));
+	conf->users_maildrop_fmt = mdpath != NULL ? fmt : 0;
+	strlcpy(conf->users_maildrop_path, mdpath != NULL ? mdpath : "",
+	    sizeof(conf->users_maildrop_path));
+}
+
+/*
+ * The database holds password hashes and APOP secrets, which are as
+ * good as passwords: only pop3d-auth's user, or root, may own it, and
+ * no one else may have any access.  A symbolic link is refused because
+ * a change replaces the file by rename(2), which would replace the
+ * link and leave its target behind, unchanged.
+ */
+static int
+users_file_ok(const char *path)
+{
+	struct stat	 st;
+	struct passwd	*pw;
+
+	if (!path_ok("users file", path, sizeof(conf->users_file)))
+		return (0);
+	if (lstat(path, &st) == -1) {
+		yyerror("users file %s: %s", path, strerror(errno));
+		return (0);
+	}
+	if (S_ISLNK(st.st_mode)) {
+		yyerror("users file %s: a symbolic link, not a regular file",
+		    path);
+		return (0);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		yyerror("users file %s: not a regular file", path);
+		return (0);
+	}
+	if (st.st_uid != 0 && ((pw = getpwnam(POP3D_AUTH_USER)) == NULL ||
+	    pw->pw_uid != st.st_uid)) {
+		yyerror("users file %s is owned by uid %u, neither %s nor "
+		    "root", path, (unsigned int)st.st_uid, POP3D_AUTH_USER);
+		return (0);
+	}
+	return (mode_ok("users file", path, &st));
+}
+
+/*
+ * The store of every user of the database runs as the mail user.  Root
+ * would defeat the separation, and so would one of pop3d's own users:
+ * a session process (_pop3d) could then read every maildrop, and a
+ * store running as _pop3dauth could read the password database.
+ */
+static int
+mailuser_ok(const char *name)
+{
+	static const char *const	 own[] = { POP3D_USER, POP3D_AUTH_USER };
+	struct passwd			*pw;
+	uid_t				 uid;
+	size_t				 i;
+
+	if (!text_ok("mailuser", name))
+		return (0);
+	if (strlen(name) > POP3_USER_MAX) {
+		yyerror("mailuser: longer than %d characters", POP3_USER_MAX);
+		return (0);
+	}
+	if ((pw = getpwnam(name)) == NULL) {
+		yyerror("mailuser \"%s\": no such user", name);
+		return (0);
+	}
+	if ((uid = pw->pw_uid) == 0) {
+		yyerror("mailuser \"%s\" has uid 0: mail is never served as "
+		    "root", name);
+		return (0);
+	}
+	for (i = 0; i < nitems(own); i++) {
+		if ((pw = getpwnam(own[i])) != NULL && pw->pw_uid == uid) {
+			yyerror("mailuser \"%s\" has the uid of %s: pop3d's "
+			    "own users own no mail", name, own[i]);
+			return (0);
+		}
+	}
+	return (1);
+}
+
+/* Whether a users file follows can only be known at the end. */
+static void
+apop_set(int yes)
+{
+	conf->apop = yes;
+	free(apop_where);
+	apop_where = NULL;
+	if (yes)
+		xasprintf(&apop_where, "%s:%d", file->name, file->lineno);
+}
+
+/*
+ * "grant" and "deny" lines, kept in the order given.  Only numeric
+ * addresses: an access list that depended on DNS would change with
+ * every answer, and could be steered by whoever controls the answer.
+ */
+static void
+access_add(enum access_action action, const char *text)
+{
+	struct access_rule	*r;
+	const char		*what;
+
+	what = action == ACCESS_GRANT ? "grant" : "deny";
+	r = xcalloc(1, sizeof(*r));
+	r->action = action;
+	if (access_parse(what, text, r) == -1) {
+		free(r);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&conf->access_rules, r, entry);
+	where_add(&rule_wheres, "%s %s", what, rule_text(r));
+}
+
+/* ADDR[/MASK] into a network with its host bits zero. */
+static int
+access_parse(const char *what, const char *text, struct access_rule *r)
+{
+	union {
+		struct in_addr	 v4;
+		struct in6_addr	 v6;
+		uint8_t		 b[16];
+	}		 a;
+	char		 buf[INET6_ADDRSTRLEN];
+	const char	*slash;
+	size_t		 len;
+	int		 family = AF_UNSPEC, plen, hostbits;
+
+	if (!text_ok(what, text))
+		return (-1);
+	slash = strchr(text, '/');
+	len = slash != NULL ? (size_t)(slash - text) : strlen(text);
+	memset(&a, 0, sizeof(a));
+	if (len < sizeof(buf)) {
+		memcpy(buf, text, len);
+		buf[len] = '\0';
+		if (inet_pton(AF_INET, buf, &a.v4) == 1)
+			family = AF_INET;
+		else if (inet_pton(AF_INET6, buf, &a.v6) == 1)
+			family = AF_INET6;
+	}
+	if (family == AF_UNSPEC) {
+		yyerror("%s %s: not a numeric IPv4 or IPv6 address (host "
+		    "names are not allowed)", what, text);
+		return (-1);
+	}
+	plen = family == AF_INET ? 32 : 128;
+	if (slash != NULL &&
+	    access_mask(what, text, slash + 1, family, &plen) == -1)
+		return (-1);
+	hostbits = access_zero(a.b, plen, family == AF_INET ? 4 : 16);
+	/*
+	 * A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d; kept
+	 * as plain IPv4, one rule matches them however they arrive.
+	 */
+	if (family == AF_INET6 && plen >= 96 && IN6_IS_ADDR_V4MAPPED(&a.v6)) {
+		memmove(a.b, a.b + 12, 4);
+		family = AF_INET;
+		plen -= 96;
+	}
+	access_net(r, family, a.b, plen);
+	if (hostbits)
+		yywarn("%s %s: host bits set, using %s", what, text,
+		    rule_text(r));
+	return (0);
+}
+
+/* A prefix length, or for IPv4 a contiguous dotted netmask. */
+static int
+access_mask(const char *what, const char *text, const char *mask,
+    int family, int *plen)
+{
+	struct in_addr	 m;
+	const char	*errstr;
+	uint32_t	 bits;
+	int		 max = family == AF_INET ? 32 : 128;
+
+	if (strchr(mask, '.') != NULL) {
+		if (family != AF_INET) {
+			yyerror("%s %s: an IPv6 mask must be a prefix length",
+			    what, text);
+			return (-1);
+		}
+		if (inet_pton(AF_INET, mask, &m) != 1) {
+			yyerror("%s %s: netmask %s is not an IPv4 address",
+			    what, text, mask);
+			return (-1);
+		}
+		bits = ntohl(m.s_addr);
+		/* Contiguous: the zero bits below are all the zero bits. */
+		if ((~bits & (uint32_t)(~bits + 1)) != 0) {
+			yyerror("%s %s: netmask %s is not contiguous", what,
+			    text, mask);
+			return (-1);
+		}
+		for (*plen = 0; (bits & 0x80000000U) != 0; bits <<= 1)
+			(*plen)++;
+		return (0);
+	}
+	if (mask[0] == '\0' || mask[strspn(mask, "0123456789")] != '\0') {
+		yyerror("%s %s: mask \"%s\" is neither a prefix length nor a "
+		    "netmask", what, text, mask);
+		return (-1);
+	}
+	*plen = strtonum(mask, 0, max, &errstr);
+	if (errstr != NULL) {
+		yyerror("%s %s: prefix length %s is %s (allowed 0 to %d)",
+		    what, text, mask, errstr, max);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Clear the bits past the prefix; say whether any was set. */
+static int
+access_zero(uint8_t *b, int plen, size_t len)
+{
+	size_t	i;
+	uint8_t	keep;
+	int	set = 0;
+
+	for (i = 0; i < len; i++) {
+		if (plen >= 8)
+			keep = 0xff;
+		else if (plen <= 0)
+			keep = 0;
+		else
+			keep = (uint8_t)(0xff << (8 - plen));
+		if ((b[i] & ~keep) != 0)
+			set = 1;
+		b[i] &= keep;
+		plen -= 8;
+	}
+	return (set);
+}
+
+static void
+access_net(struct access_rule *r, int family, const uint8_t *b, int plen)
+{
+	struct sockaddr_in	*sin;
+	struct sockaddr_in6	*sin6;
+
+	memset(&r->net, 0, sizeof(r->net));
+	if (family == AF_INET) {
+		sin = (struct sockaddr_in *)&r->net;
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, b, sizeof(sin->sin_addr));
+	} else {
+		sin6 = (struct sockaddr_in6 *)&r->net;
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, b, sizeof(sin6->sin6_addr));
+	}
+	r->prefixlen = plen;
+}
+
+/* As pop3d -nv prints it: no mask for a single host. */
+static const char *
+rule_text(const struct access_rule *r)
+{
+	static char	buf[NI_MAXHOST + sizeof("/128")];
+	int		host;
+
+	host = r->net.ss_family == AF_INET ? 32 : 128;
+	if (r->prefixlen == host)
+		strlcpy(buf, ss_to_text(&r->net), sizeof(buf));
+	else
+		snprintf(buf, sizeof(buf), "%s/%d", ss_to_text(&r->net),
+		    r->prefixlen);
+	return (buf);
+}
+
+/*
+ * In grant mode only deny lines are looked at, and in deny mode only
+ * grant lines.  The mode may come after the lines, so this waits for
+ * the end; it is a warning, since the server still does what it says.
+ */
+static void
+access_warn_useless(void)
+{
+	struct access_rule	*r;
+	const char		*mode;
+	size_t			 i = 0;
+
+	mode = conf->access_default == ACCESS_GRANT ? "grant" : "deny";
+	TAILQ_FOREACH(r, &conf->access_rules, entry) {
+		if (i >= rule_wheres.n)
+			fatalx("%s: a rule without its line", __func__);
+		if (r->action == conf->access_default)
+			log_warnx("%s: no effect under access default %s",
+			    rule_wheres.v[i], mode);
+		i++;
+	}
+}
+
+static void
+penalty_opt(const char *name, const char *s, long long min, long long max,
+    int *res)
+{
+	char	what[32];
+
+	if (*res != -1) {
+		yyerror("penalty option \"%s\" given twice", name);
+		popts.failed = 1;
+		return;
+	}
+	snprintf(what, sizeof(what), "penalty %s", name);
+	if (number(what, s, min, max, res) == -1)
+		popts.failed = 1;
+}
+
+/*
+ * A penalty statement sets all three values; those it leaves out take
+ * their default.  A time above the default max raises the max with it,
+ * rather than make the administrator state both.
+ */
+static void
+penalty_set(void)
+{
+	int	failures, first, longest;
+
+	if (popts.failed)
+		return;
+	failures = popts.failures != -1 ? popts.failures :
+	    PENALTY_FAILURES_DEFAULT;
+	first = popts.time != -1 ? popts.time : PENALTY_TIME_DEFAULT;
+	if (popts.max != -1)
+		longest = popts.max;
+	else if (first > PENALTY_MAX_DEFAULT)
+		longest = first;
+	else
+		longest = PENALTY_MAX_DEFAULT;
+	if (longest < first) {
+		yyerror("penalty max %d is below penalty time %d", longest,
+		    first);
+		return;
+	}
+	conf->penalty_failures = failures;
+	conf->penalty_time = first;
+	conf->penalty_max = longest;
+}
+
+/* The path must fit a sockaddr_un, which is far shorter than PATH_MAX. */
+static void
+control_socket_set(const char *path)
+{
+	if (!path_ok("control socket", path,
+	    sizeof(((struct sockaddr_un *)0)->sun_path)))
+		return;
+	strlcpy(conf->control_socket, path, sizeof(conf->control_socket));
+}
+
 /* Sort the addresses of one name: IPv4 first, then by address. */
 static int
 ai_cmp(const void *a, const void *b)
@@ -1014,40 +1581,79 @@ listen_opt_twice(const char *opt)
 
 /*
  * A listen statement whose options were all accepted.  Implicit TLS
- * has its own default port; whether a certificate goes with it can
- * only be known at the end of the file.
+ * and poppass have their own default ports; whether a certificate or a
+ * users file goes with them can only be known at the end of the file.
+ * poppass over TLS keeps port 106: no port is assigned to it.
  */
 static void
 listen_statement(const char *host)
 {
 	enum listen_kind	 kind;
-	char			*where;
+	const char		*opts;
 	int			 port;
 
-	kind = lopts.tls ? LISTEN_POP3S : LISTEN_POP3;
-	if ((port = lopts.port) == 0)
+	if (lopts.poppass) {
+		kind = lopts.tls ? LISTEN_POPPASS_TLS : LISTEN_POPPASS;
+		port = POPPASS_PORT;
+		opts = lopts.tls ? " poppass tls" : " poppass";
+	} else {
+		kind = lopts.tls ? LISTEN_POP3S : LISTEN_POP3;
 		port = lopts.tls ? POP3S_PORT : POP3_PORT;
-	if (listen_add(host, port, kind, lopts.plaintext_auth) == -1 ||
-	    !lopts.tls)
+		opts = lopts.tls ? " tls" : "";
+	}
+	if (lopts.port != 0)
+		port = lopts.port;
+	if (listen_add(host, port, kind, lopts.plaintext_auth) == -1)
 		return;
-	xasprintf(&where, "%s:%d: listen on %s port %d tls", file->name,
-	    file->lineno, host, port);
+	if (lopts.tls)
+		where_add(&tls_listens, "listen on %s port %d%s", host, port,
+		    opts);
+	if (lopts.poppass)
+		where_add(&poppass_listens, "listen on %s port %d%s", host,
+		    port, opts);
+}
+
+/* Remember a statement as "file:line: text" for conf_check(). */
+static void
+where_add(struct wherelist *wl, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*text, *where;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) == -1)
+		fatal("%s", __func__);
+	va_end(ap);
+	xasprintf(&where, "%s:%d: %s", file->name, file->lineno, text);
+	free(text);
 	mask_cntrl(where);
-	tls_listens = xreallocarray(tls_listens, ntls_listens + 1,
-	    sizeof(*tls_listens));
-	tls_listens[ntls_listens++] = where;
+	wl->v = xreallocarray(wl->v, wl->n + 1, sizeof(*wl->v));
+	wl->v[wl->n++] = where;
 }
 
 static void
-tls_listens_free(void)
+where_free(struct wherelist *wl)
 {
 	size_t	i;
 
-	for (i = 0; i < ntls_listens; i++)
-		free(tls_listens[i]);
-	free(tls_listens);
-	tls_listens = NULL;
-	ntls_listens = 0;
+	for (i = 0; i < wl->n; i++)
+		free(wl->v[i]);
+	free(wl->v);
+	wl->v = NULL;
+	wl->n = 0;
+}
+
+/* What one parse kept for the end, and nothing else, goes. */
+static void
+later_free(void)
+{
+	where_free(&tls_listens);
+	where_free(&poppass_listens);
+	where_free(&rule_wheres);
+	free(apop_where);
+	apop_where = NULL;
+	free(persource_where);
+	persource_where = NULL;
 }
 
 /*
@@ -1141,11 +1747,12 @@ listener_add(const struct sockaddr *sa, socklen_t salen, int port,
 }
 
 /*
- * The parent reads these files as root, at every start and reload, and
- * names them in errors: an absolute path of printable characters.
+ * The parent and pop3d-auth open these files at every start and reload,
+ * whatever their working directory, and errors name them: an absolute
+ * path of printable characters that fits where it is kept.
  */
 static int
-tls_path_ok(const char *what, const char *path)
+path_ok(const char *what, const char *path, size_t size)
 {
 	if (!text_ok(what, path))
 		return (0);
@@ -1153,9 +1760,9 @@ tls_path_ok(const char *what, const char *path)
 		yyerror("%s %s: not an absolute path", what, path);
 		return (0);
 	}
-	if (strlen(path) >= PATH_MAX) {
-		yyerror("%s: path longer than %d characters", what,
-		    PATH_MAX - 1);
+	if (strlen(path) >= size) {
+		yyerror("%s: path longer than %zu characters", what,
+		    size - 1);
 		return (0);
 	}
 	return (1);
@@ -1176,7 +1783,7 @@ tls_file_ok(const char *what, const char *path, int secret)
 	ssize_t		 n;
 	int		 fd, ok = 0;
 
-	if (!tls_path_ok(what, path))
+	if (!path_ok(what, path, PATH_MAX))
 		return (0);
 	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
 		yyerror("%s %s: %s", what, path, strerror(errno));
@@ -1239,6 +1846,13 @@ tls_secrecy_ok(const char *what, const char *path, const struct stat *st)
 			    (unsigned int)geteuid());
 		return (0);
 	}
+	return (mode_ok(what, path, st));
+}
+
+/* A secret gives group and other no access at all, not even execute. */
+static int
+mode_ok(const char *what, const char *path, const struct stat *st)
+{
 	if ((st->st_mode & (S_IRGRP | S_IROTH)) != 0) {
 		yyerror("%s %s is readable by group or other (mode %04o)",
 		    what, path, (unsigned int)(st->st_mode & 07777));

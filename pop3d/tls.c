@@ -181,6 +181,9 @@ tlshello_check(int fd, time_t deadline)
 		n = recv(fd, buf, sizeof(buf), MSG_PEEK);
 		if (n == 0)
 			return (-1);
+		/* Anything but a handshake record is no TLS client. */
+		if (n > 0 && buf[0] != 22)
+			return (-1);
 		if (n > 0) {
 			if ((rc = tlshello_alpn(buf, n)) != -1)
 				return (rc == 1 ? 0 : -1);

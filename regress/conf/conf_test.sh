@@ -22,8 +22,10 @@
 # the installed one unless POP3D names another.  Files are named
 # relative to this directory, since the expected messages quote them.
 # tls.N.in and tlsbad.N.conf do the same with certificate files made
-# at test time (tlsfiles.sh), whose directory they name as @CERTDIR@.
-# update.sh regenerates the .ok and .err files.
+# at test time (tlsfiles.sh), whose directory they name as @CERTDIR@,
+# and users.N.in and usersbad.N.conf with user databases made at test
+# time (usersfiles.sh), named @USERSDIR@.  update.sh regenerates the
+# .ok and .err files.
 
 conf_init()
 {
@@ -44,6 +46,29 @@ tls_init()
 	sh ./tlsfiles.sh "${certdir}" || atf_fail "cannot make TLS files"
 	for f in tls.*.in tls.*.ok tlsbad.*.conf tlsbad.*.err; do
 		sed "s|@CERTDIR@|${certdir}|g" "${f}" >"${WORK}/${f}"
+	done
+	cd "${WORK}" || atf_fail "no work directory"
+}
+
+# User databases in the work directory, and copies of the configurations
+# that name them; the tests then run there, as with tls_init.  The one
+# that also needs a certificate is left out when openssl is missing.
+users_init()
+{
+	usersdir=${WORK}/users
+	sh ./usersfiles.sh "${usersdir}" ||
+	    atf_fail "cannot make the user databases"
+	certdir=${WORK}/certs
+	if command -v openssl >/dev/null 2>&1; then
+		sh ./tlsfiles.sh "${certdir}" ||
+		    atf_fail "cannot make TLS files"
+	else
+		certdir=
+	fi
+	for f in users.*.in users.*.ok usersbad.*.conf usersbad.*.err; do
+		[ -z "${certdir}" ] && grep -q @CERTDIR@ "${f}" && continue
+		sed -e "s|@USERSDIR@|${usersdir}|g" \
+		    -e "s|@CERTDIR@|${certdir}|g" "${f}" >"${WORK}/${f}"
 	done
 	cd "${WORK}" || atf_fail "no work directory"
 }
@@ -178,6 +203,123 @@ tls_key_owner_body()
 	    ${asnobody} "${POP3D}" -n -f owner.conf
 }
 
+atf_test_case users_good
+users_good_head()
+{
+	atf_set descr "each users.N.in prints exactly users.N.ok with -nv, which parses to itself"
+	atf_set require.user root
+}
+users_good_body()
+{
+	conf_init
+	users_init
+	n=0
+	for f in users.*.in; do
+		atf_check -s exit:0 -o "file:${f%.in}.ok" \
+		    -e inline:"configuration OK\n" "${POP3D}" -nv -f "${f}"
+		atf_check -s exit:0 -o "file:${f%.in}.ok" \
+		    -e inline:"configuration OK\n" "${POP3D}" -nv -f "${f%.in}.ok"
+		n=$((n + 1))
+	done
+	[ ${n} -ge 2 ] || atf_fail "only ${n} users golden configurations"
+}
+
+atf_test_case users_bad
+users_bad_head()
+{
+	atf_set descr "each usersbad.N.conf fails with exactly usersbad.N.err"
+	atf_set require.user root
+}
+users_bad_body()
+{
+	conf_init
+	users_init
+	n=0
+	for f in usersbad.*.conf; do
+		atf_check -s exit:1 -o empty -e "file:${f%.conf}.err" \
+		    "${POP3D}" -n -f "${f}"
+		n=$((n + 1))
+	done
+	[ ${n} -ge 3 ] || atf_fail "only ${n} bad users configurations"
+}
+
+atf_test_case users_nonroot
+users_nonroot_head()
+{
+	atf_set descr "pop3d -n run by another user judges the database the same way"
+	atf_set require.user root
+}
+users_nonroot_body()
+{
+	conf_init
+	users_init
+	command -v setpriv >/dev/null 2>&1 || atf_skip "no setpriv"
+	printf 'listen on 127.0.0.1\nusers file "%s" mailuser "nobody"\n' \
+	    "${usersdir}/users" >nonroot.conf
+	chmod 755 "${WORK}"
+	chmod 644 nonroot.conf
+	asnobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	${asnobody} test -r nonroot.conf ||
+	    atf_skip "uid 65534 cannot reach the work directory"
+	# It cannot look into the directory, and says so.
+	atf_check -s exit:1 -o empty \
+	    -e inline:"nonroot.conf:2: users file ${usersdir}/users: Permission denied\n" \
+	    ${asnobody} "${POP3D}" -n -f nonroot.conf
+	# Given a look, it accepts the file, which it does not own.
+	chmod 711 "${usersdir}"
+	atf_check -s exit:0 -o empty -e inline:"configuration OK\n" \
+	    ${asnobody} "${POP3D}" -n -f nonroot.conf
+	# The owner stays _pop3dauth or root, whoever runs pop3d -n.
+	chown 65534 "${usersdir}/users"
+	atf_check -s exit:1 -o empty \
+	    -e inline:"nonroot.conf:2: users file ${usersdir}/users is owned by uid 65534, neither _pop3dauth nor root\n" \
+	    ${asnobody} "${POP3D}" -n -f nonroot.conf
+}
+
+atf_test_case access_warnings
+access_warnings_head()
+{
+	atf_set descr "host bits under a mask and lines without effect in the mode are warnings"
+	atf_set require.user root
+}
+access_warnings_body()
+{
+	conf_init
+	f=access-warn.conf
+	atf_check -s exit:0 \
+	    -o match:'^access default deny$' \
+	    -o match:'^deny 10\.0\.0\.0/8$' \
+	    -o match:'^deny 156\.21\.50\.0/24$' \
+	    -o match:'^grant 192\.0\.2\.1$' \
+	    -o match:'^deny 2001:db8::/32$' \
+	    -o match:'^grant 198\.51\.100\.0/24$' \
+	    -e inline:"\
+${f}:4: deny 10.1.2.3/8: host bits set, using 10.0.0.0/8
+${f}:5: deny 156.21.50.7/255.255.255.0: host bits set, using 156.21.50.0/24
+${f}:7: deny ::ffff:10.1.2.3/104: host bits set, using 10.0.0.0/8
+${f}:8: deny 2001:db8::1/32: host bits set, using 2001:db8::/32
+${f}:10: grant 198.51.100.1/24: host bits set, using 198.51.100.0/24
+${f}:4: deny 10.0.0.0/8: no effect under access default deny
+${f}:5: deny 156.21.50.0/24: no effect under access default deny
+${f}:7: deny 10.0.0.0/8: no effect under access default deny
+${f}:8: deny 2001:db8::/32: no effect under access default deny
+configuration OK
+" \
+	    "${POP3D}" -nv -f "${f}"
+	# Printed back, the rules are clean; only the useless ones warn.
+	out=${WORK}/access-warn.out
+	"${POP3D}" -nv -f "${f}" >"${out}" 2>/dev/null
+	n=$(grep -n '^access default' "${out}" | cut -d: -f1)
+	atf_check -s exit:0 -o "file:${out}" -e inline:"\
+${out}:$((n + 1)): deny 10.0.0.0/8: no effect under access default deny
+${out}:$((n + 2)): deny 156.21.50.0/24: no effect under access default deny
+${out}:$((n + 4)): deny 10.0.0.0/8: no effect under access default deny
+${out}:$((n + 5)): deny 2001:db8::/32: no effect under access default deny
+configuration OK
+" \
+	    "${POP3D}" -nv -f "${out}"
+}
+
 atf_test_case missing
 missing_head()
 {
@@ -227,13 +369,36 @@ sample_body()
 		tlsfix='/^#tls certificate /d; /^#listen .* tls$/d'
 		tlsmatch='^plaintext-auth no$'
 	fi
-	sed -e "${tlsfix}" -e 's/^#\([a-z]\)/\1/' -e '/^include /d' \
-	    "${sample}" >"${WORK}/uncommented.conf"
+	# The same for the user database, and a mail user that exists.
+	usersdir=${WORK}/users
+	sh ./usersfiles.sh "${usersdir}" ||
+	    atf_fail "cannot make the user databases"
+	usersfix="s|\"/etc/pop3d/users\" mailuser \"_vmail\"|\"${usersdir}/users\" mailuser \"nobody\"|"
+	uc=${WORK}/uncommented.conf
+	sed -e "${tlsfix}" -e "${usersfix}" -e 's/^#\([a-z]\)/\1/' \
+	    -e '/^include /d' "${sample}" >"${uc}"
+	# It shows both access modes; the later, deny, leaves the deny
+	# lines without effect.
+	d1=$(grep -n '^deny 156\.21\.50\.0/255\.255\.255\.0$' "${uc}" | cut -d: -f1)
+	d2=$(grep -n '^deny 2001:db8:bad::/48$' "${uc}" | cut -d: -f1)
+	[ -n "${d1}" ] && [ -n "${d2}" ] ||
+	    atf_fail "the sample lost its deny lines"
 	atf_check -s exit:0 -o match:'^listen on :: port 110$' \
 	    -o match:'^maildrop mbox "/var/mail/%u"$' \
 	    -o match:"${tlsmatch}" \
-	    -e inline:"configuration OK\n" \
-	    "${POP3D}" -nv -f "${WORK}/uncommented.conf"
+	    -o match:'^listen on 127\.0\.0\.1 port 106 poppass$' \
+	    -o match:'^users system$' \
+	    -o match:"^users file \"${usersdir}/users\" mailuser \"nobody\" maildrop maildir \"/var/vmail/%u\"\$" \
+	    -o match:'^apop yes$' \
+	    -o match:'^access default deny$' \
+	    -o match:'^grant 127\.0\.0\.0/8$' \
+	    -o match:'^penalty none$' \
+	    -e inline:"\
+${uc}:${d1}: deny 156.21.50.0/24: no effect under access default deny
+${uc}:${d2}: deny 2001:db8:bad::/48: no effect under access default deny
+configuration OK
+" \
+	    "${POP3D}" -nv -f "${uc}"
 }
 
 atf_test_case define
@@ -346,6 +511,10 @@ atf_init_test_cases()
 	atf_add_test_case tls_good
 	atf_add_test_case tls_bad
 	atf_add_test_case tls_key_owner
+	atf_add_test_case users_good
+	atf_add_test_case users_bad
+	atf_add_test_case users_nonroot
+	atf_add_test_case access_warnings
 	atf_add_test_case missing
 	atf_add_test_case sample
 	atf_add_test_case define

@@ -17,9 +17,11 @@
 
 # Regenerates the expected output of the golden tests: pop3d.conf.N.ok
 # from "pop3d -nv -f pop3d.conf.N.in", bad.N.err from "pop3d -n -f
-# bad.N.conf", and the same for tls.N.in and tlsbad.N.conf, run on
-# certificate files made by tlsfiles.sh in a scratch directory that the
-# expected output names @CERTDIR@ again.  Use it only after changing on
+# bad.N.conf", and the same for tls.N.in, tlsbad.N.conf, users.N.in and
+# usersbad.N.conf, run on certificate files made by tlsfiles.sh and user
+# databases made by usersfiles.sh in a scratch directory that the
+# expected output names @CERTDIR@ and @USERSDIR@ again.  Use it only
+# after changing on
 # purpose what pop3d prints (a new statement, a reworded message) or
 # after adding a test file, and read every line of "git diff
 # regress/conf" before committing: the files it writes are what
@@ -44,32 +46,42 @@ for f in bad.*.conf; do
 	fi
 done
 
-# The certificates live only as long as this run.
-scratch=/tmp/pop3d-conf-tls.$$
+# The certificates and databases live only as long as this run.
+scratch=/tmp/pop3d-conf-files.$$
 trap 'rm -rf "${scratch}"' EXIT
 trap 'exit 1' HUP INT TERM
 mkdir -m 700 "${scratch}" || exit 1
 if ! sh ./tlsfiles.sh "${scratch}/certs"; then
-	echo "cannot make the TLS files; tls.*.ok and tlsbad.*.err kept" >&2
+	echo "cannot make the TLS files; tls.*.ok, tlsbad.*.err," \
+	    "users.*.ok and usersbad.*.err kept" >&2
+	exit 1
+fi
+if ! sh ./usersfiles.sh "${scratch}/users"; then
+	echo "cannot make the user databases; tls.*.ok, tlsbad.*.err," \
+	    "users.*.ok and usersbad.*.err kept" >&2
 	exit 1
 fi
 certdir=${scratch}/certs
-for f in tls.*.in tlsbad.*.conf; do
-	sed "s|@CERTDIR@|${certdir}|g" "${f}" >"${scratch}/${f}"
+usersdir=${scratch}/users
+for f in tls.*.in tlsbad.*.conf users.*.in usersbad.*.conf; do
+	sed -e "s|@CERTDIR@|${certdir}|g" -e "s|@USERSDIR@|${usersdir}|g" \
+	    "${f}" >"${scratch}/${f}"
 done
-for f in tls.*.in; do
+for f in tls.*.in users.*.in; do
 	if ! (cd "${scratch}" && "${POP3D}" -nv -f "${f}") >"${scratch}/out" \
 	    2>/dev/null; then
 		echo "${f}: does not parse, ${f%.in}.ok is wrong" >&2
 		exit 1
 	fi
-	sed "s|${certdir}|@CERTDIR@|g" "${scratch}/out" >"${f%.in}.ok"
+	sed -e "s|${certdir}|@CERTDIR@|g" -e "s|${usersdir}|@USERSDIR@|g" \
+	    "${scratch}/out" >"${f%.in}.ok"
 done
-for f in tlsbad.*.conf; do
+for f in tlsbad.*.conf usersbad.*.conf; do
 	if (cd "${scratch}" && "${POP3D}" -n -f "${f}") >/dev/null \
 	    2>"${scratch}/out"; then
 		echo "${f}: parses, but should not" >&2
 		exit 1
 	fi
-	sed "s|${certdir}|@CERTDIR@|g" "${scratch}/out" >"${f%.conf}.err"
+	sed -e "s|${certdir}|@CERTDIR@|g" -e "s|${usersdir}|@USERSDIR@|g" \
+	    "${scratch}/out" >"${f%.conf}.err"
 done

@@ -31,12 +31,17 @@ Used as a module by the small scripts in the atf-sh test programs
     pop3test.py seed-maildir MAILDIR SEEDDIR SET...
     pop3test.py seed-mbox FILE SEEDDIR
     pop3test.py expected FILE              print FILE as transmitted
+
+The client speaks TLS too: implicit TLS from the first byte (tls=) and
+STLS (starttls()), with contexts from tls_context() that verify the
+test's self-signed certificate.
 """
 
 import hashlib
 import os
 import re
 import socket
+import ssl
 import sys
 import time
 
@@ -139,14 +144,26 @@ class POP3:
     """One POP3 connection.  Every read has a deadline; every line sent
     and every reply's first line is written to stderr."""
 
-    def __init__(self, port, host=HOST, timeout=None, greet=True, tag=""):
+    def __init__(self, port, host=HOST, timeout=None, greet=True, tag="",
+            source=None, tls=None, server_hostname=None):
+        """source: the local address to connect from (any port).
+        tls: an ssl.SSLContext; the handshake is made right after the
+        connect, before the greeting is read (implicit TLS, RFC 8314)."""
         self.timeout = TIMEOUT if timeout is None else timeout
         self.tag = tag
+        self.host = host
         self.buf = bytearray()
         self.pos = 0
         self.sock = socket.create_connection((host, int(port)),
-            timeout=self.timeout)
+            timeout=self.timeout,
+            source_address=None if source is None else (source, 0))
+        if source is not None:
+            check(self.sock.getsockname()[0] == source,
+                "connected from %s, not from %s" %
+                (self.sock.getsockname()[0], source))
         self.greeting = None
+        if tls is not None:
+            self.tls_wrap(tls, server_hostname)
         if greet:
             self.greeting = self.reply()
             check(self.greeting.startswith("+OK"),
@@ -154,6 +171,91 @@ class POP3:
 
     def local_port(self):
         return self.sock.getsockname()[1]
+
+    def local_addr(self):
+        return self.sock.getsockname()[0]
+
+    def is_tls(self):
+        return isinstance(self.sock, ssl.SSLSocket)
+
+    def tls_wrap(self, ctx, server_hostname=None, ragged_eof=True):
+        """The TLS handshake over the connection as it stands.  Nothing
+        may be buffered: bytes that came in the clear before the
+        handshake would otherwise be taken for protected ones.  With
+        ragged_eof False, a close without close_notify is an error
+        (see expect_tls_close)."""
+        check(not self.pending(), "plaintext data before the TLS "
+            "handshake: %s" % short(self.pending()))
+        self.sock.settimeout(self.timeout)
+        try:
+            self.sock = ctx.wrap_socket(self.sock,
+                server_hostname=server_hostname or self.host,
+                suppress_ragged_eofs=ragged_eof)
+        except (ssl.SSLError, ssl.CertificateError) as e:
+            raise Failure("TLS handshake failed: %s" % e)
+        except socket.timeout:
+            raise Failure("TLS handshake timed out (%.1f s)" % self.timeout)
+        except OSError as e:
+            raise Closed("TLS handshake: connection lost: %s" % e)
+        self._log("--", "TLS: %s %s, certificate sha256 %s" % (
+            self.sock.version(), self.sock.cipher()[0],
+            self.peer_fingerprint()))
+
+    def starttls(self, ctx, server_hostname=None, ragged_eof=True):
+        """STLS (RFC 2595): +OK, then the handshake."""
+        r = self.ok("STLS")
+        self.tls_wrap(ctx, server_hostname, ragged_eof)
+        return r
+
+    def expect_tls_close(self, timeout=None):
+        """The server ends the TLS session with a close_notify alert
+        (RFC 8446 6.1) and closes, sending nothing else.  Needs a
+        connection wrapped with ragged_eof=False."""
+        check(not self.pending(), "unexpected data before close: %s" %
+            short(self.pending()))
+        self.sock.settimeout(self.timeout if timeout is None else timeout)
+        try:
+            data = self.sock.recv(4096)
+        except socket.timeout:
+            fail("the server did not close the TLS session")
+        except ssl.SSLEOFError as e:
+            fail("the server closed the connection without a TLS "
+                "close_notify alert (%s)" % e)
+        except ConnectionResetError:
+            fail("the server reset the connection instead of sending a "
+                "TLS close_notify alert")
+        check(not data, "unexpected data instead of close: %s" %
+            short(data))
+        self._log("S:", "<close_notify>")
+
+    def peer_fingerprint(self):
+        """SHA-256 of the server's certificate, as openssl x509
+        -fingerprint -sha256 prints it."""
+        return fingerprint(self.sock.getpeercert(binary_form=True))
+
+    def silent(self, seconds):
+        """Nothing arrives for seconds (the connection stays open)."""
+        check(not self.pending(), "unexpected data: %s" %
+            short(self.pending()))
+        self.sock.settimeout(seconds)
+        try:
+            data = self.sock.recv(4096)
+        except socket.timeout:
+            return
+        except ConnectionResetError:
+            fail("connection reset where the server should wait")
+        if not data:
+            fail("connection closed where the server should wait")
+        fail("unexpected data: %s" % short(data))
+
+    def capa(self):
+        """CAPA: the capability names, upper case, and the lines."""
+        self.ok("CAPA")
+        lines = [l.decode("latin-1") for l in self.block()]
+        for l in lines:
+            check(not l.startswith(("+OK", "-ERR")),
+                "status line %s inside the CAPA response" % short(l))
+        return [l.split(" ")[0].upper() for l in lines], lines
 
     def _log(self, direction, text):
         log("%s%s %s" % (self.tag, direction, text))
@@ -382,6 +484,44 @@ def quit_ok(p):
 
 
 # ---------------------------------------------------------------------------
+# TLS
+
+def fingerprint(der):
+    """AA:BB:... upper-case SHA-256 of a DER certificate."""
+    h = hashlib.sha256(der).hexdigest().upper()
+    return ":".join(h[i:i + 2] for i in range(0, len(h), 2))
+
+
+def file_fingerprint(path):
+    """The fingerprint of the (first) certificate of a PEM file."""
+    with open(path) as f:
+        pem = f.read()
+    m = re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----",
+        pem, re.S)
+    check(m, "no certificate in %s" % path)
+    return fingerprint(ssl.PEM_cert_to_DER_cert(m.group(0)))
+
+
+def tls_context(cafile=None, alpn=None, minimum=None, maximum=None):
+    """A client context.  With cafile it trusts only that file (the test's
+    self-signed certificate) and checks the name or address; without it
+    it verifies nothing."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if cafile is None:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    else:
+        ctx.load_verify_locations(cafile=cafile)
+    if alpn:
+        ctx.set_alpn_protocols(alpn)
+    if minimum is not None:
+        ctx.minimum_version = minimum
+    if maximum is not None:
+        ctx.maximum_version = maximum
+    return ctx
+
+
+# ---------------------------------------------------------------------------
 # Seeded messages
 
 def _msg(n, subject, body, extra=b""):
@@ -553,6 +693,34 @@ def match_all(p, seed):
             "octets, RETR sent %d" % (n, key, listing[n], len(data)))
         mapping[n] = key
     return mapping
+
+
+def match_multiset(got, want, what):
+    """got: name -> bytes as a client delivered them; want: key -> the
+    bytes expected.  Every message delivered matches a different
+    expected one and none is missing.  Returns name -> key."""
+    left = dict(want)
+    mapping = {}
+    for name, data in sorted(got.items()):
+        key = next((k for k, v in left.items() if v == data), None)
+        check(key is not None, "%s %s (%d octets, sha %s) matches no "
+            "expected message; starts %s" % (what, name, len(data),
+            digest(data), short(data[:300])))
+        log("%s %s is %s, %d octets" % (what, name, key, len(data)))
+        del left[key]
+        mapping[name] = key
+    check(not left, "%s: not delivered: %s" % (what, sorted(left)))
+    return mapping
+
+
+def read_tree(d):
+    """path -> contents of every file below d."""
+    out = {}
+    for root, dirs, files in os.walk(d):
+        for name in files:
+            with open(os.path.join(root, name), "rb") as f:
+                out[os.path.join(root, name)] = f.read()
+    return out
 
 
 def maildir_files(maildir):
@@ -781,6 +949,9 @@ class TestEnv:
         self.spool = g("P3_SPOOL")
         self.log = g("P3_LOG")
         self.pid = int(g("P3_PID", "0"))
+        self.tlsport = int(g("P3_TLSPORT", "0"))
+        self.cert = g("P3_CERT")
+        self.key = g("P3_KEY")
         seeddir = g("P3_SEED")
         self.seed = {}
         if seeddir and os.path.isdir(seeddir):
@@ -792,6 +963,21 @@ class TestEnv:
     def login(self, **kw):
         p = POP3(self.port, **kw)
         p.login(self.user, self.pw)
+        return p
+
+    def ctx(self, **kw):
+        """A client context that trusts the test's certificate."""
+        return tls_context(self.cert, **kw)
+
+    def connect_tls(self, **kw):
+        """A connection to the implicit TLS listener, verified."""
+        kw.setdefault("tls", self.ctx())
+        return POP3(self.tlsport, **kw)
+
+    def connect_stls(self, **kw):
+        """A connection to the plain listener, upgraded with STLS."""
+        p = POP3(self.port, **kw)
+        p.starttls(self.ctx())
         return p
 
     def logtext(self):
@@ -839,3 +1025,153 @@ def run(fn):
 
 if __name__ == "__main__":
     run(lambda: sys.exit(main(sys.argv)))
+
+
+# ---------------------------------------------------------------------------
+# Access control, limits and the control socket (regress/admin)
+
+def first_line(port, source=None, host=HOST, timeout=5.0):
+    """Connect to host:port from source (any port) and read the first
+    line.  Returns it without CRLF, or None when the server closed the
+    connection without sending a byte, as pop3d does with a peer it
+    refuses at accept."""
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    data = b""
+    try:
+        if source is not None:
+            s.bind((source, 0))
+        s.connect((host, int(port)))
+        deadline = time.monotonic() + timeout
+        while b"\r\n" not in data:
+            remain = deadline - time.monotonic()
+            if remain <= 0:
+                fail("%s -> %s port %s: neither a greeting nor a close "
+                    "within %.1f s" % (source, host, port, timeout))
+            s.settimeout(remain)
+            try:
+                chunk = s.recv(1024)
+            except ConnectionResetError:
+                chunk = b""
+            except socket.timeout:
+                continue
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        s.close()
+    if not data:
+        return None
+    return data.split(b"\r\n")[0].decode("latin-1")
+
+
+def expect_served(port, source=None, host=HOST, what=""):
+    """A connection from source gets a +OK greeting."""
+    g = first_line(port, source, host)
+    log("-- %s -> %s: %s" % (source or "default", host, short(g)))
+    check(g is not None and g.startswith("+OK"), "%sconnection from %s "
+        "to %s: expected a greeting, got %s" % (what and what + ": ",
+        source or "the default address", host,
+        "a close" if g is None else short(g)))
+
+
+def expect_refused(port, source=None, host=HOST, what=""):
+    """A connection from source is closed before a byte is sent."""
+    g = first_line(port, source, host)
+    log("-- %s -> %s: %s" % (source or "default", host,
+        "<closed without a byte>" if g is None else short(g)))
+    check(g is None, "%sconnection from %s to %s: expected a close "
+        "without a byte, got %s" % (what and what + ": ",
+        source or "the default address", host, short(g)))
+
+
+def wait_served(port, source=None, host=HOST, seconds=5.0):
+    """Wait until a connection from source is served again."""
+    deadline = time.monotonic() + seconds
+    while True:
+        g = first_line(port, source, host)
+        if g is not None and g.startswith("+OK"):
+            return
+        check(time.monotonic() < deadline, "connections from %s still "
+            "refused after %.1f s" % (source, seconds))
+        time.sleep(0.2)
+
+
+def have_ipv6():
+    try:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s.bind(("::1", 0))
+        s.close()
+        return True
+    except OSError:
+        return False
+
+
+def log_lines(path, pattern):
+    """The lines of the log file at path that match the regex pattern."""
+    with open(path, "rb") as f:
+        text = f.read().decode("latin-1")
+    return [l for l in text.splitlines() if re.search(pattern, l)]
+
+
+def wait_log(path, pattern, seconds=5.0, count=1):
+    """Wait until at least count lines of the log match pattern."""
+    deadline = time.monotonic() + seconds
+    while True:
+        got = log_lines(path, pattern)
+        if len(got) >= count:
+            return got
+        check(time.monotonic() < deadline, "no log line matching %r "
+            "within %.1f s" % (pattern, seconds))
+        time.sleep(0.1)
+
+
+def imsg_types(header):
+    """enum imsg_type of pop3d.h: name -> value."""
+    with open(header) as f:
+        text = f.read()
+    m = re.search(r"enum imsg_type \{(.*?)\};", text, re.S)
+    check(m, "no enum imsg_type in %s" % header)
+    body = re.sub(r"/\*.*?\*/", "", m.group(1), flags=re.S)
+    names = [n.strip() for n in body.split(",") if n.strip()]
+    return {n: i for i, n in enumerate(names)}
+
+
+def imsg_version(header):
+    with open(header) as f:
+        m = re.search(r"#define\s+IMSG_VERSION\s+(\d+)", f.read())
+    check(m, "no IMSG_VERSION in %s" % header)
+    return int(m.group(1))
+
+
+def ctl_raw(path, frames, timeout=5.0, until=()):
+    """Talk to the control socket at path in its own framing: send each
+    (type, peerid, payload) as one datagram, then collect what comes
+    back until the server closes, a frame of a type in until arrives,
+    or the server is silent for timeout seconds.  Returns
+    [(type, peerid, payload)] and whether the server closed."""
+    import struct
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(timeout)
+    s.connect(path)
+    for t, peerid, payload in frames:
+        s.send(struct.pack("=IIII", t, 16 + len(payload), peerid, 0) +
+            payload)
+    got, closed = [], False
+    while True:
+        try:
+            d = s.recv(65536)
+        except socket.timeout:
+            break
+        except ConnectionResetError:
+            d = b""
+        if not d:
+            closed = True
+            break
+        t, n, peerid, _ = struct.unpack("=IIII", d[:16])
+        got.append((t, peerid, d[16:]))
+        if t in until:
+            break
+    s.close()
+    return got, closed

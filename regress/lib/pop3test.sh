@@ -121,14 +121,15 @@ p3_mbox()
 
 # p3_conf [STATEMENT...]: a configuration on a fresh free port: the
 # listener, system users, the Maildir, debug traces, and each argument as
-# one more line.  Sets P3_PORT.
+# one more line.  Sets P3_PORT.  P3_LISTEN_OPTS, when set, is appended to
+# the listen line (e.g. "plaintext-auth yes").
 p3_conf()
 {
 	P3_PORT=$("${P3_PYTHON}" "${P3_LIBDIR}/pop3test.py" port) ||
 	    atf_fail "no free port"
 	export P3_PORT
 	{
-		echo "listen on 127.0.0.1 port ${P3_PORT}"
+		echo "listen on 127.0.0.1 port ${P3_PORT}${P3_LISTEN_OPTS:+ ${P3_LISTEN_OPTS}}"
 		echo "users system"
 		echo "debug yes"
 		for l in "$@"; do
@@ -138,6 +139,104 @@ p3_conf()
 	# A maildrop line among the arguments replaces the default.
 	grep -q '^maildrop ' "${P3_CONF}" ||
 	    echo 'maildrop maildir "~/Maildir"' >>"${P3_CONF}"
+}
+
+# p3_keypair CERT KEY [SAN [SUBJECT]]: a self-signed RSA certificate
+# and its unencrypted key, valid for two days, made with openssl(1).
+# The key is root-owned and 0600 from the start, as pop3d demands of
+# it.  SAN defaults to the loopback address and localhost.
+p3_keypair()
+{
+	rm -f "$1" "$2"
+	( umask 077 && timeout 60 openssl req -x509 -newkey rsa:2048 -nodes \
+	    -days 2 -subj "${4:-/CN=localhost}" \
+	    -addext "subjectAltName=${3:-IP:127.0.0.1,DNS:localhost}" \
+	    -keyout "$2" -out "$1" ) >"${P3_DIR}/openssl-req.out" 2>&1 || {
+		cat "${P3_DIR}/openssl-req.out" >&2
+		atf_fail "openssl req failed"
+	}
+	chown 0:0 "$1" "$2"
+	chmod 0600 "$2"
+	chmod 0644 "$1"
+}
+
+# p3_tls_cert [NAME]: P3_DIR/NAME.crt and NAME.key (NAME defaults to
+# "server") from p3_keypair.  Sets P3_CERT and P3_KEY.
+p3_tls_cert()
+{
+	P3_CERT=${P3_DIR}/${1:-server}.crt
+	P3_KEY=${P3_DIR}/${1:-server}.key
+	export P3_CERT P3_KEY
+	p3_keypair "${P3_CERT}" "${P3_KEY}"
+}
+
+# p3_fingerprint FILE: the SHA-256 fingerprint of a PEM certificate,
+# AA:BB:... as openssl x509 prints it.
+p3_fingerprint()
+{
+	openssl x509 -noout -fingerprint -sha256 -in "$1" | sed 's/^[^=]*=//'
+}
+
+# p3_served_fingerprint PORT [s_client option...]: the fingerprint of
+# the certificate that a new connection to PORT is shown ("-starttls
+# pop3" for a plain listener); empty when the handshake fails.
+p3_served_fingerprint()
+{
+	_port=$1
+	shift
+	timeout 20 openssl s_client -connect "127.0.0.1:${_port}" "$@" \
+	    </dev/null 2>/dev/null |
+	    openssl x509 -noout -fingerprint -sha256 2>/dev/null |
+	    sed 's/^[^=]*=//'
+}
+
+# p3_tls_port: a second free port for an implicit TLS listener, other
+# than P3_PORT.  Sets P3_TLSPORT.
+p3_tls_port()
+{
+	P3_TLSPORT=${P3_PORT:-0}
+	while [ "${P3_TLSPORT}" = "${P3_PORT:-0}" ]; do
+		P3_TLSPORT=$("${P3_PYTHON}" "${P3_LIBDIR}/pop3test.py" port) ||
+		    atf_fail "no free port"
+	done
+	export P3_TLSPORT
+}
+
+# p3_conf_tls [STATEMENT...]: p3_conf with TLS: the plain listener on
+# P3_PORT (which then offers STLS), an implicit TLS listener on
+# P3_TLSPORT, and the certificate (p3_tls_cert's unless P3_CERT is set).
+p3_conf_tls()
+{
+	[ -n "${P3_CERT}" ] && [ -n "${P3_KEY}" ] || p3_tls_cert
+	P3_PORT=
+	p3_tls_port
+	_tlsport=${P3_TLSPORT}
+	p3_conf "listen on 127.0.0.1 port ${_tlsport} tls" \
+	    "tls certificate \"${P3_CERT}\" key \"${P3_KEY}\"" "$@"
+	# p3_conf drew P3_PORT after P3_TLSPORT; draw again on a clash.
+	while [ "${P3_PORT}" = "${_tlsport}" ]; do
+		p3_conf "listen on 127.0.0.1 port ${_tlsport} tls" \
+		    "tls certificate \"${P3_CERT}\" key \"${P3_KEY}\"" "$@"
+	done
+}
+
+# p3_s_client OUT [OPTION...]: openssl s_client with OPTIONs, standard
+# input from the caller, at most 20 s.  What it prints on standard output
+# (session details, then the server's bytes) goes to OUT, its errors to
+# OUT.err: mixed in one file, the two streams could split a line.  Sets
+# P3_SC_RC to its exit status.  -nocommands: a line that starts with Q
+# or R is POP3 here, not a command to s_client.
+p3_s_client()
+{
+	_out=$1
+	shift
+	timeout 20 openssl s_client -nocommands "$@" >"${_out}" \
+	    2>"${_out}.err"
+	P3_SC_RC=$?
+	echo "---- openssl s_client $* (exit ${P3_SC_RC}) ----" >&2
+	cat "${_out}" >&2
+	echo "---- its standard error ----" >&2
+	cat "${_out}.err" >&2
 }
 
 # p3_alive PID: the process exists and is not a zombie.
@@ -283,4 +382,36 @@ p3_cleanup()
 	/tmp/pop3d-test.*)	rm -rf "${P3_DIR}" ;;
 	esac
 	return 0
+}
+
+# p3_ctl_conf [STATEMENT...]: p3_conf with the control socket of the test
+# (P3_CTL, in the test directory, so that no test touches the system's).
+p3_ctl_conf()
+{
+	P3_CTL=${P3_DIR}/ctl.sock
+	export P3_CTL
+	p3_conf "control socket \"${P3_CTL}\"" "$@"
+}
+
+# p3_ctl COMMAND...: pop3ctl on the test's control socket.
+p3_ctl()
+{
+	"${POP3CTL:-/usr/local/sbin/pop3ctl}" -s "${P3_CTL}" "$@"
+}
+
+# p3_start_daemon: pop3d without -d, as a daemon, so that its own log
+# settings apply.  The parent's pid comes from pop3ctl status (the
+# process started here exits after forking) and is recorded for the
+# cleanup.  Needs p3_ctl_conf.  Sets P3_PID.
+p3_start_daemon()
+{
+	echo "==== pop3d -f ${P3_CONF} ====" >>"${P3_LOG}"
+	"${POP3D}" -f "${P3_CONF}" >>"${P3_LOG}" 2>&1 </dev/null ||
+	    p3_failure "pop3d -f ${P3_CONF} failed"
+	"${P3_PYTHON}" "${P3_LIBDIR}/pop3test.py" wait "${P3_PORT}" 10 ||
+	    p3_failure "pop3d did not accept on port ${P3_PORT} within 10 s"
+	P3_PID=$(p3_ctl status | sed -n 's/^pid: //p')
+	[ -n "${P3_PID}" ] || p3_failure "pop3ctl status gave no pid"
+	echo "${P3_PID}" >>"${P3_WORK}/pids"
+	export P3_PID
 }

@@ -65,6 +65,14 @@
 #define POP3_PORT		110
 /* RFC 8314: pop3s, POP3 over implicit TLS, is TCP port 995. */
 #define POP3S_PORT		995
+/* Eudora poppass, IANA "poppassd". */
+#define POPPASS_PORT		106
+
+/*
+ * poppass: shortest new password accepted; 8 is the floor current
+ * guidance (NIST SP 800-63B) sets for user-chosen secrets.
+ */
+#define POPPASS_MIN_LENGTH_DEFAULT	8
 
 /*
  * RFC 1939 section 3: "An autologout timer MUST be of at least 10 minutes
@@ -175,5 +183,72 @@
 
 /* File descriptors the parent keeps free for children and logging. */
 #define FD_RESERVE		16
+
+/*
+ * Penalties for authentication failures, per source address, as OpenSSH's
+ * PerSourcePenalties: after "failures" failures new connections from the
+ * address are refused for "time" seconds, doubling with each further
+ * failure up to "max".  Five failures is more than a user's typos and
+ * fewer than a guessing run; an hour at most lets a mistaken block lift
+ * by itself.  An address's failures are forgotten after "max" seconds
+ * without a failure.
+ */
+#define PENALTY_FAILURES_DEFAULT	5
+#define PENALTY_FAILURES_LIMIT	1000
+#define PENALTY_TIME_DEFAULT	60
+#define PENALTY_TIME_LIMIT	(24 * 60 * 60)
+#define PENALTY_MAX_DEFAULT	(60 * 60)
+#define PENALTY_MAX_LIMIT	(7 * 24 * 60 * 60)
+
+/*
+ * Addresses the parent tracks for penalties.  An entry is some 64 bytes;
+ * the bound keeps a flood of distinct failing addresses from exhausting
+ * memory.  When full, the entry whose refusal ends soonest (expired and
+ * merely counting ones first) is forgotten, and that is logged.
+ */
+#define PENALTY_TABLE_MAX	4096
+
+/*
+ * max-commands: commands before login.  A client needs a handful (CAPA,
+ * STLS, USER, PASS, a retry or two); 32 is MAX_PREAUTH_COMMANDS, and
+ * more than the limit is no client at all.
+ */
+#define MAX_COMMANDS_DEFAULT	MAX_PREAUTH_COMMANDS
+#define MAX_COMMANDS_LIMIT	1000
+
+/*
+ * Auto-deny: listed addresses stay until restart or pop3ctl.  The bound
+ * keeps a flood from distinct addresses (a botnet, or IPv6 sources from
+ * one /64) from exhausting memory.  When full, the oldest entry is
+ * dropped and that is logged: the newest sources are the ones attacking
+ * now.
+ */
+#define AUTODENY_TABLE_MAX	4096
+
+/*
+ * Refusal log lines, as POPA3D's MIN_DELAY: at most one per source
+ * address per REFUSAL_LOG_INTERVAL seconds and REFUSAL_LOG_PER_SEC in
+ * all, the rest counted and summed up in one line per interval, so that
+ * a flood of connections cannot fill the disk.  The last
+ * REFUSAL_LOG_SOURCES sources are remembered for this.
+ */
+#define REFUSAL_LOG_INTERVAL	10
+#define REFUSAL_LOG_PER_SEC	20
+#define REFUSAL_LOG_SOURCES	256
+
+/*
+ * The control socket (SMTPD control.c).  pop3ctl opens one connection
+ * per command, so a few per user are plenty; the cap and the descriptor
+ * reserve keep a runaway script from taking the descriptors that
+ * accepting clients and starting their sessions need.
+ */
+#define CONTROL_MAXCONN_PER_CLIENT	4
+#define CONTROL_MAXCONN		32
+#define CONTROL_FD_RESERVE	FD_RESERVE
+#define CONTROL_BACKLOG		8
+/* The text of a pop3ctl reply: room for several config error lines. */
+#define CTL_MSG_MAX		2048
+/* pop3ctl gives up on a daemon that does not answer for this long. */
+#define CTL_TIMEOUT		60
 
 #endif /* POP3D_PARAMS_H */

@@ -382,8 +382,9 @@ static int
 pop3_sasl_loop(struct pop3 *p, const char *mech, unsigned char *data, int n,
     int has_initial, struct store_stat *st)
 {
-	unsigned char	out[SASL_LINE_MAX];
-	char		b64[SASL_LINE_MAX + 4];
+	/* Any challenge we accept fits one response line once encoded. */
+	unsigned char	out[SASL_LINE_MAX / 4 * 3];
+	char		b64[SASL_LINE_MAX + 1];
 	size_t		outlen;
 	int		rc, op = SASL_START;
 
@@ -445,8 +446,10 @@ pop3_auth(struct pop3 *p, struct pop3_cmdline *cl)
 	if (has_initial)
 		explicit_bzero(cl->argv[1], strlen(cl->argv[1]));
 	rc = pop3_sasl_loop(p, cl->argv[0], data, n, has_initial, &st);
-	if (rc == -1)
+	if (rc == -1) {
+		p->state = POP3_UPDATE;	/* the client is gone or timed out */
 		return;
+	}
 	strlcpy(p->user, "-", sizeof(p->user));
 	pop3_login_result(p, rc, &st);
 }

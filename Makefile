@@ -40,7 +40,8 @@ LIBS=		${PKG_LIBS} -lcrypt ${RESOLV_${OS}}
 COMPAT=		compat/timingsafe_bcmp.o
 COMMON=		pop3d/imsg.o pop3d/msg.o pop3d/log.o pop3d/util.o \
 		pop3d/sandbox_${SANDBOX}.o ${COMPAT}
-POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/config.o pop3d/parse.o \
+POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/access.o pop3d/control.o \
+		pop3d/config.o pop3d/parse.o \
 		pop3d/session.o pop3d/pop3.o pop3d/poppass.o pop3d/io.o pop3d/tls.o \
 		pop3d/xform.o \
 		${COMMON}
@@ -107,7 +108,12 @@ regress/unit/tls_test: regress/unit/tls_test.o pop3d/tls.o pop3d/io.o ${UNIT_COM
 	${CC} ${LDFLAGS} -o $@ regress/unit/tls_test.o pop3d/tls.o pop3d/io.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
 ${UNIT_OBJS}: ${HEADERS}
 
-regress-build: all ${UNIT_TESTS}
+ADMIN_TESTS=	regress/admin/access_test
+regress/admin/access_test: regress/admin/access_test.o pop3d/access.o ${UNIT_COMMON}
+	${CC} ${LDFLAGS} -o $@ regress/admin/access_test.o pop3d/access.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
+regress/admin/access_test.o: ${HEADERS}
+
+regress-build: all ${UNIT_TESTS} ${ADMIN_TESTS}
 
 # The two commands of the README.
 deps:
@@ -134,7 +140,8 @@ lint:
 clean:
 	rm -f ${POP3D_OBJS} ${AUTH_OBJS} ${STORE_OBJS} ${CTL_OBJS} ${PROGS} \
 	    pop3d/pop3ctl \
-	    pop3d/parse.c ${UNIT_TESTS} ${UNIT_OBJS}
+	    pop3d/parse.c ${UNIT_TESTS} ${UNIT_OBJS} \
+	    ${ADMIN_TESTS} regress/admin/access_test.o
 	rm -rf regress/obj
 
 .PHONY: all clean install deps test demo regress-build lint

@@ -15,15 +15,18 @@
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 #
 
-# Install pop3d: the programs, the manual pages, the two system users
-# and the empty chroot directory.  Called by "make install" as
+# Install pop3d: the programs, the manual pages, the service script
+# (rc.d on OpenBSD, a systemd unit on Linux where systemd is), the two
+# system users and the empty chroot directory.  Called by "make install"
+# as
 #
 #	sh etc/install.sh DESTDIR SBINDIR LIBEXECDIR MANDIR CHROOTDIR
 #
 # It may be run again at any time: existing users and directories are
 # left as they are.  With DESTDIR set (building a package) it only
 # copies files; users belong to the package's install script then.
-# Nothing under /etc is touched.
+# The service is installed, never enabled or started; pop3d.conf is
+# not touched.
 
 set -e
 
@@ -62,9 +65,10 @@ echo "installing pop3d into ${destdir}${sbindir}, helpers into" \
     "${destdir}${libexecdir}"
 install -d -m 0755 "${destdir}${sbindir}" "${destdir}${libexecdir}"
 install -m 0555 pop3d/pop3d "${destdir}${sbindir}/pop3d"
-# pop3ctl comes with its own issue; install it once it is built.
-if [ -x pop3ctl/pop3ctl ]; then
-	install -m 0555 pop3ctl/pop3ctl "${destdir}${sbindir}/pop3ctl"
+# pop3ctl links code of the user database; until that is built, skip it.
+if [ -x pop3d/pop3ctl ]; then
+	install -m 0555 pop3d/pop3ctl "${destdir}${sbindir}/pop3ctl"
+	echo "installed ${destdir}${sbindir}/pop3ctl"
 fi
 install -m 0555 pop3d-auth/pop3d-auth "${destdir}${libexecdir}/pop3d-auth"
 install -m 0555 pop3d-store/pop3d-store \
@@ -78,6 +82,36 @@ for section in 5 8; do
 		echo "installed ${destdir}${mandir}/man${section}/${page#man/}"
 	done
 done
+
+# The service files name the daemon by the path it is installed at.
+service_install()
+{
+	install -d -m 0755 "${destdir}$2"
+	sed "s|/usr/local/sbin/pop3d|${sbindir}/pop3d|g" "$1" \
+	    >"${destdir}$2/$3.tmp"
+	chmod "$4" "${destdir}$2/$3.tmp"
+	mv "${destdir}$2/$3.tmp" "${destdir}$2/$3"
+	echo "installed ${destdir}$2/$3 (not enabled)"
+}
+
+case $(uname -s) in
+OpenBSD)
+	service_install etc/rc.d/pop3d /etc/rc.d pop3d 0555
+	;;
+Linux)
+	# The vendor unit directory if there is one, else the local one;
+	# without systemd there is nothing to install.
+	for d in /lib/systemd/system /usr/lib/systemd/system \
+	    /etc/systemd/system; do
+		if [ -d "${destdir}$d" ] || { [ -n "${destdir}" ] &&
+		    [ "$d" = /lib/systemd/system ]; }; then
+			service_install etc/pop3d.service "$d" \
+			    pop3d.service 0644
+			break
+		fi
+	done
+	;;
+esac
 
 if [ ! -d "${destdir}${chrootdir}" ]; then
 	install -d -m 0755 "${destdir}${chrootdir}"

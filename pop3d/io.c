@@ -211,6 +211,9 @@ io_getline(struct io *io, time_t deadline, char **line, size_t max,
 		if ((st = io_fill(io, deadline)) != 0)
 			return (st);
 	}
+	/* Measuring is worth a short wait only, never the idle timer. */
+	if (deadline > io_now() + AUTODENY_MEASURE_WAIT)
+		deadline = io_now() + AUTODENY_MEASURE_WAIT;
 	return (hackcheck ? io_measure(io, deadline) : IO_TOOLONG);
 }
 

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,16 +76,47 @@ log_getverbose(void)
 	return (log_verbose);
 }
 
+/* The file is the parent's: a new one replaces (and closes) the old. */
 void
 log_setfd(int fd)
 {
+	if (log_fd != -1 && log_fd != fd)
+		close(log_fd);
 	log_fd = fd;
 	log_none = 0;
+}
+
+/*
+ * Open path for appending and log to it from now on.  Called again on
+ * SIGHUP, so that after a rotation (rename, then SIGHUP) lines go to
+ * the new file.  On failure the old destination stays and -1 returns.
+ */
+int
+log_openfile(const char *path)
+{
+	int	fd;
+
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT |
+	    O_CLOEXEC, 0640)) == -1)
+		return (-1);
+	log_setfd(fd);
+	return (0);
+}
+
+void
+log_setsyslog(int facility)
+{
+	log_setfd(-1);
+	if (!log_debugging) {
+		closelog();
+		openlog("pop3d", LOG_PID | LOG_NDELAY, facility);
+	}
 }
 
 void
 log_setnone(void)
 {
+	log_setfd(-1);
 	log_none = 1;
 }
 

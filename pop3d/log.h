@@ -28,6 +28,8 @@ void	log_setverbose(int);
 int	log_getverbose(void);
 void	log_setfd(int);
 void	log_setnone(void);
+int	log_openfile(const char *);
+void	log_setsyslog(int);
 void	log_sethook(void (*)(int, const char *));
 void	log_emit(int, const char *);
 void	vlog(int, const char *, va_list)

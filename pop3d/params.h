@@ -46,6 +46,8 @@
  * CRLF is an attack, not a client; a line of 256 to 512 is only refused.
  */
 #define AUTODENY_LINE		512
+/* How long to wait for the rest of an over-long line to measure it. */
+#define AUTODENY_MEASURE_WAIT	10
 
 /*
  * RFC 5034 section 4: SASL responses are not bound by the command line

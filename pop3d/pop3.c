@@ -817,7 +817,8 @@ pop3_readline(struct pop3 *p, char **line)
 {
 	enum io_status	st;
 
-	st = io_getline(p->io, pop3_deadline(p), line, POP3_LINE_MAX, 1);
+	st = io_getline(p->io, pop3_deadline(p), line, POP3_LINE_MAX,
+	    p->conf->auto_deny);
 	if (st != IO_LINE)
 		return (pop3_input_error(p, st));
 	p->last = io_now();

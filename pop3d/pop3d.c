@@ -15,13 +15,15 @@
  */
 
 /*
- * The parent, running as root.  The code that runs as root is this file
- * and proc.c, plus the configuration parser (parse.y, config.c) before
- * any connection is accepted.  It binds the listeners, accepts, enforces
- * connection limits, starts and supervises the children, and turns a
- * login granted by pop3d-auth into a pop3d-store running as that user.
- * It reads no byte from any client and takes no user name from a
- * session: the only user names it sees come from pop3d-auth.
+ * The parent, running as root.  The code that runs as root is this file,
+ * proc.c, access.c (who may connect), control.c (pop3ctl's socket) and
+ * log.c, plus the configuration parser (parse.y, config.c) at start and
+ * on reload.  It binds the listeners, accepts, applies the access lists,
+ * auto-deny, penalties and connection limits, starts and supervises the
+ * children, and turns a login granted by pop3d-auth into a pop3d-store
+ * running as that user.  It reads no byte from any client and takes no
+ * user name from a session: the only user names it sees come from
+ * pop3d-auth, and the only addresses it acts on are those accept(2) gave.
  */
 
 #include <sys/types.h>
@@ -70,9 +72,22 @@ static int		 sessions_idle;
 static int		 sessions_busy;
 static int		 shutting_down;
 static struct event	 ev_accept_pause;
+static int		 foreground;	/* -d: log to stderr */
+static int		 cmdline_verbose;	/* -v */
+static time_t		 started;
+static const char	*control_path;	/* bound at start */
 
-static void	parent_shutdown(void);
-static void	parent_reload(void);
+/* Counted since start, for pop3ctl status. */
+static struct {
+	uint64_t	connections;
+	uint64_t	logins;
+	uint64_t	login_failures;
+} stats;
+
+/* A reload's error lines, collected for pop3ctl. */
+static char		*reload_errors;
+static size_t		 reload_errlen;
+
 static void	pool_refill(void);
 
 /* Append a whole file to *buf; -1 with a log line if it cannot. */
@@ -259,6 +274,30 @@ session_end(struct child *c, struct imsg *imsg)
 	return (0);
 }
 
+/*
+ * A session saw a line over AUTODENY_LINE and drops the connection
+ * itself.  What gets listed is the address accepted for that session,
+ * never one the session could name.
+ */
+static int
+session_autodeny(struct child *c, struct imsg *imsg)
+{
+	uint32_t	reason;
+
+	if ((c->state != SESSION_CONNECTED && c->state != SESSION_GRANTED) ||
+	    imsg_get_data(imsg, &reason, sizeof(reason)) == -1 ||
+	    reason != AUTODENY_LONG_LINE)
+		return (-1);
+	if (!conf->auto_deny) {
+		/* Turned off by a reload after this session started. */
+		log_debug("%s: auto-deny is off, report ignored",
+		    c->peername);
+		return (0);
+	}
+	autodeny_add(&c->peer, reason);
+	return (0);
+}
+
 static void
 session_dispatch(struct child *c, struct imsg *imsg)
 {
@@ -270,6 +309,9 @@ session_dispatch(struct child *c, struct imsg *imsg)
 		break;
 	case IMSG_SESS_END:
 		rc = session_end(c, imsg);
+		break;
+	case IMSG_SESS_AUTODENY:
+		rc = session_autodeny(c, imsg);
 		break;
 	}
 	if (rc == -1)
@@ -441,15 +483,33 @@ auth_grant(struct imsg *imsg)
 		store_refuse(s, STORE_ERR_PERM);
 		return;
 	}
+	stats.logins++;
 	log_info("%s: login user %s", s->peername, user);
 	store_spawn(s, pw, user, fmt, tmpl);
+}
+
+/*
+ * pop3d-auth refused a login.  The address charged is the one this
+ * session was accepted from; the line carries nothing the client chose,
+ * so that a log matcher cannot be fed a forged address.
+ */
+static void
+auth_failure(uint32_t sid)
+{
+	struct child	*s;
+
+	stats.login_failures++;
+	if ((s = session_by_sid(sid)) == NULL) {
+		log_debug("%s: failure for a session that is gone", __func__);
+		return;
+	}
+	log_info("%s: authentication failed", ss_to_text(&s->peer));
+	penalty_failure(conf, &s->peer);
 }
 
 static void
 auth_dispatch(struct child *c, struct imsg *imsg)
 {
-	struct child	*s;
-
 	switch (imsg->hdr.type) {
 	case IMSG_LOG:
 		if (log_from_child(imsg, "auth") == -1)
@@ -460,8 +520,7 @@ auth_dispatch(struct child *c, struct imsg *imsg)
 		break;
 	case IMSG_AUTH_FAILURE:
 		imsg_expect_size(imsg, 0, "pop3d-auth");
-		if ((s = session_by_sid(imsg->hdr.peerid)) != NULL)
-			log_debug("%s: authentication failure", s->peername);
+		auth_failure(imsg->hdr.peerid);
 		break;
 	default:
 		fatalx("%s: unexpected %s from pop3d-auth", __func__,
@@ -563,13 +622,13 @@ pool_take(void)
 
 /* Connection limits, decided before any byte is read or written. */
 static int
-session_allowed(const struct sockaddr_storage *peer, const char *name)
+session_allowed(const struct sockaddr_storage *peer)
 {
 	struct child	*c;
 	int		 n = 0;
 
 	if (sessions_busy >= conf->max_sessions) {
-		log_warnx("%s: refused: %d sessions, the maximum", name,
+		access_refused(peer, REFUSED_LIMIT, "%d sessions, the maximum",
 		    sessions_busy);
 		return (0);
 	}
@@ -578,8 +637,8 @@ session_allowed(const struct sockaddr_storage *peer, const char *name)
 		    !c->reaped && ss_same_addr(&c->peer, peer))
 			n++;
 	if (n >= conf->max_sessions_per_source) {
-		log_warnx("%s: refused: %d sessions from this address, the "
-		    "maximum", name, n);
+		access_refused(peer, REFUSED_LIMIT, "%d sessions from this "
+		    "address, the maximum", n);
 		return (0);
 	}
 	return (1);
@@ -619,6 +678,7 @@ session_start(int fd, struct listener *l, struct sockaddr_storage *peer)
 	    ss_port(peer));
 	sessions_idle--;
 	sessions_busy++;
+	stats.connections++;
 
 	memset(&an, 0, sizeof(an));
 	strlcpy(an.peername, sc.peername, sizeof(an.peername));
@@ -658,7 +718,6 @@ parent_accept(int lfd, short event, void *arg)
 	struct listener		*l = arg;
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
-	char			 name[NI_MAXHOST + 8];
 	int			 fd;
 
 	if ((fd = accept4(lfd, (struct sockaddr *)&ss, &len,
@@ -672,8 +731,7 @@ parent_accept(int lfd, short event, void *arg)
 			log_warn("%s: accept", __func__);
 		return;
 	}
-	snprintf(name, sizeof(name), "%s:%u", ss_to_text(&ss), ss_port(&ss));
-	if (!session_allowed(&ss, name)) {
+	if (!access_admit(conf, &ss) || !session_allowed(&ss)) {
 		close(fd);
 		return;
 	}
@@ -773,43 +831,89 @@ listeners_carry(struct pop3d_conf *from, struct pop3d_conf *to)
 }
 
 /*
- * SIGHUP: read pop3d.conf and the certificates again.  Sessions that
- * are serving a client keep what they started with; idle ones in the
- * pool are retired, so every new connection gets the new settings.  A
- * configuration with an error changes nothing.
+ * Point the log where c says.  A file is opened again even when its
+ * path did not change: that is how a rotated log is let go (rename,
+ * then SIGHUP).  In the foreground (-d) everything goes to stderr.
+ */
+static int
+parent_log_apply(const struct pop3d_conf *c)
+{
+	if (foreground)
+		return (0);
+	switch (c->log_dest) {
+	case LOG_TO_FILE:
+		if (log_openfile(c->log_file) == -1) {
+			log_warn("%s", c->log_file);
+			return (-1);
+		}
+		break;
+	case LOG_TO_NONE:
+		log_setnone();
+		break;
+	default:
+		log_setsyslog(c->log_facility);
+		break;
+	}
+	return (0);
+}
+
+/* Every line logged during a reload; errors also go to pop3ctl. */
+static void
+reload_capture(int pri, const char *line)
+{
+	size_t	n;
+
+	log_emit(pri, line);
+	if (pri > LOG_ERR || reload_errors == NULL)
+		return;
+	n = strlen(reload_errors);
+	if (n + strlen(line) + 2 <= reload_errlen)
+		snprintf(reload_errors + n, reload_errlen - n, "%s\n", line);
+}
+
+/* What a reload needs that the new configuration could break. */
+static int
+reload_check(struct pop3d_conf *nconf, struct tls_material *nmat)
+{
+	struct listener	*l;
+
+	if (tls_material_load(nconf, nmat) == -1) {
+		log_warnx("reload failed: TLS certificate or key");
+		return (-1);
+	}
+	TAILQ_FOREACH(l, &conf->listeners, entry)
+		if ((l->kind == LISTEN_POP3S ||
+		    l->kind == LISTEN_POPPASS_TLS) && nmat->certlen == 0) {
+			log_warnx("reload failed: a TLS listener needs a "
+			    "certificate");
+			tls_material_free(nmat);
+			return (-1);
+		}
+	/* Last, since it switches the log when it works. */
+	if (parent_log_apply(nconf) == -1) {
+		log_warnx("reload failed: cannot open the log file");
+		tls_material_free(nmat);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Sessions that are serving a client keep what they started with; idle
+ * ones in the pool are retired, so that every new connection gets the
+ * new settings.  The live listeners move into the new configuration.
  */
 static void
-parent_reload(void)
+reload_swap(struct pop3d_conf *nconf, struct tls_material *nmat)
 {
-	struct pop3d_conf	*nconf;
-	struct tls_material	 nmat;
-	struct listener		*l;
-	struct child		*c;
+	struct listener	*l;
+	struct child	*c;
 
-	log_info("reloading %s", conffile);
-	if ((nconf = parse_config(conffile, 0)) == NULL) {
-		log_warnx("reload failed: errors in %s, nothing changed",
-		    conffile);
-		return;
-	}
-	if (tls_material_load(nconf, &nmat) == -1) {
-		log_warnx("reload failed: TLS certificate or key, nothing "
-		    "changed");
-		config_free(nconf);
-		return;
-	}
 	if (listeners_carry(conf, nconf) == -1)
 		log_warnx("reload: listen statements changed; they take "
 		    "effect at restart, other settings now");
-	TAILQ_FOREACH(l, &conf->listeners, entry)
-		if (l->kind == LISTEN_POP3S && nmat.certlen == 0) {
-			log_warnx("reload failed: a TLS listener needs a "
-			    "certificate, nothing changed");
-			tls_material_free(&nmat);
-			config_free(nconf);
-			return;
-		}
-	/* Swap: the live listeners move into the new configuration. */
+	if (strcmp(nconf->control_socket, conf->control_socket) != 0)
+		log_warnx("reload: the control socket changes at restart");
 	while ((l = TAILQ_FIRST(&nconf->listeners)) != NULL) {
 		TAILQ_REMOVE(&nconf->listeners, l, entry);
 		free(l);
@@ -818,13 +922,65 @@ parent_reload(void)
 	config_free(conf);
 	conf = nconf;
 	tls_material_free(&tlsmat);
-	tlsmat = nmat;
-	log_setverbose(conf->debug || log_getverbose());
+	tlsmat = *nmat;
+	log_setverbose(cmdline_verbose || conf->debug);
 	TAILQ_FOREACH(c, &children, entry)
 		if (c->kind == CHILD_SESSION && c->state == SESSION_IDLE)
 			child_close(c);	/* it exits on end of file */
 	pool_refill();
+}
+
+static int
+reload_config(void)
+{
+	struct pop3d_conf	*nconf;
+	struct tls_material	 nmat;
+
+	if ((nconf = parse_config(conffile, 0)) == NULL) {
+		log_warnx("reload failed: errors in %s", conffile);
+		return (-1);
+	}
+	if (reload_check(nconf, &nmat) == -1) {
+		config_free(nconf);
+		return (-1);
+	}
+	reload_swap(nconf, &nmat);
+	return (0);
+}
+
+/*
+ * SIGHUP and pop3ctl reload: read pop3d.conf and the certificates
+ * again, and reopen the log file.  A configuration with an error
+ * changes nothing; why, if not NULL, gets what to tell pop3ctl.
+ */
+int
+parent_reload(char *why, size_t len)
+{
+	char	errors[CTL_MSG_MAX];
+	int	rc;
+
+	log_info("reloading %s", conffile);
+	errors[0] = '\0';
+	reload_errors = errors;
+	reload_errlen = sizeof(errors);
+	log_sethook(reload_capture);
+	rc = reload_config();
+	log_sethook(NULL);
+	reload_errors = NULL;
+	if (rc == -1) {
+		log_warnx("reload failed: the running configuration is "
+		    "unchanged");
+		/* Rotation relies on SIGHUP even with a broken file. */
+		parent_log_apply(conf);
+		if (why != NULL)
+			strlcpy(why, errors[0] != '\0' ? errors :
+			    "reload failed\n", len);
+		return (-1);
+	}
 	log_info("configuration reloaded");
+	if (why != NULL)
+		strlcpy(why, "configuration reloaded", len);
+	return (0);
 }
 
 static void
@@ -835,7 +991,7 @@ parent_sig(int sig, short event, void *arg)
 		child_reap(child_gone);
 		break;
 	case SIGHUP:
-		parent_reload();
+		parent_reload(NULL, 0);
 		break;
 	default:
 		log_info("terminating on signal %d", sig);
@@ -843,34 +999,47 @@ parent_sig(int sig, short event, void *arg)
 	}
 }
 
-static void
+void
 parent_shutdown(void)
 {
+	if (shutting_down)
+		return;
 	shutting_down = 1;
 	child_kill_all();
 	event_loopexit(NULL);
 }
 
-static void
-parent_log_setup(int debug)
+const struct pop3d_conf *
+parent_conf(void)
 {
-	int	fd;
+	return (conf);
+}
 
-	if (debug)
-		return;
-	switch (conf->log_dest) {
-	case LOG_TO_FILE:
-		if ((fd = open(conf->log_file, O_WRONLY | O_APPEND | O_CREAT |
-		    O_CLOEXEC, 0640)) == -1)
-			err(1, "%s", conf->log_file);
-		log_setfd(fd);
-		break;
-	case LOG_TO_NONE:
-		log_setnone();
-		break;
-	default:
-		break;
+void
+parent_status(struct ctl_status *st)
+{
+	struct child	*c;
+
+	memset(st, 0, sizeof(*st));
+	st->pid = getpid();
+	st->started = started;
+	st->uptime = time(NULL) - started;
+	TAILQ_FOREACH(c, &children, entry) {
+		if (c->kind != CHILD_SESSION || c->closed || c->reaped)
+			continue;
+		if (c->state == SESSION_IDLE)
+			st->idle++;
+		else
+			st->sessions++;
+		if (c->state == SESSION_GRANTED)
+			st->logged_in++;
 	}
+	st->connections = stats.connections;
+	st->logins = stats.logins;
+	st->login_failures = stats.login_failures;
+	st->auto_deny = conf->auto_deny;
+	access_status(conf, st);
+	strlcpy(st->conffile, conffile, sizeof(st->conffile));
 }
 
 static void
@@ -887,7 +1056,7 @@ main(int argc, char *argv[])
 {
 	struct event	 ev_sigterm, ev_sigint, ev_sighup, ev_sigchld;
 	const char	*proc = NULL;
-	int		 ch, debug = 0, noaction = 0, verbose = 0;
+	int		 ch, noaction = 0;
 
 	setproctitle_init(argc, argv, environ);
 	log_init(1, LOG_DAEMON);
@@ -899,7 +1068,7 @@ main(int argc, char *argv[])
 				    optarg);
 			break;
 		case 'd':
-			debug = 1;
+			foreground = 1;
 			break;
 		case 'f':
 			conffile = optarg;
@@ -908,7 +1077,7 @@ main(int argc, char *argv[])
 			noaction = 1;
 			break;
 		case 'v':
-			verbose = 1;
+			cmdline_verbose = 1;
 			break;
 		case 'x':
 			proc = optarg;
@@ -925,12 +1094,12 @@ main(int argc, char *argv[])
 		session();
 	}
 
-	if ((conf = parse_config(conffile, verbose)) == NULL)
+	if ((conf = parse_config(conffile, cmdline_verbose)) == NULL)
 		exit(1);
 	if (tls_init() == -1)
 		errx(1, "tls_init");
 	if (noaction) {
-		if (verbose)
+		if (cmdline_verbose)
 			config_print(conf);
 		fprintf(stderr, "configuration OK\n");
 		exit(0);
@@ -946,15 +1115,26 @@ main(int argc, char *argv[])
 	if (tls_material_load(conf, &tlsmat) == -1)
 		errx(1, "cannot load the TLS certificate or key");
 
-	log_init(debug, conf->log_facility);
-	log_setverbose(verbose || conf->debug);
-	parent_log_setup(debug);
-	if (!debug && daemon(0, 0) == -1)
+	/* Made now, so that a socket in use is reported on stderr. */
+	control_path = xstrdup(conf->control_socket[0] != '\0' ?
+	    conf->control_socket : POP3D_CONTROL_SOCKET);
+	control_init(control_path);
+
+	log_init(foreground, conf->log_facility);
+	log_setverbose(cmdline_verbose || conf->debug);
+	if (parent_log_apply(conf) == -1) {
+		control_cleanup();
+		errx(1, "cannot open the log file %s", conf->log_file);
+	}
+	if (!foreground && daemon(0, 0) == -1)
 		fatal("daemon");
 	setproctitle("parent");
 	log_procinit("parent");
+	started = time(NULL);
 
 	event_init();
+	access_init();
+	control_listen();
 	signal(SIGPIPE, SIG_IGN);
 	signal_set(&ev_sigterm, SIGTERM, parent_sig, NULL);
 	signal_set(&ev_sigint, SIGINT, parent_sig, NULL);
@@ -970,6 +1150,7 @@ main(int argc, char *argv[])
 	pool_refill();
 	log_info("startup");
 	event_dispatch();
+	control_cleanup();
 	log_info("exiting");
 	exit(0);
 }

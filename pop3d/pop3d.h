@@ -56,7 +56,7 @@
  * Bump IMSG_VERSION whenever a change is made to enum imsg_type or to a
  * payload below: pop3ctl sends it, and a mismatch is refused.
  */
-#define IMSG_VERSION		3
+#define IMSG_VERSION		4
 
 enum imsg_type {
 	IMSG_NONE,
@@ -111,6 +111,24 @@ enum imsg_type {
 	IMSG_STORE_RSET,
 	IMSG_STORE_UPDATE,
 	IMSG_STORE_OK,
+
+	/* pop3ctl <-> parent, on the control socket */
+	IMSG_CTL_OK,
+	IMSG_CTL_FAIL,
+	IMSG_CTL_END,
+	IMSG_CTL_SHOW_STATUS,
+	IMSG_CTL_STATUS,
+	IMSG_CTL_LISTENER,
+	IMSG_CTL_SHOW_SESSIONS,
+	IMSG_CTL_SESSION,
+	IMSG_CTL_SHOW_AUTODENY,
+	IMSG_CTL_AUTODENY,
+	IMSG_CTL_AUTODENY_CLEAR,
+	IMSG_CTL_SHOW_ACCESS,
+	IMSG_CTL_ACCESS_RULE,
+	IMSG_CTL_PENALTY,
+	IMSG_CTL_RELOAD,
+	IMSG_CTL_STOP,
 
 	IMSG_TYPE_MAX
 };
@@ -359,6 +377,123 @@ struct store_update {
 	uint32_t	deleted;
 	uint64_t	deleted_octets;
 };
+
+/*
+ * The control socket.  Every request carries IMSG_VERSION as its peerid
+ * and is answered by IMSG_CTL_OK or IMSG_CTL_FAIL (struct ctl_result),
+ * or, for the show requests, by frames of their own type ended by
+ * IMSG_CTL_END.  All payloads are fixed-size; strings are NUL-terminated
+ * inside their arrays.
+ */
+
+/* Why a connection was refused at accept; counted per reason. */
+enum refusal {
+	REFUSED_ACCESS,		/* access default, grant and deny */
+	REFUSED_AUTODENY,	/* on the auto-deny list */
+	REFUSED_PENALTY,	/* authentication failures */
+	REFUSED_LIMIT,		/* max-sessions, max-sessions-per-source */
+	REFUSED_MAX
+};
+
+/* IMSG_CTL_OK, IMSG_CTL_FAIL: what to tell the administrator. */
+struct ctl_result {
+	char		text[CTL_MSG_MAX];
+};
+
+/* IMSG_CTL_AUTODENY_CLEAR: an address, or "all". */
+struct ctl_addr {
+	char		addr[INET6_ADDRSTRLEN];
+};
+
+/* IMSG_CTL_STATUS, then one IMSG_CTL_LISTENER per listener. */
+struct ctl_status {
+	int64_t		pid;
+	int64_t		started;	/* time(3) */
+	int64_t		uptime;		/* seconds */
+	uint32_t	sessions;	/* serving a client */
+	uint32_t	logged_in;	/* of which logged in */
+	uint32_t	idle;		/* waiting in the pool */
+	uint32_t	autodeny_listed;
+	uint32_t	penalized;	/* addresses refused right now */
+	int32_t		auto_deny;	/* auto-deny yes */
+	uint64_t	connections;
+	uint64_t	logins;
+	uint64_t	login_failures;
+	uint64_t	autodenies;
+	uint64_t	refused[REFUSED_MAX];
+	char		conffile[PATH_MAX];
+};
+
+struct ctl_listener {
+	char		addr[INET6_ADDRSTRLEN];
+	uint32_t	port;
+	int32_t		kind;		/* enum listen_kind */
+};
+
+/* IMSG_CTL_SESSION */
+enum ctl_session_state {
+	CTL_SESSION_AUTH = 1,	/* not logged in yet */
+	CTL_SESSION_LOGGED_IN,
+	CTL_SESSION_ENDING,
+};
+
+struct ctl_session {
+	uint32_t	sid;
+	int32_t		state;		/* enum ctl_session_state */
+	int64_t		age;		/* seconds since accept */
+	char		peer[NI_MAXHOST + 8];	/* address:port */
+	char		user[POP3_USER_MAX + 1];	/* "" before login */
+};
+
+/* IMSG_CTL_AUTODENY */
+struct ctl_autodeny {
+	char		addr[INET6_ADDRSTRLEN];
+	int64_t		since;		/* time(3) */
+	uint32_t	reason;		/* enum autodeny_reason */
+};
+
+/* IMSG_CTL_ACCESS_RULE: "access default" first, then the rules. */
+struct ctl_rule {
+	int32_t		is_default;
+	int32_t		action;		/* enum access_action */
+	int32_t		prefixlen;
+	char		addr[INET6_ADDRSTRLEN];
+};
+
+/* IMSG_CTL_PENALTY: an address with authentication failures. */
+struct ctl_penalty {
+	char		addr[INET6_ADDRSTRLEN];
+	uint32_t	failures;
+	int64_t		left;		/* seconds still refused, 0: none */
+};
+
+/* access.c */
+void		 access_init(void);
+int		 access_admit(const struct pop3d_conf *,
+		    const struct sockaddr_storage *);
+void		 access_refused(const struct sockaddr_storage *, enum refusal,
+		    const char *, ...)
+		    __attribute__((__format__ (printf, 3, 4)));
+int		 autodeny_add(const struct sockaddr_storage *, uint32_t);
+int		 autodeny_clear(const char *);
+void		 penalty_failure(const struct pop3d_conf *,
+		    const struct sockaddr_storage *);
+void		 access_status(const struct pop3d_conf *, struct ctl_status *);
+void		 access_show_autodeny(void (*)(const struct ctl_autodeny *,
+		    void *), void *);
+void		 access_show_penalties(const struct pop3d_conf *,
+		    void (*)(const struct ctl_penalty *, void *), void *);
+
+/* control.c */
+void		 control_init(const char *);
+void		 control_listen(void);
+void		 control_cleanup(void);
+
+/* pop3d.c */
+const struct pop3d_conf	*parent_conf(void);
+void		 parent_status(struct ctl_status *);
+int		 parent_reload(char *, size_t);
+void		 parent_shutdown(void);
 
 /* config.c */
 struct pop3d_conf	*config_new(void);

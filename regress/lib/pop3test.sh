@@ -139,6 +139,9 @@ p3_conf()
 	# A maildrop line among the arguments replaces the default.
 	grep -q '^maildrop ' "${P3_CONF}" ||
 	    echo 'maildrop maildir "~/Maildir"' >>"${P3_CONF}"
+	# Each daemon its own control socket: tests run side by side.
+	grep -q '^control socket ' "${P3_CONF}" ||
+	    echo "control socket \"${P3_DIR}/ctl.sock\"" >>"${P3_CONF}"
 }
 
 # p3_keypair CERT KEY [SAN [SUBJECT]]: a self-signed RSA certificate

@@ -1,0 +1,543 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * pop3ctl's commands for the running daemon: one request on the control
+ * socket, then its answer printed.  The daemon is trusted no more than
+ * it must be: every reply is checked for its type and exact size, and
+ * its strings for their NUL, before anything is printed.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+
+#include <err.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pop3d.h"
+#include "ctl.h"
+
+/* What a reply frame is checked against and printed with. */
+struct ctl_reply {
+	uint32_t	 type;
+	size_t		 size;
+	void		(*print)(const void *);
+};
+
+struct ctl_cmd {
+	const char		*name;	/* "show sessions" */
+	int			 argc;	/* words, argument included */
+	uint32_t		 request;
+	const struct ctl_reply	*replies;	/* NULL: OK, FAIL */
+	void			(*header)(void);
+};
+
+static void	print_status(const void *);
+static void	print_listener(const void *);
+static void	print_session(const void *);
+static void	print_autodeny(const void *);
+static void	print_rule(const void *);
+static void	print_penalty(const void *);
+static void	header_sessions(void);
+static void	header_autodeny(void);
+
+static const struct ctl_reply status_replies[] = {
+	{ IMSG_CTL_STATUS, sizeof(struct ctl_status), print_status },
+	{ IMSG_CTL_LISTENER, sizeof(struct ctl_listener), print_listener },
+	{ 0, 0, NULL }
+};
+static const struct ctl_reply session_replies[] = {
+	{ IMSG_CTL_SESSION, sizeof(struct ctl_session), print_session },
+	{ 0, 0, NULL }
+};
+static const struct ctl_reply autodeny_replies[] = {
+	{ IMSG_CTL_AUTODENY, sizeof(struct ctl_autodeny), print_autodeny },
+	{ 0, 0, NULL }
+};
+static const struct ctl_reply access_replies[] = {
+	{ IMSG_CTL_ACCESS_RULE, sizeof(struct ctl_rule), print_rule },
+	{ IMSG_CTL_PENALTY, sizeof(struct ctl_penalty), print_penalty },
+	{ 0, 0, NULL }
+};
+
+static const struct ctl_cmd ctl_cmds[] = {
+	{ "autodeny clear", 3, IMSG_CTL_AUTODENY_CLEAR, NULL, NULL },
+	{ "reload", 1, IMSG_CTL_RELOAD, NULL, NULL },
+	{ "show access", 2, IMSG_CTL_SHOW_ACCESS, access_replies, NULL },
+	{ "show autodeny", 2, IMSG_CTL_SHOW_AUTODENY, autodeny_replies,
+	    header_autodeny },
+	{ "show sessions", 2, IMSG_CTL_SHOW_SESSIONS, session_replies,
+	    header_sessions },
+	{ "status", 1, IMSG_CTL_SHOW_STATUS, status_replies, NULL },
+	{ "stop", 1, IMSG_CTL_STOP, NULL, NULL },
+};
+
+/* Fixed-size strings from the daemon end inside their arrays. */
+#define TERMINATED(a)	(memchr((a), '\0', sizeof(a)) != NULL)
+
+static const char *
+fmt_time(int64_t t)
+{
+	static char	 buf[32];
+	time_t		 tt = (time_t)t;
+	struct tm	*tm;
+
+	if ((tm = localtime(&tt)) == NULL ||
+	    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", tm) == 0)
+		snprintf(buf, sizeof(buf), "%lld", (long long)t);
+	return (buf);
+}
+
+static const char *
+fmt_age(int64_t s)
+{
+	static char	buf[32];
+
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(buf, sizeof(buf), "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, sizeof(buf), "%lldm%02llds",
+		    (long long)(s / 60), (long long)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, sizeof(buf), "%lldh%02lldm",
+		    (long long)(s / 3600), (long long)(s % 3600 / 60));
+	else
+		snprintf(buf, sizeof(buf), "%lldd%02lldh",
+		    (long long)(s / 86400), (long long)(s % 86400 / 3600));
+	return (buf);
+}
+
+static int
+print_checked(const struct ctl_reply *r, const void *data)
+{
+	const struct ctl_status		*st = data;
+	const struct ctl_listener	*l = data;
+	const struct ctl_session	*s = data;
+	const struct ctl_autodeny	*d = data;
+	const struct ctl_rule		*ru = data;
+	const struct ctl_penalty	*p = data;
+
+	switch (r->type) {
+	case IMSG_CTL_STATUS:
+		return (TERMINATED(st->conffile));
+	case IMSG_CTL_LISTENER:
+		return (TERMINATED(l->addr));
+	case IMSG_CTL_SESSION:
+		return (TERMINATED(s->peer) && TERMINATED(s->user));
+	case IMSG_CTL_AUTODENY:
+		return (TERMINATED(d->addr));
+	case IMSG_CTL_ACCESS_RULE:
+		return (TERMINATED(ru->addr));
+	case IMSG_CTL_PENALTY:
+		return (TERMINATED(p->addr));
+	}
+	return (0);
+}
+
+static void
+print_status(const void *data)
+{
+	const struct ctl_status	*st = data;
+
+	printf("pop3d: running\n");
+	printf("pid: %lld\n", (long long)st->pid);
+	printf("configuration: %s\n", st->conffile);
+	printf("started: %s\n", fmt_time(st->started));
+	printf("uptime: %s\n", fmt_age(st->uptime));
+	printf("sessions: %u\n", st->sessions);
+	printf("sessions logged in: %u\n", st->logged_in);
+	printf("sessions idle in the pool: %u\n", st->idle);
+	printf("connections: %llu\n", (unsigned long long)st->connections);
+	printf("logins: %llu\n", (unsigned long long)st->logins);
+	printf("login failures: %llu\n",
+	    (unsigned long long)st->login_failures);
+	printf("refused by access list: %llu\n",
+	    (unsigned long long)st->refused[REFUSED_ACCESS]);
+	printf("refused by auto-deny: %llu\n",
+	    (unsigned long long)st->refused[REFUSED_AUTODENY]);
+	printf("refused by penalty: %llu\n",
+	    (unsigned long long)st->refused[REFUSED_PENALTY]);
+	printf("refused by session limits: %llu\n",
+	    (unsigned long long)st->refused[REFUSED_LIMIT]);
+	printf("auto-deny: %s\n", st->auto_deny ? "yes" : "no");
+	printf("auto-denied: %llu\n", (unsigned long long)st->autodenies);
+	printf("auto-deny list: %u\n", st->autodeny_listed);
+	printf("penalized addresses: %u\n", st->penalized);
+}
+
+static void
+print_listener(const void *data)
+{
+	const struct ctl_listener	*l = data;
+	const char			*kind;
+
+	switch (l->kind) {
+	case LISTEN_POP3S:
+		kind = " tls";
+		break;
+	case LISTEN_POPPASS:
+		kind = " poppass";
+		break;
+	case LISTEN_POPPASS_TLS:
+		kind = " poppass tls";
+		break;
+	default:
+		kind = "";
+		break;
+	}
+	printf("listener: %s port %u%s\n", l->addr, l->port, kind);
+}
+
+static void
+header_sessions(void)
+{
+	printf("%-8s  %-47s  %-16s  %-9s  %s\n", "SID", "PEER", "USER",
+	    "STATE", "AGE");
+}
+
+static void
+print_session(const void *data)
+{
+	const struct ctl_session	*s = data;
+	const char			*state;
+
+	switch (s->state) {
+	case CTL_SESSION_LOGGED_IN:
+		state = "logged-in";
+		break;
+	case CTL_SESSION_ENDING:
+		state = "ending";
+		break;
+	default:
+		state = "auth";
+		break;
+	}
+	printf("%08x  %-47s  %-16s  %-9s  %s\n", s->sid, s->peer,
+	    s->user[0] != '\0' ? s->user : "-", state, fmt_age(s->age));
+}
+
+static void
+header_autodeny(void)
+{
+	printf("%-39s  %-19s  %s\n", "ADDRESS", "SINCE", "REASON");
+}
+
+static void
+print_autodeny(const void *data)
+{
+	const struct ctl_autodeny	*d = data;
+	char				 why[64];
+
+	if (d->reason == AUTODENY_LONG_LINE)
+		snprintf(why, sizeof(why), "line over %d characters",
+		    AUTODENY_LINE);
+	else
+		snprintf(why, sizeof(why), "reason %u", d->reason);
+	printf("%-39s  %-19s  %s\n", d->addr, fmt_time(d->since), why);
+}
+
+/* As pop3d.conf would say it; a whole address without its /32. */
+static void
+print_rule(const void *data)
+{
+	const struct ctl_rule	*r = data;
+	const char		*action;
+	int			 full;
+
+	action = r->action == ACCESS_DENY ? "deny" : "grant";
+	if (r->is_default) {
+		printf("access default %s\n", action);
+		return;
+	}
+	full = strchr(r->addr, ':') != NULL ? 128 : 32;
+	if (r->prefixlen == full)
+		printf("%s %s\n", action, r->addr);
+	else
+		printf("%s %s/%d\n", action, r->addr, r->prefixlen);
+}
+
+static void
+print_penalty(const void *data)
+{
+	const struct ctl_penalty	*p = data;
+
+	if (p->left > 0)
+		printf("penalty %s: %u failures, refused for %lld more "
+		    "seconds\n", p->addr, p->failures, (long long)p->left);
+	else
+		printf("penalty %s: %u failures\n", p->addr, p->failures);
+}
+
+static void
+print_lines(FILE *f, const char *prefix, const char *text)
+{
+	const char	*nl;
+
+	while (*text != '\0') {
+		if ((nl = strchr(text, '\n')) == NULL)
+			nl = text + strlen(text);
+		fprintf(f, "%s%.*s\n", prefix, (int)(nl - text), text);
+		text = *nl == '\n' ? nl + 1 : nl;
+	}
+}
+
+/* Messages of a parse that only looks for the socket are not ours. */
+static void
+ctl_quiet(int pri, const char *line)
+{
+}
+
+/* -s, else the control socket of pop3d.conf, else the default. */
+static char *
+ctl_socket_path(const struct ctl_options *opts)
+{
+	struct pop3d_conf	*conf;
+	char			*path = NULL;
+
+	if (opts->socket != NULL)
+		return (xstrdup(opts->socket));
+	if (access(opts->conffile, R_OK) == 0) {
+		if (!opts->verbose)
+			log_sethook(ctl_quiet);
+		conf = parse_config(opts->conffile, 0);
+		log_sethook(NULL);
+		if (conf != NULL && conf->control_socket[0] != '\0')
+			path = xstrdup(conf->control_socket);
+		config_free(conf);
+	}
+	return (path != NULL ? path : xstrdup(POP3D_CONTROL_SOCKET));
+}
+
+static int
+ctl_connect(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			s;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		warnx("%s: control socket path too long", path);
+		return (-1);
+	}
+	if ((s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1) {
+		warn("socket");
+		return (-1);
+	}
+	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		if (errno == EACCES || errno == EPERM)
+			warnx("cannot connect to %s: %s (pop3ctl needs root)",
+			    path, strerror(errno));
+		else
+			warnx("cannot connect to %s: %s (is pop3d running?)",
+			    path, strerror(errno));
+		close(s);
+		return (-1);
+	}
+	return (s);
+}
+
+/* The next frame, within CTL_TIMEOUT; 0 if there is none. */
+static int
+ctl_next(struct imsgbuf *ibuf, struct imsg *imsg)
+{
+	struct pollfd	pfd;
+	int		n;
+
+	pfd.fd = ibuf->fd;
+	pfd.events = POLLIN;
+	if ((n = poll(&pfd, 1, CTL_TIMEOUT * 1000)) == -1) {
+		warn("poll");
+		return (0);
+	}
+	if (n == 0) {
+		warnx("pop3d did not answer within %d seconds", CTL_TIMEOUT);
+		return (0);
+	}
+	if ((n = imsg_read(ibuf, imsg)) == 1)
+		return (1);
+	if (n == 0)
+		warnx("pop3d closed the connection without an answer");
+	else
+		warn("reading the answer of pop3d");
+	return (0);
+}
+
+static int
+ctl_result(struct imsg *imsg, int *status)
+{
+	struct ctl_result	r;
+
+	if (imsg->hdr.type != IMSG_CTL_OK && imsg->hdr.type != IMSG_CTL_FAIL)
+		return (0);
+	if (imsg_get_data(imsg, &r, sizeof(r)) == -1 || !TERMINATED(r.text)) {
+		warnx("malformed answer from pop3d");
+		*status = 1;
+		return (1);
+	}
+	if (imsg->hdr.type == IMSG_CTL_OK) {
+		print_lines(stdout, "", r.text);
+		*status = 0;
+	} else {
+		print_lines(stderr, "pop3ctl: ", r.text);
+		*status = 1;
+	}
+	return (1);
+}
+
+/* A frame of a show answer; -1 if it has no place there. */
+static int
+ctl_show_frame(const struct ctl_cmd *cmd, struct imsg *imsg)
+{
+	const struct ctl_reply	*r;
+
+	for (r = cmd->replies; r->type != 0; r++) {
+		if (r->type != imsg->hdr.type)
+			continue;
+		if (imsg->datalen != r->size ||
+		    !print_checked(r, imsg->data))
+			return (-1);
+		r->print(imsg->data);
+		return (0);
+	}
+	return (-1);
+}
+
+/* The frames of a show answer, up to IMSG_CTL_END. */
+static int
+ctl_answer(const struct ctl_cmd *cmd, struct imsgbuf *ibuf)
+{
+	struct imsg	imsg;
+	int		status, header = 0;
+
+	while (ctl_next(ibuf, &imsg)) {
+		if (imsg.hdr.peerid != IMSG_VERSION)
+			goto bad;
+		if (ctl_result(&imsg, &status))
+			return (status);
+		if (cmd->replies == NULL)
+			goto bad;
+		if (!header && cmd->header != NULL)
+			cmd->header();
+		header = 1;
+		if (imsg.hdr.type == IMSG_CTL_END)
+			return (imsg.datalen == 0 ? 0 : 1);
+		if (ctl_show_frame(cmd, &imsg) == -1)
+			goto bad;
+	}
+	return (1);
+ bad:
+	warnx("unexpected answer %s from pop3d", imsg_to_str(imsg.hdr.type));
+	return (1);
+}
+
+static const struct ctl_cmd *
+ctl_lookup(int argc, char *argv[])
+{
+	char	name[64];
+	size_t	i;
+	int	j;
+
+	for (i = 0; i < nitems(ctl_cmds); i++) {
+		if (argc != ctl_cmds[i].argc)
+			continue;
+		name[0] = '\0';
+		/* The argument of "autodeny clear" is no part of the name. */
+		for (j = 0; j < argc && j < 2; j++) {
+			if (j > 0)
+				strlcat(name, " ", sizeof(name));
+			strlcat(name, argv[j], sizeof(name));
+		}
+		if (strcmp(name, ctl_cmds[i].name) == 0)
+			return (&ctl_cmds[i]);
+	}
+	return (NULL);
+}
+
+static int
+ctl_usage(void)
+{
+	size_t	i;
+
+	fprintf(stderr, "usage: pop3ctl [-v] [-f file] [-s socket] command\n"
+	    "commands:\n");
+	for (i = 0; i < nitems(ctl_cmds); i++)
+		fprintf(stderr, "\t%s%s\n", ctl_cmds[i].name,
+		    ctl_cmds[i].argc == 3 ? " address | all" : "");
+	fprintf(stderr, "\tuser add | delete | password | apop | list ...\n");
+	return (1);
+}
+
+/* The argument of autodeny clear: checked here too, for a clear error. */
+static int
+ctl_addr_arg(const char *arg, struct ctl_addr *a)
+{
+	unsigned char	buf[sizeof(struct in6_addr)];
+
+	memset(a, 0, sizeof(*a));
+	if (strcmp(arg, "all") != 0 && inet_pton(AF_INET, arg, buf) != 1 &&
+	    inet_pton(AF_INET6, arg, buf) != 1) {
+		warnx("%s: not an IP address", arg);
+		return (-1);
+	}
+	strlcpy(a->addr, arg, sizeof(a->addr));
+	return (0);
+}
+
+int
+ctl_daemon(int argc, char *argv[], const struct ctl_options *opts)
+{
+	const struct ctl_cmd	*cmd;
+	struct imsgbuf		 ibuf;
+	struct ctl_addr		 a;
+	char			*path;
+	int			 s, status;
+
+	if ((cmd = ctl_lookup(argc, argv)) == NULL)
+		return (ctl_usage());
+	if (cmd->request == IMSG_CTL_AUTODENY_CLEAR &&
+	    ctl_addr_arg(argv[2], &a) == -1)
+		return (1);
+	path = ctl_socket_path(opts);
+	s = ctl_connect(path);
+	free(path);
+	if (s == -1)
+		return (1);
+	imsgbuf_init(&ibuf, s);
+	if (imsg_compose(&ibuf, cmd->request, IMSG_VERSION, -1,
+	    cmd->request == IMSG_CTL_AUTODENY_CLEAR ? &a : NULL,
+	    cmd->request == IMSG_CTL_AUTODENY_CLEAR ? sizeof(a) : 0) == -1 ||
+	    imsgbuf_flush(&ibuf) == -1) {
+		warn("sending to pop3d");
+		return (1);
+	}
+	status = ctl_answer(cmd, &ibuf);
+	imsgbuf_clear(&ibuf);
+	close(s);
+	return (status);
+}

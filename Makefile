@@ -40,9 +40,10 @@ LIBS=		${PKG_LIBS} -lcrypt ${RESOLV_${OS}}
 COMPAT=		compat/timingsafe_bcmp.o
 COMMON=		pop3d/imsg.o pop3d/msg.o pop3d/log.o pop3d/util.o \
 		pop3d/sandbox_${SANDBOX}.o ${COMPAT}
-POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/access.o pop3d/control.o \
+POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/submit.o pop3d/access.o pop3d/control.o \
 		pop3d/config.o pop3d/parse.o \
-		pop3d/session.o pop3d/pop3.o pop3d/poppass.o pop3d/io.o pop3d/tls.o \
+		pop3d/session.o pop3d/pop3.o pop3d/poppass.o pop3d/xmit.o \
+		pop3d/io.o pop3d/tls.o \
 		pop3d/xform.o \
 		${COMMON}
 AUTH_OBJS=	pop3d-auth/auth.o pop3d-auth/auth_passwd.o ${COMMON}
@@ -102,8 +103,8 @@ regress/unit/maildir_test: regress/unit/maildir_test.o pop3d-store/maildir.o pop
 	${CC} ${LDFLAGS} -o $@ regress/unit/maildir_test.o pop3d-store/maildir.o pop3d-store/lock.o pop3d/xform.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
 regress/unit/mbox_test: regress/unit/mbox_test.o pop3d-store/mbox.o pop3d-store/lock.o pop3d/xform.o ${UNIT_COMMON}
 	${CC} ${LDFLAGS} -o $@ regress/unit/mbox_test.o pop3d-store/mbox.o pop3d-store/lock.o pop3d/xform.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
-regress/unit/pop3_test: regress/unit/pop3_test.o pop3d/pop3.o pop3d/io.o pop3d/tls.o pop3d/xform.o ${UNIT_COMMON}
-	${CC} ${LDFLAGS} -o $@ regress/unit/pop3_test.o pop3d/pop3.o pop3d/io.o pop3d/tls.o pop3d/xform.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
+regress/unit/pop3_test: regress/unit/pop3_test.o pop3d/pop3.o pop3d/xmit.o pop3d/io.o pop3d/tls.o pop3d/xform.o ${UNIT_COMMON}
+	${CC} ${LDFLAGS} -o $@ regress/unit/pop3_test.o pop3d/pop3.o pop3d/xmit.o pop3d/io.o pop3d/tls.o pop3d/xform.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
 regress/unit/tls_test: regress/unit/tls_test.o pop3d/tls.o pop3d/io.o ${UNIT_COMMON}
 	${CC} ${LDFLAGS} -o $@ regress/unit/tls_test.o pop3d/tls.o pop3d/io.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
 ${UNIT_OBJS}: ${HEADERS}

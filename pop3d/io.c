@@ -347,3 +347,35 @@ io_close(struct io *io)
 	shutdown(io->fd, SHUT_RDWR);
 	close(io->fd);
 }
+
+/*
+ * Raw input for message data (XTND XMIT): what is buffered, or else
+ * what one read brings.  IO_LINE with *p and *n set, or the reason
+ * there is nothing.
+ */
+int
+io_peek(struct io *io, time_t deadline, char **p, size_t *n)
+{
+	int	st;
+
+	if (io->consumed > 0) {
+		io->inlen -= io->consumed;
+		memmove(io->in, io->in + io->consumed, io->inlen);
+		io->consumed = 0;
+	}
+	if (io->inlen == 0) {
+		if (io_flush(io) == -1)
+			return (IO_ERROR);
+		if ((st = io_fill(io, deadline)) != 0)
+			return (st);
+	}
+	*p = io->in;
+	*n = io->inlen;
+	return (IO_LINE);
+}
+
+void
+io_consume(struct io *io, size_t n)
+{
+	io->consumed += MINIMUM(n, io->inlen - io->consumed);
+}

@@ -46,6 +46,18 @@
  * CRLF is an attack, not a client; a line of 256 to 512 is only refused.
  */
 #define AUTODENY_LINE		512
+/*
+ * XTND XMIT: the default and largest message size.  The session holds
+ * the message in an anonymous file; its RLIMIT_FSIZE is the largest
+ * size, since it writes no other file.  The submission program gets
+ * XMIT_TIMEOUT seconds before it is killed.
+ */
+#define XMIT_MAX_DEFAULT	(10 * 1024 * 1024)
+#define XMIT_MAX_LIMIT		(64 * 1024 * 1024)
+#define XMIT_SENDMAIL_DEFAULT	"/usr/sbin/sendmail -i -t"
+#define XMIT_TIMEOUT		120
+#define XMIT_ARGS_MAX		32
+
 /* How long to wait for the rest of an over-long line to measure it. */
 #define AUTODENY_MEASURE_WAIT	10
 

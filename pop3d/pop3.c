@@ -63,6 +63,7 @@ static void	pop3_noop(struct pop3 *, struct pop3_cmdline *);
 static void	pop3_rset(struct pop3 *, struct pop3_cmdline *);
 static void	pop3_stls(struct pop3 *, struct pop3_cmdline *);
 static void	pop3_apop(struct pop3 *, struct pop3_cmdline *);
+static void	pop3_xtnd(struct pop3 *, struct pop3_cmdline *);
 static void	pop3_auth(struct pop3 *, struct pop3_cmdline *);
 static void	pop3_login_result(struct pop3 *, int, struct store_stat *);
 static int	pop3_input_error(struct pop3 *, enum io_status);
@@ -84,6 +85,7 @@ static const struct pop3_command pop3_commands[] = {
 	{ "TOP",	TRANS,		2, 2, pop3_top },
 	{ "UIDL",	TRANS,		0, 1, pop3_list },
 	{ "USER",	AUTH,		1, 1, pop3_user },
+	{ "XTND",	TRANS,		1, 1, pop3_xtnd },
 };
 
 /*
@@ -225,6 +227,8 @@ pop3_capa(struct pop3 *p, struct pop3_cmdline *cl)
 	if (pop3_plaintext_ok(p))
 		io_printf(p->io, "USER\r\n");
 	io_printf(p->io, "RESP-CODES\r\nPIPELINING\r\n");
+	if (p->conf->xtnd_xmit)
+		io_printf(p->io, "XTND\r\n");
 	if (p->state == POP3_AUTHORIZATION && pop3_mechanisms(p)[0] != '\0')
 		io_printf(p->io, "SASL%s\r\n", pop3_mechanisms(p));
 	if (p->tlsctx != NULL && p->io->tls == NULL &&
@@ -320,6 +324,17 @@ pop3_login_result(struct pop3 *p, int rc, struct store_stat *st)
 	    st->count, st->octets);
 	pop3_reply(p, "+OK maildrop has %u messages (%" PRIu64 " octets)",
 	    st->count, st->octets);
+}
+
+/* XTND XMIT, and no other XTND, only when the administrator wants it. */
+static void
+pop3_xtnd(struct pop3 *p, struct pop3_cmdline *cl)
+{
+	if (!p->conf->xtnd_xmit || strcasecmp(cl->argv[0], "XMIT") != 0) {
+		pop3_reply(p, "-ERR unsupported XTND command");
+		return;
+	}
+	xmit_command(p);
 }
 
 /* RFC 1939 7: the digest of the timestamp and a shared secret. */

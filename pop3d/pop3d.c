@@ -299,11 +299,79 @@ session_autodeny(struct child *c, struct imsg *imsg)
 }
 
 static void
+xmit_result(struct child *s, int32_t status)
+{
+	child_send(s, IMSG_SESS_XMIT_RESULT, s->sid, -1, &status,
+	    sizeof(status));
+}
+
+/*
+ * XTND XMIT from a logged-in session: run the submission program as
+ * the account whose mail this is, on the message file the session
+ * wrote.  One at a time per session; the answer comes when it exits.
+ */
+static int
+session_xmit(struct child *s, struct imsg *imsg)
+{
+	struct passwd	*pw;
+	struct child	*x;
+	pid_t		 pid;
+
+	if (s->state != SESSION_GRANTED || !conf->xtnd_xmit ||
+	    imsg->fd == -1 || imsg->datalen != 0 || s->xmit_pid != 0)
+		return (-1);
+	if ((pw = getpwnam(s->account)) == NULL || pw->pw_uid == 0 ||
+	    (pid = submit_spawn(conf->xmit_sendmail, pw, s->user,
+	    imsg->fd)) == -1) {
+		log_warnx("%s: XTND XMIT for user %s: cannot run the "
+		    "submission program", s->peername, s->user);
+		xmit_result(s, -1);
+		return (0);
+	}
+	x = child_add(CHILD_XMIT, pid);
+	x->sid = s->sid;
+	strlcpy(x->peername, s->peername, sizeof(x->peername));
+	strlcpy(x->user, s->user, sizeof(x->user));
+	s->xmit_pid = pid;
+	return (0);
+}
+
+/* The submission program ended: tell the session, if it is still there. */
+static void
+xmit_gone(struct child *x, int status)
+{
+	struct child	*s;
+
+	if (status == 0)
+		log_info("%s: XTND XMIT: message submitted for user %s",
+		    x->peername, x->user);
+	else if (WIFSIGNALED(status))
+		log_warnx("%s: XTND XMIT for user %s: %s killed by signal %d",
+		    x->peername, x->user, conf->xmit_sendmail,
+		    WTERMSIG(status));
+	else
+		log_warnx("%s: XTND XMIT for user %s: %s exited with status "
+		    "%d", x->peername, x->user, conf->xmit_sendmail,
+		    WEXITSTATUS(status));
+	if ((s = session_by_sid(x->sid)) == NULL)
+		return;
+	s->xmit_pid = 0;
+	xmit_result(s, status);
+}
+
+static void
 session_dispatch(struct child *c, struct imsg *imsg)
 {
 	int	rc = -1;
 
+	if (imsg->fd != -1 && imsg->hdr.type != IMSG_SESS_XMIT) {
+		child_abort(c, imsg);
+		return;
+	}
 	switch (imsg->hdr.type) {
+	case IMSG_SESS_XMIT:
+		rc = session_xmit(c, imsg);
+		break;
 	case IMSG_LOG:
 		rc = log_from_child(imsg, "session");
 		break;
@@ -378,6 +446,7 @@ store_spawn(struct child *s, const struct passwd *pw, const char *user,
 	int			 ctl[2], data[2];
 	pid_t			 pid;
 	struct child		*c;
+	struct mbuf		 m;
 
 	snprintf(title, sizeof(title), "pop3d: store %s", user);
 	memset(&sc, 0, sizeof(sc));
@@ -412,7 +481,10 @@ store_spawn(struct child *s, const struct passwd *pw, const char *user,
 	c = child_new(CHILD_STORE, pid, ctl[0], store_dispatch);
 	c->sid = s->sid;
 	child_send(c, IMSG_CONF_STORE, 0, -1, &sc, sizeof(sc));
-	child_send(s, IMSG_STORE_FD, s->sid, data[0], NULL, 0);
+	/* The session learns the login name here, whatever the method. */
+	m_init(&m);
+	m_add_string(&m, user);
+	child_send(s, IMSG_STORE_FD, s->sid, data[0], m.buf, m.len);
 	return;
  fail:
 	log_warn("%s: cannot start store for %s", s->peername, user);
@@ -483,6 +555,7 @@ auth_grant(struct imsg *imsg)
 		store_refuse(s, STORE_ERR_PERM);
 		return;
 	}
+	strlcpy(s->account, pw->pw_name, sizeof(s->account));
 	stats.logins++;
 	log_info("%s: login user %s", s->peername, user);
 	store_spawn(s, pw, user, fmt, tmpl);
@@ -576,6 +649,8 @@ session_spawn(void)
 		return (NULL);
 	}
 	c = child_new(CHILD_SESSION, pid, sp[0], session_dispatch);
+	/* Only IMSG_SESS_XMIT may carry one; session_dispatch sees to it. */
+	imsgbuf_allow_fdpass(&c->ibuf);
 	c->state = SESSION_IDLE;
 	memset(&sc, 0, sizeof(sc));
 	strlcpy(sc.banner, conf->banner, sizeof(sc.banner));
@@ -589,6 +664,11 @@ session_spawn(void)
 	sc.sasl_scram = conf->users_file[0] != '\0';
 	sc.auto_deny = conf->auto_deny;
 	sc.max_commands = conf->max_commands;
+	sc.xtnd_xmit = conf->xtnd_xmit;
+	sc.xmit_max_size = conf->xmit_max_size;
+	if (gethostname(sc.hostname, sizeof(sc.hostname)) == -1)
+		strlcpy(sc.hostname, "localhost", sizeof(sc.hostname));
+	sc.hostname[sizeof(sc.hostname) - 1] = '\0';
 	strlcpy(sc.tls_protocols, conf->tls_protocols,
 	    sizeof(sc.tls_protocols));
 	strlcpy(sc.tls_ciphers, conf->tls_ciphers, sizeof(sc.tls_ciphers));
@@ -780,6 +860,10 @@ child_gone(struct child *c, int status)
 	else
 		snprintf(why, sizeof(why), "exited with status %d",
 		    WEXITSTATUS(status));
+	if (c->kind == CHILD_XMIT) {
+		xmit_gone(c, status);
+		return;
+	}
 	if (c->kind == CHILD_AUTH) {
 		if (!shutting_down) {
 			log_warnx("lost child: pop3d-auth %d %s", c->pid, why);

@@ -56,7 +56,7 @@
  * Bump IMSG_VERSION whenever a change is made to enum imsg_type or to a
  * payload below: pop3ctl sends it, and a mismatch is refused.
  */
-#define IMSG_VERSION		4
+#define IMSG_VERSION		5
 
 enum imsg_type {
 	IMSG_NONE,
@@ -77,6 +77,8 @@ enum imsg_type {
 	IMSG_SESS_CONN,
 	IMSG_SESS_END,
 	IMSG_SESS_AUTODENY,
+	IMSG_SESS_XMIT,
+	IMSG_SESS_XMIT_RESULT,
 
 	/* parent -> auth, auth -> parent, session <-> auth */
 	IMSG_AUTH_NEWSESS,
@@ -234,6 +236,11 @@ struct pop3d_conf {
 	int			 penalty_time;		/* first refusal, s */
 	int			 penalty_max;		/* longest refusal, s */
 	char			 control_socket[PATH_MAX];
+
+	/* XTND XMIT */
+	int			 xtnd_xmit;
+	char			 xmit_sendmail[PATH_MAX];
+	int64_t			 xmit_max_size;
 };
 
 /*
@@ -261,7 +268,16 @@ struct sess_conf {
 	int32_t		sasl_scram;	/* offer SCRAM-SHA-256 */
 	int32_t		auto_deny;	/* report lines over AUTODENY_LINE */
 	int32_t		max_commands;	/* before login */
+	int32_t		xtnd_xmit;	/* offer XTND XMIT */
+	int64_t		xmit_max_size;
+	char		hostname[NI_MAXHOST];	/* for Received: */
 };
+
+/*
+ * IMSG_SESS_XMIT: the message, in a memfd, as the fd; no payload.  The
+ * parent runs the submission program as the user and answers
+ * IMSG_SESS_XMIT_RESULT with the program's wait status (0: submitted).
+ */
 
 /* IMSG_SESS_AUTODENY */
 enum autodeny_reason {

@@ -146,6 +146,20 @@ child_new(enum child_kind kind, pid_t pid, int fd,
 	return (c);
 }
 
+/* A child without a channel: only its exit matters (XTND XMIT). */
+struct child *
+child_add(enum child_kind kind, pid_t pid)
+{
+	struct child	*c;
+
+	c = xcalloc(1, sizeof(*c));
+	c->kind = kind;
+	c->pid = pid;
+	c->closed = 1;
+	TAILQ_INSERT_TAIL(&children, c, entry);
+	return (c);
+}
+
 void
 child_send(struct child *c, uint32_t type, uint32_t peerid, int fd,
     const void *data, size_t len)
@@ -182,6 +196,8 @@ child_name(struct child *c)
 		return ("session");
 	case CHILD_STORE:
 		return ("pop3d-store");
+	case CHILD_XMIT:
+		return ("submission program");
 	}
 	return ("child");
 }

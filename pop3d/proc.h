@@ -36,6 +36,7 @@ enum child_kind {
 	CHILD_AUTH = 1,
 	CHILD_SESSION,
 	CHILD_STORE,
+	CHILD_XMIT,		/* the submission program of XTND XMIT */
 };
 
 enum session_state {
@@ -62,7 +63,9 @@ struct child {
 	struct sockaddr_storage	 peer;
 	char			 peername[NI_MAXHOST + 8];
 	char			 user[POP3_USER_MAX + 1];
+	char			 account[POP3_USER_MAX + 1];	/* system */
 	time_t			 started;
+	pid_t			 xmit_pid;	/* XTND XMIT running, or 0 */
 };
 TAILQ_HEAD(childlist, child);
 
@@ -77,6 +80,12 @@ void		 child_send(struct child *, uint32_t, uint32_t, int,
 void		 child_close(struct child *);
 void		 child_reap(void (*)(struct child *, int));
 const char	*child_name(struct child *);
+struct child	*child_add(enum child_kind, pid_t);
 void		 child_kill_all(void);
+
+/* submit.c */
+struct passwd;
+pid_t		 submit_spawn(const char *, const struct passwd *,
+		    const char *, int);
 
 #endif /* POP3D_PROC_H */

@@ -54,6 +54,7 @@ static struct sess_conf	 sconf;
 static struct tls	*tlsctx;
 static struct sess_conn	 sconn;
 static uint32_t		 sid;
+static char		 authuser[POP3_USER_MAX + 1];
 static char		 peer[NI_MAXHOST + 8];
 
 /*
@@ -267,8 +268,10 @@ be_update(void *arg, struct store_update *up)
 static int
 session_open_store(struct store_stat *st)
 {
-	struct imsg	imsg;
-	int		fd;
+	struct imsg	 imsg;
+	struct mreader	 r;
+	const char	*user;
+	int		 fd;
 
 	if (!channel_recv(&parent_ch, &imsg, io_now() + TIMEOUT_BACKEND))
 		fatalx("%s: parent gone", __func__);
@@ -279,7 +282,11 @@ session_open_store(struct store_stat *st)
 	case IMSG_STORE_FD:
 		if (imsg.fd == -1)
 			fatalx("%s: IMSG_STORE_FD without fd", __func__);
-		imsg_expect_size(&imsg, 0, parent_ch.name);
+		/* The name the user logged in as, whatever the method. */
+		m_read(&r, &imsg, parent_ch.name);
+		m_get_string(&r, &user, POP3_USER_MAX);
+		m_end(&r);
+		strlcpy(authuser, user, sizeof(authuser));
 		fd = imsg.fd;
 		break;
 	case IMSG_STORE_FAIL:
@@ -434,6 +441,26 @@ be_change(void *arg, const char *user, const char *old, const char *new)
 	return (auth_verdict(&imsg, NULL));
 }
 
+/*
+ * XTND XMIT: hand the message file to the parent, which runs the
+ * submission program as the user; its wait status comes back.
+ */
+static int
+be_xmit(void *arg, int fd)
+{
+	struct imsg	imsg;
+	int32_t		status;
+
+	channel_send(&parent_ch, IMSG_SESS_XMIT, fd, NULL, 0);
+	if (!channel_recv(&parent_ch, &imsg, io_now() + XMIT_TIMEOUT + 30))
+		fatalx("%s: parent gone", __func__);
+	if (imsg.hdr.type != IMSG_SESS_XMIT_RESULT ||
+	    imsg.hdr.peerid != sid ||
+	    imsg_get_data(&imsg, &status, sizeof(status)) == -1)
+		unexpected(&parent_ch, &imsg);
+	return (status);
+}
+
 /* The parent denies the address it accepted; we only say why. */
 static void
 be_autodeny(void *arg, int reason)
@@ -445,7 +472,7 @@ be_autodeny(void *arg, int reason)
 
 static const struct pop3_backend session_backend = {
 	be_login, be_stat, be_list, be_retr, be_dele, be_rset, be_update,
-	be_challenge, be_apop, be_sasl, be_change, be_autodeny
+	be_challenge, be_apop, be_sasl, be_change, be_autodeny, be_xmit
 };
 
 static void
@@ -595,6 +622,8 @@ session(void)
 	p.conf = &sconf;
 	p.peer = peer;
 	p.tlsctx = tlsctx;
+	p.authuser = authuser;
+	p.peeraddr = sconn.peername;
 	/* Peer address == listener address: another process of this host. */
 	p.plaintext_ok = sconn.plaintext_auth ||
 	    ss_same_addr(&sconn.peer, &sconn.local);

@@ -65,6 +65,8 @@ int		 io_flush(struct io *);
 time_t		 io_now(void);
 int		 io_starttls(struct io *, struct tls *, time_t);
 void		 io_close(struct io *);
+int		 io_peek(struct io *, time_t, char **, size_t *);
+void		 io_consume(struct io *, size_t);
 
 /* tls.c */
 struct tls	*tlsctx_new(const char *, const char *, const uint8_t *, size_t,
@@ -104,6 +106,8 @@ struct pop3_backend {
 	int	(*change)(void *, const char *, const char *, const char *);
 	/* tell the parent to deny this client's address */
 	void	(*autodeny)(void *, int);
+	/* XTND XMIT: submit the message in fd; the program's wait status */
+	int	(*xmit)(void *, int);
 };
 
 #define SASL_START	1
@@ -121,6 +125,8 @@ struct pop3 {
 	const struct sess_conf		*conf;
 	const char			*peer;
 	struct tls			*tlsctx;	/* NULL: no TLS */
+	const char			*authuser;	/* after login */
+	const char			*peeraddr;	/* numeric */
 	int				 plaintext_ok;	/* policy allows */
 	enum {
 		POP3_AUTHORIZATION = 1,
@@ -152,6 +158,9 @@ void	pop3_reply(struct pop3 *, const char *, ...)
 time_t	pop3_deadline(struct pop3 *);
 int	pop3_readline(struct pop3 *, char **);
 int	pop3_start_tls_listener(struct pop3 *);
+
+/* xmit.c */
+void	xmit_command(struct pop3 *);
 
 /* poppass.c */
 void	poppass_run(struct pop3 *);

@@ -204,14 +204,29 @@ fake_autodeny(void *arg, int reason)
 	io_printf(fake_io, "AUTODENY %d\r\n", reason);
 }
 
+/* The message as the submission program would get it, echoed back. */
+static int
+fake_xmit(void *arg, int fd)
+{
+	char	buf[4096];
+	ssize_t	n;
+
+	io_printf(fake_io, "XMIT[");
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		io_write(fake_io, buf, n);
+	io_printf(fake_io, "]\r\n");
+	close(fd);
+	return (0);
+}
+
 static const struct pop3_backend fake_backend = {
 	fake_login, fake_stat, fake_list, fake_retr, fake_dele, fake_rset,
 	fake_update, fake_challenge, fake_apop, fake_sasl, fake_change,
-	fake_autodeny
+	fake_autodeny, fake_xmit
 };
 
 /* The settings converse() runs the session with. */
-static int	apop_on, autodeny_on;
+static int	apop_on, autodeny_on, xmit_max;
 static char	banner[BANNER_MAX + 1];
 
 /*
@@ -241,6 +256,9 @@ converse(const char *input, struct sess_end *endp)
 		conf.login_delay = -1;
 		conf.apop = apop_on;
 		conf.auto_deny = autodeny_on;
+		conf.xtnd_xmit = xmit_max > 0;
+		conf.xmit_max_size = xmit_max;
+		strlcpy(conf.hostname, "mx.test", sizeof(conf.hostname));
 		strlcpy(conf.banner, banner, sizeof(conf.banner));
 		io_init(&io, sp[1]);
 		fake_io = &io;
@@ -250,6 +268,8 @@ converse(const char *input, struct sess_end *endp)
 		p.conf = &conf;
 		p.peer = "test";
 		p.plaintext_ok = plaintext_ok;
+		p.authuser = "alice";
+		p.peeraddr = "192.0.2.1";
 		pop3_run(&p);
 		_exit(p.end.reason * 10 + p.end.deleted);
 	}
@@ -570,6 +590,38 @@ ATF_TC_BODY(pop3__autodeny, tc)
 	free(out);
 }
 
+/* Dot-unstuffing, CRLF to LF, the Received: line, and the size cap. */
+ATF_TC_WITHOUT_HEAD(pop3__xtnd_xmit);
+ATF_TC_BODY(pop3__xtnd_xmit, tc)
+{
+	char	*out;
+
+	out = converse(LOGIN "XTND XMIT\r\n", NULL);
+	expect_contains(out, "-ERR unsupported XTND command");
+	free(out);
+
+	xmit_max = 1000;
+	out = converse("CAPA\r\n" LOGIN "XTND XMIT\r\nSubject: x\r\n\r\n"
+	    "..dot\r\n..\r\nline\r\n.\r\nNOOP\r\nQUIT\r\n", NULL);
+	expect_contains(out, "PIPELINING\r\nXTND\r\n");
+	expect_contains(out, "+OK send the message, end with a line "
+	    "holding a single dot\r\nXMIT[Received: from 192.0.2.1 by "
+	    "mx.test (pop3d)\n\twith XTND XMIT for authenticated user "
+	    "alice;\n\t");
+	expect_contains(out, "\nSubject: x\n\n.dot\n.\nline\n]\r\n"
+	    "+OK message submitted\r\n+OK\r\n+OK bye");
+	free(out);
+
+	xmit_max = 10;
+	out = converse(LOGIN "XTND XMIT\r\nSubject: longer than ten\r\n"
+	    ".\r\nNOOP\r\nQUIT\r\n", NULL);
+	expect_contains(out, "-ERR message too large (max 10 octets)\r\n"
+	    "+OK\r\n+OK bye");
+	ATF_REQUIRE_MSG(strstr(out, "XMIT[") == NULL, "oversized submitted");
+	free(out);
+	xmit_max = 0;
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, pop3__parse);
@@ -587,5 +639,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, pop3__banner_apop_truncated);
 	ATF_TP_ADD_TC(tp, pop3__auth_plain);
 	ATF_TP_ADD_TC(tp, pop3__autodeny);
+	ATF_TP_ADD_TC(tp, pop3__xtnd_xmit);
 	return (atf_no_error());
 }

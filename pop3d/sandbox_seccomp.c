@@ -95,6 +95,7 @@ static const struct sandbox_rule rules_session[] = {
 	ALLOW(getpeername),		/* peer address for logging */
 	ALLOW(getsockopt),		/* TLS socket checks */
 	ALLOW(fcntl),			/* non-blocking mode of passed fds */
+	ALLOW(memfd_create),		/* XTND XMIT message, never a path */
 	/* glibc probes files (locale, time zone): fail softly */
 	DENY(open, EACCES),
 	DENY(openat, EACCES),
@@ -104,20 +105,31 @@ static const struct sandbox_rule rules_session[] = {
 };
 
 /*
- * pop3d-auth: libevent over many session channels, and NSS reading
+ * pop3d-auth: libevent over many session channels, NSS reading
  * /etc/passwd and /etc/shadow for every login (modules are loaded
- * before the filter, so no executable mapping is needed later).
+ * before the filter, so no executable mapping is needed later), and
+ * pop3d's own user database, read at every login and rewritten for a
+ * poppass change: a temporary file beside it, synced, renamed over it,
+ * under the lock file that pop3ctl takes too.
  */
 static const struct sandbox_rule rules_auth[] = {
 	ALLOW(epoll_wait),		/* libevent */
 	ALLOW(epoll_pwait),		/* libevent, newer glibc */
 	ALLOW(epoll_ctl),		/* libevent */
-	ALLOW(openat),			/* getpwnam, getspnam */
+	ALLOW(openat),			/* NSS, the user database, mkstemp */
 	ALLOW(open),			/* getpwnam on older glibc */
 	ALLOW(fcntl),			/* NSS file locking, non-blocking fds */
 	ALLOW(statx),			/* NSS checks file changes */
 	ALLOW(stat),			/* NSS checks file changes */
 	ALLOW(pread64),			/* libxcrypt */
+	ALLOW(flock),			/* the user database's lock file */
+	ALLOW(fsync),			/* new user database, then its directory */
+	ALLOW(fchmod),			/* new user database: 0600 */
+	ALLOW(rename),			/* new user database over the old */
+	ALLOW(renameat),		/* rename(2) on newer architectures */
+	ALLOW(renameat2),		/* rename(2) in newer glibc */
+	ALLOW(unlink),			/* temporary file of a failed rewrite */
+	ALLOW(unlinkat),		/* unlink(2) on newer architectures */
 	/*
 	 * libnss_systemd ("passwd: files systemd", Debian's default) on
 	 * every unknown user: resolves its userdb drop-in directories
@@ -190,16 +202,21 @@ static void
 sandbox_rlimits(enum sandbox_proc proc)
 {
 	struct rlimit	rl_zero = { 0, 0 };
+	/* An XTND XMIT message and its Received: header, in a memfd. */
+	struct rlimit	rl_xmit = { XMIT_MAX_LIMIT + 65536,
+			    XMIT_MAX_LIMIT + 65536 };
 
 	/*
-	 * No process may fork (RLIMIT_NPROC 0); only the store writes
-	 * files.  NOFILE stays: the session holds the client, its two
-	 * channels and a message fd, the store its maildrop files.
+	 * No process may fork (RLIMIT_NPROC 0).  The store writes maildrop
+	 * files and pop3d-auth the user database on password changes; the
+	 * session writes no file but the memfd of XTND XMIT.  NOFILE
+	 * stays: the session holds the client, its two channels and a
+	 * message fd, the store its maildrop files.
 	 */
 	if (setrlimit(RLIMIT_NPROC, &rl_zero) == -1)
 		fatal("%s: setrlimit RLIMIT_NPROC", __func__);
-	if (proc != SANDBOX_STORE &&
-	    setrlimit(RLIMIT_FSIZE, &rl_zero) == -1)
+	if (proc == SANDBOX_SESSION &&
+	    setrlimit(RLIMIT_FSIZE, &rl_xmit) == -1)
 		fatal("%s: setrlimit RLIMIT_FSIZE", __func__);
 }
 

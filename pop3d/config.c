@@ -33,6 +33,7 @@ static void	 print_users(struct pop3d_conf *);
 static void	 print_maildrop(enum maildrop_format, const char *);
 static void	 print_log(struct pop3d_conf *);
 static void	 print_access(struct pop3d_conf *);
+static void	 print_xmit(struct pop3d_conf *);
 
 /* The syslog.conf(5) names pop3d accepts, in pop3d.conf(5) order. */
 static const struct {
@@ -90,6 +91,10 @@ config_new(void)
 	c->penalty_max = PENALTY_MAX_DEFAULT;
 	strlcpy(c->control_socket, POP3D_CONTROL_SOCKET,
 	    sizeof(c->control_socket));
+	c->xtnd_xmit = 0;
+	strlcpy(c->xmit_sendmail, XMIT_SENDMAIL_DEFAULT,
+	    sizeof(c->xmit_sendmail));
+	c->xmit_max_size = XMIT_MAX_DEFAULT;
 	return (c);
 }
 
@@ -272,6 +277,29 @@ print_access(struct pop3d_conf *c)
 }
 
 /*
+ * The program and the size mean nothing when it is off.  The size in
+ * the largest unit that states it exactly, as it is usually written.
+ */
+static void
+print_xmit(struct pop3d_conf *c)
+{
+	long long	size = c->xmit_max_size;
+
+	if (!c->xtnd_xmit) {
+		printf("xtnd-xmit no\n");
+		return;
+	}
+	printf("xtnd-xmit yes sendmail ");
+	print_string(c->xmit_sendmail);
+	if (size % (1024 * 1024) == 0)
+		printf(" max-size %lldM\n", size / (1024 * 1024));
+	else if (size % 1024 == 0)
+		printf(" max-size %lldK\n", size / 1024);
+	else
+		printf(" max-size %lld\n", size);
+}
+
+/*
  * pop3d -nv: the effective configuration, defaults included, in a fixed
  * order and in pop3d.conf syntax, so that the output parses again to
  * itself.  Values with no statement of their own (not announced in
@@ -319,4 +347,5 @@ config_print(struct pop3d_conf *c)
 	printf("control socket ");
 	print_string(c->control_socket);
 	printf("\n");
+	print_xmit(c);
 }

@@ -135,6 +135,15 @@ static struct penalty_opts {
 	int	failed;
 } popts;
 
+/* The options of the xtnd-xmit yes statement being read. */
+static struct xmit_opts {
+	char		sendmail[PATH_MAX];
+	int		sendmail_given;
+	long long	max_size;
+	int		max_size_given;
+	int		failed;
+} xopts;
+
 /*
  * Statements that can only be judged once the whole file is read, each
  * as "file:line: statement", so that the message names its line.
@@ -191,6 +200,10 @@ static const char	*rule_text(const struct access_rule *);
 static void		 penalty_opt(const char *, const char *, long long,
 			    long long, int *);
 static void		 penalty_set(void);
+static void		 xmit_opt_sendmail(const char *);
+static void		 xmit_opt_size(const char *);
+static void		 xmit_set(int);
+static void		 xmit_program_check(const char *);
 static void		 control_socket_set(const char *);
 static int		 pem_begins(const char *, size_t);
 static void		 tls_files_set(const char *, const char *,
@@ -214,9 +227,10 @@ typedef struct {
 %token	ACCESS APOP AUTO_DENY BANNER CA CERTIFICATE CIPHERS CONTROL DEBUG
 %token	DEFAULT DENY EXPIRE FACILITY FAILURES FILE_KW GRANT IDLE INCLUDE KEY
 %token	LISTEN LOG LOGIN LOGIN_DELAY MAILDIR MAILDROP MAILUSER MAX
-%token	MAX_COMMANDS MAX_SESSIONS MAX_SESSIONS_PER_SOURCE MBOX MIN_LENGTH
-%token	NEVER NO NONE ON PENALTY PLAINTEXT_AUTH POPPASS PORT PROTOCOLS
-%token	SESSION_POOL SOCKET SYSLOG SYSTEM TIME TIMEOUT TLS TO USERS YES
+%token	MAX_COMMANDS MAX_SESSIONS MAX_SESSIONS_PER_SOURCE MAX_SIZE MBOX
+%token	MIN_LENGTH NEVER NO NONE ON PENALTY PLAINTEXT_AUTH POPPASS PORT
+%token	PROTOCOLS SENDMAIL SESSION_POOL SOCKET SYSLOG SYSTEM TIME TIMEOUT
+%token	TLS TO USERS XTND_XMIT YES
 %token	ERROR
 %token	<v.string>	STRING NUMBER
 %type	<v.number>	yesno mdformat facility
@@ -359,6 +373,14 @@ main		: LISTEN ON STRING {
 			control_socket_set($3);
 			free($3);
 		}
+		| XTND_XMIT NO {
+			xmit_set(0);
+		}
+		| XTND_XMIT YES {
+			memset(&xopts, 0, sizeof(xopts));
+		} xmitopts {
+			xmit_set(1);
+		}
 		| MAILDROP mdformat STRING {
 			if (maildrop_path_ok($3)) {
 				conf->maildrop_fmt = $2;
@@ -482,6 +504,21 @@ penaltyopt	: FAILURES NUMBER {
 		| MAX NUMBER {
 			penalty_opt("max", $2, 1, PENALTY_MAX_LIMIT,
 			    &popts.max);
+			free($2);
+		}
+		;
+
+/* Each at most once; what is not given takes its default. */
+xmitopts	: /* empty */
+		| xmitopts xmitopt
+		;
+
+xmitopt		: SENDMAIL STRING {
+			xmit_opt_sendmail($2);
+			free($2);
+		}
+		| MAX_SIZE value {
+			xmit_opt_size($2);
 			free($2);
 		}
 		;
@@ -634,6 +671,7 @@ lookup(const char *s)
 		{ "max-commands",		MAX_COMMANDS },
 		{ "max-sessions",		MAX_SESSIONS },
 		{ "max-sessions-per-source",	MAX_SESSIONS_PER_SOURCE },
+		{ "max-size",			MAX_SIZE },
 		{ "mbox",			MBOX },
 		{ "min-length",			MIN_LENGTH },
 		{ "never",			NEVER },
@@ -645,6 +683,7 @@ lookup(const char *s)
 		{ "poppass",			POPPASS },
 		{ "port",			PORT },
 		{ "protocols",			PROTOCOLS },
+		{ "sendmail",			SENDMAIL },
 		{ "session-pool",		SESSION_POOL },
 		{ "socket",			SOCKET },
 		{ "syslog",			SYSLOG },
@@ -654,6 +693,7 @@ lookup(const char *s)
 		{ "tls",			TLS },
 		{ "to",				TO },
 		{ "users",			USERS },
+		{ "xtnd-xmit",			XTND_XMIT },
 		{ "yes",			YES },
 	};
 	const struct keyword	*p;
@@ -1536,6 +1576,156 @@ penalty_set(void)
 	conf->penalty_failures = failures;
 	conf->penalty_time = first;
 	conf->penalty_max = longest;
+}
+
+/*
+ * The daemon splits the command on spaces and runs it without a shell,
+ * with "-f" and the user appended: quotes and shell metacharacters
+ * mean nothing and are passed on as they are.  Tabs are refused with
+ * the other control characters, so that a space is the only separator.
+ * The words are kept one space apart, so that pop3d -nv shows what is
+ * run.
+ */
+static void
+xmit_opt_sendmail(const char *s)
+{
+	char		*buf = xopts.sendmail;
+	const char	*p;
+	size_t		 len, n = 0;
+	int		 words = 0;
+
+	if (xopts.sendmail_given) {
+		yyerror("xtnd-xmit option \"sendmail\" given twice");
+		xopts.failed = 1;
+		return;
+	}
+	xopts.sendmail_given = 1;
+	if (!text_ok("xtnd-xmit sendmail", s)) {
+		xopts.failed = 1;
+		return;
+	}
+	buf[0] = '\0';
+	for (p = s + strspn(s, " "); *p != '\0'; p += strspn(p, " ")) {
+		len = strcspn(p, " ");
+		/* Room for "-f", the user and the terminating NULL. */
+		if (++words > XMIT_ARGS_MAX - 3) {
+			yyerror("xtnd-xmit sendmail: more than %d words",
+			    XMIT_ARGS_MAX - 3);
+			xopts.failed = 1;
+			return;
+		}
+		if (n + (n > 0) + len >= sizeof(xopts.sendmail)) {
+			yyerror("xtnd-xmit sendmail: longer than %zu "
+			    "characters", sizeof(xopts.sendmail) - 1);
+			xopts.failed = 1;
+			return;
+		}
+		if (n > 0)
+			buf[n++] = ' ';
+		memcpy(buf + n, p, len);
+		n += len;
+		buf[n] = '\0';
+		p += len;
+	}
+	if (words == 0) {
+		yyerror("xtnd-xmit sendmail \"%s\": no program", s);
+		xopts.failed = 1;
+	} else if (buf[0] != '/') {
+		/* execve() searches no PATH: the program is the one named. */
+		yyerror("xtnd-xmit sendmail \"%s\": %.*s is not an absolute "
+		    "path", s, (int)strcspn(buf, " "), buf);
+		xopts.failed = 1;
+	}
+}
+
+/*
+ * Bytes, or KiB or MiB with a K or M, the units pop3d -nv prints back.
+ * Messages are a few KiB to a few MiB: no other suffix is needed.
+ */
+static void
+xmit_opt_size(const char *s)
+{
+	const char	*errstr;
+	char		 digits[32];
+	long long	 n, mult = 1;
+	size_t		 len;
+
+	if (xopts.max_size_given) {
+		yyerror("xtnd-xmit option \"max-size\" given twice");
+		xopts.failed = 1;
+		return;
+	}
+	xopts.max_size_given = 1;
+	len = strspn(s, "0123456789");
+	if (s[len] == 'K' && s[len + 1] == '\0')
+		mult = 1024;
+	else if (s[len] == 'M' && s[len + 1] == '\0')
+		mult = 1024 * 1024;
+	else if (s[len] != '\0')
+		len = 0;
+	if (len == 0) {
+		yyerror("xtnd-xmit max-size \"%s\": not a number with an "
+		    "optional K or M suffix", s);
+		xopts.failed = 1;
+		return;
+	}
+	/* Too many digits is too large: strtonum() says so below. */
+	if (len >= sizeof(digits))
+		len = sizeof(digits) - 1;
+	memcpy(digits, s, len);
+	digits[len] = '\0';
+	n = strtonum(digits, 0, XMIT_MAX_LIMIT, &errstr);
+	if (errstr != NULL || n * mult > XMIT_MAX_LIMIT)
+		errstr = "too large";
+	else if (n == 0)
+		errstr = "too small";
+	if (errstr != NULL) {
+		yyerror("xtnd-xmit max-size %s is %s (allowed 1 to %d bytes, "
+		    "%dM)", s, errstr, XMIT_MAX_LIMIT,
+		    XMIT_MAX_LIMIT / (1024 * 1024));
+		xopts.failed = 1;
+		return;
+	}
+	xopts.max_size = n * mult;
+}
+
+/*
+ * An xtnd-xmit statement sets all three values, as penalty does, so
+ * that the last one alone decides; "no" puts back the defaults.
+ */
+static void
+xmit_set(int yes)
+{
+	if (yes && xopts.failed)
+		return;
+	conf->xtnd_xmit = yes;
+	strlcpy(conf->xmit_sendmail, yes && xopts.sendmail_given ?
+	    xopts.sendmail : XMIT_SENDMAIL_DEFAULT,
+	    sizeof(conf->xmit_sendmail));
+	conf->xmit_max_size = yes && xopts.max_size_given ? xopts.max_size :
+	    XMIT_MAX_DEFAULT;
+	if (yes)
+		xmit_program_check(conf->xmit_sendmail);
+}
+
+/*
+ * The program runs later, as each user, and may be installed after
+ * pop3d is configured: a missing one is only a warning.  Found now, a
+ * typo does not turn every XTND XMIT into a [SYS/TEMP] failure unseen.
+ */
+static void
+xmit_program_check(const char *cmd)
+{
+	struct stat	st;
+	char		prog[PATH_MAX];
+
+	snprintf(prog, sizeof(prog), "%.*s", (int)strcspn(cmd, " "), cmd);
+	if (stat(prog, &st) == -1)
+		yywarn("xtnd-xmit sendmail %s: %s", prog, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		yywarn("xtnd-xmit sendmail %s: not a regular file", prog);
+	else if ((st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0)
+		yywarn("xtnd-xmit sendmail %s: not executable", prog);
 }
 
 /* The path must fit a sockaddr_un, which is far shorter than PATH_MAX. */

@@ -374,8 +374,18 @@ sample_body()
 	sh ./usersfiles.sh "${usersdir}" ||
 	    atf_fail "cannot make the user databases"
 	usersfix="s|\"/etc/pop3d/users\" mailuser \"_vmail\"|\"${usersdir}/users\" mailuser \"nobody\"|"
+	# The submission program need not be installed: a stand-in, so that
+	# it does not warn.
+	xmitprog=/usr/sbin/sendmail
+	if ! [ -f "${xmitprog}" ] || ! [ -x "${xmitprog}" ]; then
+		xmitprog=${WORK}/sendmail
+		printf '#!/bin/sh\nexit 0\n' >"${xmitprog}"
+		chmod 755 "${xmitprog}"
+	fi
+	xmitfix="s|sendmail \"/usr/sbin/sendmail |sendmail \"${xmitprog} |"
 	uc=${WORK}/uncommented.conf
-	sed -e "${tlsfix}" -e "${usersfix}" -e 's/^#\([a-z]\)/\1/' \
+	sed -e "${tlsfix}" -e "${usersfix}" -e "${xmitfix}" \
+	    -e 's/^#\([a-z]\)/\1/' \
 	    -e '/^include /d' "${sample}" >"${uc}"
 	# It shows both access modes; the later, deny, leaves the deny
 	# lines without effect.
@@ -393,6 +403,7 @@ sample_body()
 	    -o match:'^access default deny$' \
 	    -o match:'^grant 127\.0\.0\.0/8$' \
 	    -o match:'^penalty none$' \
+	    -o match:"^xtnd-xmit yes sendmail \"${xmitprog} -i -t\" max-size 10M\$" \
 	    -e inline:"\
 ${uc}:${d1}: deny 156.21.50.0/24: no effect under access default deny
 ${uc}:${d2}: deny 2001:db8:bad::/48: no effect under access default deny
@@ -482,6 +493,108 @@ idle_short_body()
 	    "${POP3D}" -nv -f idle-short.conf
 }
 
+atf_test_case xmit_default
+xmit_default_head()
+{
+	atf_set descr "xtnd-xmit yes alone takes the default program and size"
+	atf_set require.user root
+}
+xmit_default_body()
+{
+	conf_init
+	f=xmit-default.conf
+	prog=/usr/sbin/sendmail
+	# Whether it warns depends on the MTA installed here.
+	if [ -f "${prog}" ] && [ -x "${prog}" ]; then
+		err="configuration OK\n"
+	elif [ ! -e "${prog}" ] && [ ! -L "${prog}" ]; then
+		err="${f}:4: xtnd-xmit sendmail ${prog}: No such file or directory\nconfiguration OK\n"
+	else
+		err=
+	fi
+	if [ -n "${err}" ]; then
+		errcheck="inline:${err}"
+	else
+		errcheck="match:^configuration OK$"
+	fi
+	atf_check -s exit:0 \
+	    -o match:'^xtnd-xmit yes sendmail "/usr/sbin/sendmail -i -t" max-size 10M$' \
+	    -e "${errcheck}" "${POP3D}" -nv -f "${f}"
+	out=${WORK}/xmit-default.out
+	"${POP3D}" -nv -f "${f}" >"${out}" 2>/dev/null ||
+	    atf_fail "${f} does not parse"
+	atf_check -s exit:0 -o "file:${out}" -e match:'^configuration OK$' \
+	    "${POP3D}" -nv -f "${out}"
+	# Off unless asked for.
+	atf_check -s exit:0 -o match:'^xtnd-xmit no$' \
+	    -e inline:"configuration OK\n" "${POP3D}" -nv -f pop3d.conf.1.in
+}
+
+atf_test_case xmit_sizes
+xmit_sizes_head()
+{
+	atf_set descr "xtnd-xmit max-size prints in the largest exact unit and parses back"
+	atf_set require.user root
+}
+xmit_sizes_body()
+{
+	conf_init
+	cd "${WORK}" || atf_fail "no work directory"
+	for t in 1:1 1023:1023 1024:1K 1025:1025 0001K:1K 1536K:1536K \
+	    1024K:1M 2048K:2M 1048576:1M 1049600:1025K 64M:64M 65536K:64M \
+	    67108864:64M 67108863:67108863; do
+		given=${t%%:*}
+		printed=${t#*:}
+		printf 'listen on 127.0.0.1\nxtnd-xmit yes max-size %s sendmail "/bin/sh"\n' \
+		    "${given}" >size.conf
+		"${POP3D}" -nv -f size.conf >size.out 2>/dev/null ||
+		    atf_fail "max-size ${given} does not parse"
+		atf_check -s exit:0 \
+		    -o inline:"xtnd-xmit yes sendmail \"/bin/sh\" max-size ${printed}\n" \
+		    grep '^xtnd-xmit' size.out
+		atf_check -s exit:0 -o file:size.out \
+		    -e inline:"configuration OK\n" "${POP3D}" -nv -f size.out
+	done
+}
+
+atf_test_case xmit_warnings
+xmit_warnings_head()
+{
+	atf_set descr "a sendmail program that cannot run now warns, and is kept"
+	atf_set require.user root
+}
+xmit_warnings_body()
+{
+	conf_init
+	cd "${WORK}" || atf_fail "no work directory"
+	mkdir dir
+	: >noexec
+	chmod 644 noexec
+	printf '#!/bin/sh\nexit 0\n' >submit
+	chmod 755 submit
+	{
+		echo 'listen on 127.0.0.1'
+		for p in nosuch dir noexec submit; do
+			echo "xtnd-xmit yes sendmail \"${WORK}/${p} -t\""
+		done
+		echo "xtnd-xmit yes sendmail \"${WORK}/noexec\""
+	} >warn.conf
+	atf_check -s exit:0 \
+	    -o match:"^xtnd-xmit yes sendmail \"${WORK}/noexec\" max-size 10M\$" \
+	    -e inline:"\
+warn.conf:2: xtnd-xmit sendmail ${WORK}/nosuch: No such file or directory
+warn.conf:3: xtnd-xmit sendmail ${WORK}/dir: not a regular file
+warn.conf:4: xtnd-xmit sendmail ${WORK}/noexec: not executable
+warn.conf:6: xtnd-xmit sendmail ${WORK}/noexec: not executable
+configuration OK
+" \
+	    "${POP3D}" -nv -f warn.conf
+	# Turned off, the (default) program is not looked at.
+	printf 'listen on 127.0.0.1\nxtnd-xmit no\n' >off.conf
+	atf_check -s exit:0 -o empty -e inline:"configuration OK\n" \
+	    "${POP3D}" -n -f off.conf
+}
+
 atf_test_case hostname
 hostname_head()
 {
@@ -522,4 +635,7 @@ atf_init_test_cases()
 	atf_add_test_case banner_long
 	atf_add_test_case idle_short
 	atf_add_test_case hostname
+	atf_add_test_case xmit_default
+	atf_add_test_case xmit_sizes
+	atf_add_test_case xmit_warnings
 }

@@ -11,7 +11,7 @@ DESTDIR?=
 
 CC?=		cc
 YACC=		byacc
-PKGS=		libmd libbsd-overlay libevent libseccomp libtls
+PKGS=		libmd libbsd-overlay libevent libseccomp libtls libcrypto
 PKG_CFLAGS!=	pkg-config --cflags ${PKGS} 2>/dev/null || true
 PKG_LIBS!=	pkg-config --libs ${PKGS} 2>/dev/null || true
 ATF_CFLAGS!=	pkg-config --cflags atf-c 2>/dev/null || true
@@ -46,24 +46,31 @@ POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/submit.o pop3d/access.o pop3d/contr
 		pop3d/io.o pop3d/tls.o \
 		pop3d/xform.o \
 		${COMMON}
-AUTH_OBJS=	pop3d-auth/auth.o pop3d-auth/auth_passwd.o ${COMMON}
+AUTH_OBJS=	pop3d-auth/auth.o pop3d-auth/auth_passwd.o \
+		pop3d-auth/auth_file.o pop3d-auth/auth_apop.o \
+		pop3d-auth/auth_sasl.o pop3d-auth/auth_penalty.o \
+		pop3d-auth/userdb.o ${COMMON}
 STORE_OBJS=	pop3d-store/store.o pop3d-store/maildir.o \
 		pop3d-store/mbox.o pop3d-store/lock.o pop3d/xform.o ${COMMON}
 CTL_OBJS=	pop3d/pop3ctl.o pop3d/ctl_user.o pop3d/ctl_daemon.o \
 		pop3d/parse.o pop3d/config.o pop3d-auth/userdb.o ${COMMON}
-PROGS=		pop3d/pop3d pop3d-auth/pop3d-auth pop3d-store/pop3d-store
+PROGS=		pop3d/pop3d pop3d-auth/pop3d-auth pop3d-store/pop3d-store \
+		pop3d/pop3ctl
 
 UNIT_TESTS=	regress/unit/imsg_test regress/unit/msg_test \
 		regress/unit/xform_test regress/unit/maildir_test \
 		regress/unit/mbox_test regress/unit/pop3_test \
-		regress/unit/tls_test
+		regress/unit/tls_test \
+		regress/unit/auth_test regress/unit/userdb_test
 UNIT_OBJS=	regress/unit/imsg_test.o regress/unit/msg_test.o \
 		regress/unit/xform_test.o regress/unit/maildir_test.o \
 		regress/unit/mbox_test.o regress/unit/pop3_test.o \
-		regress/unit/tls_test.o
+		regress/unit/tls_test.o \
+		regress/unit/auth_test.o regress/unit/userdb_test.o
 HEADERS=	compat/compat.h pop3d/pop3d.h pop3d/params.h pop3d/imsg.h \
 		pop3d/log.h pop3d/msg.h pop3d/sandbox.h pop3d/xform.h \
-		pop3d/session.h pop3d/proc.h pop3d/ctl.h pop3d-store/store.h pop3d-auth/auth.h
+		pop3d/session.h pop3d/proc.h pop3d/ctl.h pop3d-store/store.h pop3d-auth/auth.h \
+		pop3d-auth/userdb.h
 
 .SUFFIXES: .c .o
 .c.o:
@@ -107,6 +114,13 @@ regress/unit/pop3_test: regress/unit/pop3_test.o pop3d/pop3.o pop3d/xmit.o pop3d
 	${CC} ${LDFLAGS} -o $@ regress/unit/pop3_test.o pop3d/pop3.o pop3d/xmit.o pop3d/io.o pop3d/tls.o pop3d/xform.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
 regress/unit/tls_test: regress/unit/tls_test.o pop3d/tls.o pop3d/io.o ${UNIT_COMMON}
 	${CC} ${LDFLAGS} -o $@ regress/unit/tls_test.o pop3d/tls.o pop3d/io.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
+AUTH_UNIT=	pop3d-auth/auth_passwd.o pop3d-auth/auth_file.o \
+		pop3d-auth/auth_apop.o pop3d-auth/auth_sasl.o \
+		pop3d-auth/auth_penalty.o pop3d-auth/userdb.o
+regress/unit/auth_test: regress/unit/auth_test.o ${AUTH_UNIT} ${UNIT_COMMON}
+	${CC} ${LDFLAGS} -o $@ regress/unit/auth_test.o ${AUTH_UNIT} ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
+regress/unit/userdb_test: regress/unit/userdb_test.o pop3d-auth/userdb.o ${UNIT_COMMON}
+	${CC} ${LDFLAGS} -o $@ regress/unit/userdb_test.o pop3d-auth/userdb.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
 ${UNIT_OBJS}: ${HEADERS}
 
 ADMIN_TESTS=	regress/admin/access_test

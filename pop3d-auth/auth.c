@@ -23,6 +23,12 @@
  * Sessions are less trusted than auth and auth serves all of them: a
  * bad frame from a session drops that session, never auth.  The parent
  * is more trusted: a bad frame from it is fatal.
+ *
+ * What a session may ask depends on its state (SSH's monitor table in
+ * spirit): one APOP challenge, at most MAX_AUTH_TRIES attempts by any
+ * method, one SASL exchange at a time, nothing while a failure is
+ * being answered late, nothing after a login or a password change.
+ * Anything else drops the session.
  */
 
 #include <sys/types.h>
@@ -34,9 +40,11 @@
 #include <event.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pop3d.h"
@@ -44,17 +52,21 @@
 #include "sandbox.h"
 #include "auth.h"
 
+
 enum sess_state {
 	SESS_READY,		/* may send a request */
+	SESS_SASL,		/* inside a SASL exchange: step or abort */
 	SESS_DELAY,		/* a failure is being answered late */
-	SESS_GRANTING,		/* OK waits until the parent has the grant */
-	SESS_DONE,		/* logged in: nothing left to ask */
+	SESS_GRANTING,		/* OK waits until the parent has it */
+	SESS_DONE,		/* logged in or password changed: all done */
 };
 
-/*
- * One session's state.  APOP challenges, SASL exchanges and password
- * changes add their fields here.
- */
+enum chal_state {
+	CHAL_NONE,		/* no APOP challenge asked for */
+	CHAL_ISSUED,		/* issued, good for one APOP attempt */
+	CHAL_USED,		/* spent: a replayed digest fails */
+};
+
 struct auth_sess {
 	RB_ENTRY(auth_sess)	 entry;
 	TAILQ_ENTRY(auth_sess)	 wait;		/* while SESS_GRANTING */
@@ -63,6 +75,9 @@ struct auth_sess {
 	char			 who[NI_MAXHOST + 32];	/* for log lines */
 	enum sess_state		 state;
 	int			 tries;
+	enum chal_state		 chal;
+	char			 challenge[APOP_CHALLENGE_MAX + 1];
+	struct sasl		*sasl;
 	struct imsgbuf		 ibuf;
 	struct event		 ev;
 	struct event		 delay;
@@ -80,15 +95,31 @@ static void	parent_event_add(void);
 static void	parent_dispatch(int, short, void *);
 static void	parent_imsg(struct imsg *);
 static void	auth_configure(struct imsg *);
+static void	auth_backends_configure(void);
 static void	auth_release_grants(void);
 static void	sess_new(struct imsg *);
 static void	sess_free(struct auth_sess *);
 static void	sess_event_add(struct auth_sess *);
 static void	sess_dispatch(int, short, void *);
 static int	sess_imsg(struct auth_sess *, struct imsg *);
+static int	sess_may_try(struct auth_sess *);
 static int	sess_userpass(struct auth_sess *, struct imsg *);
-static void	sess_grant(struct auth_sess *, const char *);
-static void	sess_fail(struct auth_sess *, const char *);
+static int	sess_challenge(struct auth_sess *, struct imsg *);
+static int	sess_apop(struct auth_sess *, struct imsg *);
+static int	sess_sasl_start(struct auth_sess *, struct imsg *);
+static int	sess_sasl_step(struct auth_sess *, struct imsg *);
+static int	sess_sasl_abort(struct auth_sess *, struct imsg *);
+static void	sess_sasl_run(struct auth_sess *, const unsigned char *,
+		    size_t);
+static void	sess_sasl_challenge(struct auth_sess *,
+		    const unsigned char *, size_t);
+static void	sess_sasl_end(struct auth_sess *, enum sasl_status);
+static int	sess_change(struct auth_sess *, struct imsg *);
+static void	sess_verdict(struct auth_sess *, enum auth_result,
+		    const char *, enum auth_backend_id, const char *);
+static void	sess_grant(struct auth_sess *, const char *,
+		    enum auth_backend_id, const char *);
+static void	sess_fail(struct auth_sess *);
 static void	sess_delay_done(int, short, void *);
 static void	sess_result(struct auth_sess *, enum auth_result);
 
@@ -96,8 +127,9 @@ static struct imsgbuf		 parent_ibuf;
 static struct event		 parent_ev;
 static struct sesstree		 sessions = RB_INITIALIZER(&sessions);
 static struct sessqueue		 granting = TAILQ_HEAD_INITIALIZER(granting);
-static const struct auth_backend *backend = &auth_backend_system;
+static struct auth_conf		 conf;
 static int			 configured;
+static int			 file_configured;
 
 static int
 sess_cmp(struct auth_sess *a, struct auth_sess *b)
@@ -133,6 +165,17 @@ auth_rlimit_nofile(void)
 		fatal("%s: setrlimit", __func__);
 }
 
+/* Seconds on a clock that does not jump, for the penalty table. */
+static time_t
+auth_now(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("%s: clock_gettime", __func__);
+	return (ts.tv_sec);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -157,11 +200,19 @@ main(int argc, char *argv[])
 	auth_rlimit_nofile();
 
 	/*
-	 * The sandbox forbids mapping code: load NSS modules and run
-	 * crypt once while we still may.
+	 * The sandbox forbids mapping code: load NSS modules, run crypt
+	 * and set libcrypto up once while we still may.
 	 */
-	backend->preload();
+	auth_backend_system.preload();
+	auth_backend_file.preload();
 	auth_passwd_init();
+	auth_sasl_init();
+	/*
+	 * Should the sandbox's file size limit ever stop a rewrite of the
+	 * user database, the write fails and the change is refused; the
+	 * default action would kill auth, and every session with it.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 
 	/*
 	 * No chroot: NSS reads /etc/nsswitch.conf, /etc/passwd and
@@ -251,21 +302,63 @@ parent_imsg(struct imsg *imsg)
 static void
 auth_configure(struct imsg *imsg)
 {
-	struct auth_conf	conf;
-
 	if (configured)
 		fatalx("%s: configuration sent twice", __func__);
 	imsg_expect_size(imsg, sizeof(conf), "parent");
 	if (imsg_get_data(imsg, &conf, sizeof(conf)) == -1)
 		fatal("%s: imsg_get_data", __func__);
-	if (conf.users_system != 0 && conf.users_system != 1)
-		fatalx("%s: bad users_system %d", __func__,
-		    conf.users_system);
+	if ((conf.users_system != 0 && conf.users_system != 1) ||
+	    (conf.apop != 0 && conf.apop != 1) ||
+	    conf.poppass_min_length < 0 ||
+	    conf.poppass_min_length > POP3_PASS_MAX)
+		fatalx("%s: bad configuration values", __func__);
+	if (memchr(conf.users_file, '\0', sizeof(conf.users_file)) == NULL ||
+	    memchr(conf.hostname, '\0', sizeof(conf.hostname)) == NULL)
+		fatalx("%s: unterminated string", __func__);
 	log_setverbose(conf.debug);
-	/* System accounts are the only backend so far. */
-	backend = &auth_backend_system;
+	auth_backends_configure();
+	auth_file_init(file_configured ? conf.users_file : "");
 	configured = 1;
-	log_debug("%s: users %s", __func__, backend->name);
+}
+
+/*
+ * users_order lists the backends in the order of the users statements,
+ * 0-terminated; none at all means system accounts, the old default.
+ */
+static void
+auth_backends_configure(void)
+{
+	const struct auth_backend	*list[AUTH_BACKENDS_MAX], *be;
+	size_t				 i, j, n = 0;
+	int32_t				 id;
+
+	for (i = 0; i < AUTH_BACKENDS_MAX; i++) {
+		if ((id = conf.users_order[i]) == AUTH_BACKEND_NONE)
+			break;
+		if (id == AUTH_BACKEND_SYSTEM)
+			be = &auth_backend_system;
+		else if (id == AUTH_BACKEND_FILE && conf.users_file[0] != '\0')
+			be = &auth_backend_file;
+		else
+			fatalx("%s: bad users_order", __func__);
+		for (j = 0; j < n; j++)
+			if (list[j] == be)
+				fatalx("%s: backend %s listed twice",
+				    __func__, be->name);
+		list[n++] = be;
+		if (be == &auth_backend_file)
+			file_configured = 1;
+	}
+	for (; i < AUTH_BACKENDS_MAX; i++)
+		if (conf.users_order[i] != AUTH_BACKEND_NONE)
+			fatalx("%s: users_order not 0-terminated", __func__);
+	if (n == 0)
+		list[n++] = &auth_backend_system;
+	auth_backends_set(list, n);
+	for (i = 0; i < n; i++)
+		log_debug("%s: users %s%s%s", __func__, list[i]->name,
+		    list[i] == &auth_backend_file ? " " : "",
+		    list[i] == &auth_backend_file ? conf.users_file : "");
 }
 
 /*
@@ -312,6 +405,7 @@ sess_new(struct imsg *imsg)
 	s = xcalloc(1, sizeof(*s));
 	s->sid = key.sid;
 	s->state = SESS_READY;
+	s->chal = CHAL_NONE;
 	strlcpy(s->peer, ns.peername, sizeof(s->peer));
 	snprintf(s->who, sizeof(s->who), "session %u [%s]", s->sid, s->peer);
 	set_nonblock(imsg->fd, 1);
@@ -336,7 +430,8 @@ sess_free(struct auth_sess *s)
 	RB_REMOVE(sesstree, &sessions, s);
 	close(s->ibuf.fd);
 	imsgbuf_clear(&s->ibuf);
-	free(s);
+	sasl_free(s->sasl);
+	freezero(s, sizeof(*s));
 }
 
 static void
@@ -409,6 +504,18 @@ sess_imsg(struct auth_sess *s, struct imsg *imsg)
 	switch (imsg->hdr.type) {
 	case IMSG_AUTH_USERPASS:
 		return (sess_userpass(s, imsg));
+	case IMSG_AUTH_CHALLENGE_REQ:
+		return (sess_challenge(s, imsg));
+	case IMSG_AUTH_APOP:
+		return (sess_apop(s, imsg));
+	case IMSG_AUTH_SASL_START:
+		return (sess_sasl_start(s, imsg));
+	case IMSG_AUTH_SASL_STEP:
+		return (sess_sasl_step(s, imsg));
+	case IMSG_AUTH_SASL_ABORT:
+		return (sess_sasl_abort(s, imsg));
+	case IMSG_AUTH_CHANGE:
+		return (sess_change(s, imsg));
 	default:
 		log_warnx("%s: unexpected %s", s->who,
 		    imsg_to_str(imsg->hdr.type));
@@ -416,18 +523,30 @@ sess_imsg(struct auth_sess *s, struct imsg *imsg)
 	}
 }
 
-static int
-sess_userpass(struct auth_sess *s, struct imsg *imsg)
+static const char *
+sess_state_name(enum sess_state st)
 {
-	struct mreader	 r;
-	const char	*user, *pass;
-	char		 name[POP3_USER_MAX + 1];
-	enum auth_result res;
+	switch (st) {
+	case SESS_READY:
+		return ("ready");
+	case SESS_SASL:
+		return ("inside a SASL exchange");
+	case SESS_DELAY:
+		return ("a failure is pending");
+	case SESS_GRANTING:
+	case SESS_DONE:
+		break;
+	}
+	return ("done");
+}
 
+/* May the session start an attempt now?  0 if so, else -1 (logged). */
+static int
+sess_may_try(struct auth_sess *s)
+{
 	if (s->state != SESS_READY) {
 		log_warnx("%s: request while %s", s->who,
-		    s->state == SESS_DELAY ? "a failure is pending" :
-		    "logged in");
+		    sess_state_name(s->state));
 		return (-1);
 	}
 	if (s->tries >= MAX_AUTH_TRIES) {
@@ -435,6 +554,20 @@ sess_userpass(struct auth_sess *s, struct imsg *imsg)
 		    MAX_AUTH_TRIES);
 		return (-1);
 	}
+	return (0);
+}
+
+static int
+sess_userpass(struct auth_sess *s, struct imsg *imsg)
+{
+	struct mreader		 r;
+	const char		*user, *pass;
+	char			 name[POP3_USER_MAX + 1];
+	enum auth_result	 res;
+	enum auth_backend_id	 be;
+
+	if (sess_may_try(s) == -1)
+		return (-1);
 	m_read_soft(&r, imsg, s->who);
 	m_get_string(&r, &user, POP3_USER_MAX);
 	m_get_string(&r, &pass, POP3_PASS_MAX);
@@ -443,56 +576,303 @@ sess_userpass(struct auth_sess *s, struct imsg *imsg)
 	s->tries++;
 	strlcpy(name, user, sizeof(name));
 	log_debug("%s: attempt %d for user %s", s->who, s->tries, name);
-	res = auth_userpass(backend, name, pass);
+	res = auth_userpass(name, pass, &be);
 	explicit_bzero(imsg->data, imsg->datalen);
+	sess_verdict(s, res, name, be, "PASS");
+	return (0);
+}
 
+/* The APOP timestamp for the greeting: once, and only with apop on. */
+static int
+sess_challenge(struct auth_sess *s, struct imsg *imsg)
+{
+	struct mbuf	m;
+
+	if (imsg->datalen != 0 || !conf.apop || s->chal != CHAL_NONE ||
+	    s->state != SESS_READY) {
+		log_warnx("%s: challenge request not permitted", s->who);
+		return (-1);
+	}
+	if (apop_challenge(s->challenge, sizeof(s->challenge),
+	    (long)getpid(), time(NULL), conf.hostname) == -1)
+		fatalx("%s: cannot make a challenge", __func__);
+	s->chal = CHAL_ISSUED;
+	m_init(&m);
+	m_add_string(&m, s->challenge);
+	m_compose(&s->ibuf, IMSG_AUTH_CHALLENGE, s->sid, -1, &m);
+	return (0);
+}
+
+/*
+ * APOP against the challenge this session was given.  The attempt
+ * spends the challenge, so a digest that has been seen (replayed here
+ * or in another session) never matches again.
+ */
+static int
+sess_apop(struct auth_sess *s, struct imsg *imsg)
+{
+	struct mreader		 r;
+	const char		*user, *digest;
+	char			 name[POP3_USER_MAX + 1];
+	enum auth_result	 res = AUTH_FAIL;
+
+	if (s->chal == CHAL_NONE) {
+		log_warnx("%s: APOP without a challenge", s->who);
+		return (-1);
+	}
+	if (sess_may_try(s) == -1)
+		return (-1);
+	m_read_soft(&r, imsg, s->who);
+	m_get_string(&r, &user, POP3_USER_MAX);
+	m_get_string(&r, &digest, POP3_LINE_MAX);
+	if (m_end(&r) == -1)
+		return (-1);
+	s->tries++;
+	strlcpy(name, user, sizeof(name));
+	if (s->chal == CHAL_USED)
+		log_debug("%s: APOP challenge already used", s->who);
+	else
+		res = auth_apop(s->challenge, name, digest);
+	s->chal = CHAL_USED;
+	explicit_bzero(s->challenge, sizeof(s->challenge));
+	sess_verdict(s, res, name, AUTH_BACKEND_FILE, "APOP");
+	return (0);
+}
+
+/*
+ * Mechanism, has_initial (0 or 1), then a length and that many bytes:
+ * the decoded initial response.  An unknown mechanism is refused
+ * without spending an attempt: it is a question, not a guess.
+ */
+static int
+sess_sasl_start(struct auth_sess *s, struct imsg *imsg)
+{
+	struct mreader	 r;
+	const char	*mech;
+	unsigned char	 buf[SASL_LINE_MAX];
+	uint32_t	 initial, len;
+
+	if (sess_may_try(s) == -1)
+		return (-1);
+	m_read_soft(&r, imsg, s->who);
+	m_get_string(&r, &mech, SASL_MECH_MAX);
+	m_get_u32(&r, &initial);
+	m_get_u32(&r, &len);
+	if (!r.failed && (initial > 1 || len > sizeof(buf) ||
+	    (!initial && len > 0)))
+		m_error(&r, "bad initial response");
+	m_get_data(&r, buf, r.failed ? 0 : len);
+	if (m_end(&r) == -1)
+		return (-1);
+	if ((s->sasl = sasl_new(mech)) == NULL) {
+		log_debug("%s: unknown SASL mechanism", s->who);
+		sess_result(s, AUTH_FAIL);
+		return (0);
+	}
+	s->tries++;
+	s->state = SESS_SASL;
+	/* Without an initial response the client speaks after "+ ". */
+	if (initial)
+		sess_sasl_run(s, buf, len);
+	else
+		sess_sasl_challenge(s, NULL, 0);
+	explicit_bzero(buf, sizeof(buf));
+	return (0);
+}
+
+static int
+sess_sasl_step(struct auth_sess *s, struct imsg *imsg)
+{
+	struct mreader	 r;
+	unsigned char	 buf[SASL_LINE_MAX];
+	uint32_t	 len;
+
+	if (s->state != SESS_SASL) {
+		log_warnx("%s: SASL response outside an exchange", s->who);
+		return (-1);
+	}
+	m_read_soft(&r, imsg, s->who);
+	m_get_u32(&r, &len);
+	if (!r.failed && len > sizeof(buf))
+		m_error(&r, "response too long");
+	m_get_data(&r, buf, r.failed ? 0 : len);
+	if (m_end(&r) == -1)
+		return (-1);
+	sess_sasl_run(s, buf, len);
+	explicit_bzero(buf, sizeof(buf));
+	return (0);
+}
+
+/* The client sent "*": the exchange ends as a failed attempt. */
+static int
+sess_sasl_abort(struct auth_sess *s, struct imsg *imsg)
+{
+	if (s->state != SESS_SASL || imsg->datalen != 0) {
+		log_warnx("%s: SASL abort not permitted", s->who);
+		return (-1);
+	}
+	sess_sasl_end(s, SASL_FAIL);
+	return (0);
+}
+
+static void
+sess_sasl_run(struct auth_sess *s, const unsigned char *in, size_t len)
+{
+	unsigned char		out[SASL_LINE_MAX];
+	size_t			outlen;
+	enum sasl_status	st;
+
+	st = sasl_step(s->sasl, in, len, out, sizeof(out), &outlen);
+	if (st == SASL_CONTINUE)
+		sess_sasl_challenge(s, out, outlen);
+	else
+		sess_sasl_end(s, st);
+	explicit_bzero(out, sizeof(out));
+}
+
+/* The raw challenge; the session base64-encodes it into "+ ...". */
+static void
+sess_sasl_challenge(struct auth_sess *s, const unsigned char *out,
+    size_t len)
+{
+	struct mbuf	m;
+
+	m_init(&m);
+	m_add_u32(&m, (uint32_t)len);
+	if (len > 0)
+		m_add_data(&m, out, len);
+	m_compose(&s->ibuf, IMSG_AUTH_SASL_CHALLENGE, s->sid, -1, &m);
+	m_wipe(&m);
+}
+
+static void
+sess_sasl_end(struct auth_sess *s, enum sasl_status st)
+{
+	char			 name[POP3_USER_MAX + 1];
+	const char		*mech;
+	enum auth_backend_id	 be = s->sasl->backend;
+	enum auth_result	 res = AUTH_FAIL;
+
+	strlcpy(name, s->sasl->user[0] != '\0' ? s->sasl->user : "(unknown)",
+	    sizeof(name));
+	mech = s->sasl->scram != NULL ? "SCRAM-SHA-256" : "PLAIN";
+	sasl_free(s->sasl);
+	s->sasl = NULL;
+	s->state = SESS_READY;
+	if (st == SASL_OK)
+		res = AUTH_OK;
+	else if (st == SASL_TEMPFAIL)
+		res = AUTH_TEMPFAIL;
+	sess_verdict(s, res, name, be, mech);
+}
+
+/*
+ * poppass.  Not a login: success grants nothing, and ends what the
+ * session may ask.  A failure costs what a failed login costs.
+ */
+static int
+sess_change(struct auth_sess *s, struct imsg *imsg)
+{
+	struct mreader		 r;
+	const char		*user, *old, *new;
+	char			 name[POP3_USER_MAX + 1];
+	enum auth_result	 res;
+
+	if (sess_may_try(s) == -1)
+		return (-1);
+	m_read_soft(&r, imsg, s->who);
+	m_get_string(&r, &user, POP3_USER_MAX);
+	m_get_string(&r, &old, POP3_PASS_MAX);
+	/* Too long is the client's mistake: a refusal, not a violation. */
+	m_get_string(&r, &new, POP3_LINE_MAX);
+	if (m_end(&r) == -1)
+		return (-1);
+	s->tries++;
+	strlcpy(name, user, sizeof(name));
+	res = auth_file_change(name, old, new, conf.poppass_min_length);
+	explicit_bzero(imsg->data, imsg->datalen);
 	switch (res) {
 	case AUTH_OK:
-		sess_grant(s, name);
+		log_info("password changed for user %s from %s", name,
+		    s->peer);
+		s->state = SESS_DONE;
+		sess_result(s, AUTH_OK);
 		break;
 	case AUTH_FAIL:
-		sess_fail(s, name);
+		log_info("password change failed for user %s from %s", name,
+		    s->peer);
+		sess_fail(s);
 		break;
 	case AUTH_TEMPFAIL:
-		log_info("login failed temporarily for user %s from %s", name,
-		    s->peer);
+		log_warnx("password change failed temporarily for user %s "
+		    "from %s", name, s->peer);
 		sess_result(s, AUTH_TEMPFAIL);
 		break;
 	}
 	return (0);
 }
 
+/* One log line per attempt, in the form fail2ban matches. */
 static void
-sess_grant(struct auth_sess *s, const char *user)
+sess_verdict(struct auth_sess *s, enum auth_result res, const char *user,
+    enum auth_backend_id be, const char *method)
+{
+	switch (res) {
+	case AUTH_OK:
+		sess_grant(s, user, be, method);
+		break;
+	case AUTH_FAIL:
+		log_info("login failed for user %s from %s (%s)", user,
+		    s->peer, method);
+		sess_fail(s);
+		break;
+	case AUTH_TEMPFAIL:
+		log_info("login failed temporarily for user %s from %s (%s)",
+		    user, s->peer, method);
+		sess_result(s, AUTH_TEMPFAIL);
+		break;
+	}
+}
+
+static void
+sess_grant(struct auth_sess *s, const char *user, enum auth_backend_id be,
+    const char *method)
 {
 	struct mbuf	m;
 
+	if (be != AUTH_BACKEND_SYSTEM && be != AUTH_BACKEND_FILE)
+		fatalx("%s: grant without a backend", __func__);
 	m_init(&m);
 	m_add_string(&m, user);
-	/* Only system accounts exist until the own database lands. */
-	m_add_u32(&m, AUTH_BACKEND_SYSTEM);
+	m_add_u32(&m, be);
 	m_compose(&parent_ibuf, IMSG_AUTH_GRANT, s->sid, -1, &m);
-	log_debug("login accepted for user %s from %s", user, s->peer);
+	log_debug("login accepted for user %s from %s (%s)", user, s->peer,
+	    method);
 	s->state = SESS_GRANTING;
 	TAILQ_INSERT_TAIL(&granting, s, wait);
 	auth_release_grants();
 	parent_event_add();
 }
 
-/* The parent counts failures per source at once; the session waits. */
+/*
+ * The parent counts failures per source at once; the session hears of
+ * it after a delay that grows with the failures from its address.
+ */
 static void
-sess_fail(struct auth_sess *s, const char *user)
+sess_fail(struct auth_sess *s)
 {
 	struct timeval	tv;
+	unsigned int	ms;
 
 	if (imsg_compose(&parent_ibuf, IMSG_AUTH_FAILURE, s->sid, -1,
 	    NULL, 0) == -1)
 		fatal("%s: imsg_compose", __func__);
-	log_info("login failed for user %s from %s", user, s->peer);
 	parent_event_add();
+	ms = penalty_fail(s->peer, auth_now());
+	log_debug("%s: failure answered in %u ms", s->who, ms);
 	s->state = SESS_DELAY;
-	tv.tv_sec = AUTH_FAIL_DELAY_MS / 1000;
-	tv.tv_usec = (AUTH_FAIL_DELAY_MS % 1000) * 1000;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
 	if (evtimer_add(&s->delay, &tv) == -1)
 		fatal("%s: evtimer_add", __func__);
 }

@@ -25,36 +25,135 @@
  */
 
 #include <crypt.h>
+#include <time.h>
 
 #include "pop3d.h"
+#include "userdb.h"
 
 /* What a backend found for a user name. */
 enum auth_lookup {
 	LOOKUP_FOUND = 1,	/* the stored hash was copied out */
 	LOOKUP_NOUSER,		/* no such user */
-	LOOKUP_DENIED,		/* exists, but may never log in */
+	LOOKUP_DENIED,		/* exists, but may not log in this way */
 	LOOKUP_TEMPFAIL,	/* the database could not be read */
 };
 
 struct auth_backend {
-	const char	*name;
+	const char		*name;
+	enum auth_backend_id	 id;
 	/*
 	 * Runs as root before demote() and the sandbox: whatever the
 	 * lookups will need later (NSS modules, open databases).
 	 */
-	void		(*preload)(void);
+	void			(*preload)(void);
 	/* Fills hash (NUL-terminated) only for LOOKUP_FOUND. */
-	enum auth_lookup (*lookup)(const char *, char *, size_t);
+	enum auth_lookup	(*lookup)(const char *, char *, size_t);
 };
 
 /* Big enough for any hash crypt(3) produces. */
 #define AUTH_HASH_MAX		CRYPT_OUTPUT_SIZE
 
+/*
+ * Failure penalties, per source address.  The first failure waits
+ * AUTH_FAIL_DELAY_MS, each further one twice as long, up to
+ * PENALTY_DELAY_MAX_MS: a few seconds is long enough to make guessing
+ * slow and short enough that a client which mistyped does not time
+ * out.  Each quiet PENALTY_DECAY_SEC forgives one failure.  The table
+ * is bounded; when it is full the source quiet for longest goes.
+ */
+#define PENALTY_DELAY_MAX_MS	4000
+#define PENALTY_DECAY_SEC	60
+#define PENALTY_SOURCES_MAX	4096
+
+/*
+ * How long a password change waits for pop3ctl to release the user
+ * database; pop3ctl holds it for one rewrite, never while it prompts.
+ */
+#define AUTH_LOCK_WAIT_MS	2000
+
+/* RFC 5802 nonces: the client's, bounded; ours is random, base64. */
+#define SCRAM_NONCE_MAX		256
+#define SCRAM_SNONCE_BYTES	18
+
+/* SASL mechanisms, as named in CAPA and AUTH (RFC 5034). */
+#define SASL_MECH_MAX		20
+
+enum sasl_status {
+	SASL_CONTINUE = 1,	/* send the challenge, wait for a response */
+	SASL_OK,		/* logged in: sasl->user, sasl->backend */
+	SASL_FAIL,
+	SASL_TEMPFAIL,
+};
+
+/* One SCRAM-SHA-256 exchange, server side (RFC 5802, RFC 7677). */
+struct scram {
+	int			 fake;	/* unknown user: no proof matches */
+	char			 gs2[4];	/* "n,," or "y,," */
+	char			 user[POP3_USER_MAX + 1];
+	char			 nonce[SCRAM_NONCE_MAX * 2 + 1];
+	size_t			 cnoncelen;
+	char			 bare[SASL_LINE_MAX + 1];
+	char			 server_first[SCRAM_NONCE_MAX * 2 + 128];
+	struct userdb_scram	 keys;
+};
+
+struct sasl {
+	int			 mech;
+	int			 step;
+	char			 user[POP3_USER_MAX + 1]; /* once known */
+	enum auth_backend_id	 backend;
+	struct scram		*scram;
+};
+
 /* auth_passwd.c */
 extern const struct auth_backend auth_backend_system;
+extern unsigned long		 auth_crypt_calls;
 
 void		 auth_passwd_init(void);
-enum auth_result auth_userpass(const struct auth_backend *, const char *,
-		    const char *);
+const char	*auth_dummy_hash(void);
+int		 auth_hash_usable(const char *);
+int		 auth_crypt_match(const char *, const char *);
+void		 auth_backends_set(const struct auth_backend *const *,
+		    size_t);
+enum auth_result auth_userpass(const char *, const char *,
+		    enum auth_backend_id *);
+
+/* auth_file.c */
+extern const struct auth_backend auth_backend_file;
+
+void		 auth_file_init(const char *);
+enum auth_lookup auth_file_entry(const char *, struct userdb_entry *);
+enum auth_result auth_file_change(const char *, const char *, const char *,
+		    int);
+
+/* auth_apop.c */
+int		 apop_challenge(char *, size_t, long, time_t, const char *);
+int		 apop_digest_match(const char *, const unsigned char *,
+		    size_t, const char *);
+enum auth_result auth_apop(const char *, const char *, const char *);
+
+/* auth_sasl.c */
+void		 auth_sasl_init(void);
+int		 sasl_plain_parse(const unsigned char *, size_t, char *,
+		    size_t, char *, size_t);
+int		 scram_parse_first(struct scram *, const unsigned char *,
+		    size_t);
+void		 scram_set_keys(struct scram *,
+		    const struct userdb_scram *);
+void		 scram_set_fake(struct scram *);
+int		 scram_server_first(struct scram *, const char *, char *,
+		    size_t);
+int		 scram_client_final(struct scram *, const unsigned char *,
+		    size_t, char *, size_t);
+struct sasl	*sasl_new(const char *);
+enum sasl_status sasl_step(struct sasl *, const unsigned char *, size_t,
+		    unsigned char *, size_t, size_t *);
+void		 sasl_free(struct sasl *);
+
+/* auth_penalty.c */
+unsigned int	 penalty_delay_ms(unsigned int);
+unsigned int	 penalty_fail(const char *, time_t);
+unsigned int	 penalty_failures(const char *, time_t);
+void		 penalty_clear(void);
 
 #endif /* POP3D_AUTH_H */

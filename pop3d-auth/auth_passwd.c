@@ -46,6 +46,16 @@
 /* Users who may not log in are checked against this instead. */
 static char		 dummy_hash[AUTH_HASH_MAX];
 
+/* The configured backends, in the order of the users statements. */
+static const struct auth_backend *backends[AUTH_BACKENDS_MAX];
+static size_t		 nbackends;
+
+/*
+ * Every crypt(3) run for a password check; the unit test counts them to
+ * see that every path through a decision costs the same.
+ */
+unsigned long		 auth_crypt_calls;
+
 /* crypt_rn's work area; it holds the password, so it is wiped after use. */
 static struct crypt_data cdata;
 
@@ -86,15 +96,23 @@ auth_passwd_init(void)
 	explicit_bzero(rnd, sizeof(rnd));
 }
 
+const char *
+auth_dummy_hash(void)
+{
+	if (dummy_hash[0] == '\0')
+		fatalx("%s: auth_passwd_init() not called", __func__);
+	return (dummy_hash);
+}
+
 /* Empty means "no password" to login(1); '!' and '*' lock the account. */
-static int
+int
 auth_hash_usable(const char *hash)
 {
 	return (hash[0] != '\0' && hash[0] != '!' && hash[0] != '*');
 }
 
 /* 1 if pass hashes to hash, 0 if not, -1 if crypt refused the hash. */
-static int
+int
 auth_crypt_match(const char *pass, const char *hash)
 {
 	const char	*out;
@@ -105,6 +123,7 @@ auth_crypt_match(const char *pass, const char *hash)
 	if ((out = crypt_rn(pass, hash, &cdata, sizeof(cdata))) == NULL)
 		match = -1;
 	else {
+		auth_crypt_calls++;
 		len = strlen(hash);
 		match = strlen(out) == len &&
 		    timingsafe_bcmp(out, hash, len) == 0;
@@ -113,22 +132,60 @@ auth_crypt_match(const char *pass, const char *hash)
 	return (match);
 }
 
+void
+auth_backends_set(const struct auth_backend *const *be, size_t n)
+{
+	size_t	i;
+
+	if (n > AUTH_BACKENDS_MAX)
+		fatalx("%s: %zu backends", __func__, n);
+	for (i = 0; i < n; i++)
+		backends[i] = be[i];
+	nbackends = n;
+}
+
 /*
- * The decision.  Whatever the backend says, short of a lookup error,
+ * The first backend that knows the user decides, as NSS does: a name
+ * in two databases is the first one's.  A backend that cannot tell
+ * stops the search, so that a broken first database does not let a
+ * namesake in a later one log in instead.
+ */
+static enum auth_lookup
+auth_lookup(const char *user, char *hash, size_t hashsz,
+    const struct auth_backend **found)
+{
+	enum auth_lookup	lk;
+	size_t			i;
+
+	*found = NULL;
+	for (i = 0; i < nbackends; i++) {
+		lk = backends[i]->lookup(user, hash, hashsz);
+		if (lk == LOOKUP_NOUSER)
+			continue;
+		*found = backends[i];
+		return (lk);
+	}
+	return (LOOKUP_NOUSER);
+}
+
+/*
+ * The decision.  Whatever the backends say, short of a lookup error,
  * costs one hash: an unknown or locked user is checked against the
- * dummy, so that timing does not tell which user names exist.
+ * dummy, so that timing does not tell which user names exist.  On
+ * success *which names the backend that knew the user.
  */
 enum auth_result
-auth_userpass(const struct auth_backend *be, const char *user,
-    const char *pass)
+auth_userpass(const char *user, const char *pass, enum auth_backend_id *which)
 {
-	char		 hash[AUTH_HASH_MAX];
-	enum auth_lookup lk;
-	int		 match;
+	const struct auth_backend	*be;
+	char				 hash[AUTH_HASH_MAX];
+	enum auth_lookup		 lk;
+	int				 match;
 
 	if (dummy_hash[0] == '\0')
 		fatalx("%s: auth_passwd_init() not called", __func__);
-	lk = be->lookup(user, hash, sizeof(hash));
+	*which = AUTH_BACKEND_NONE;
+	lk = auth_lookup(user, hash, sizeof(hash), &be);
 	if (lk == LOOKUP_TEMPFAIL)
 		return (AUTH_TEMPFAIL);
 	if (lk == LOOKUP_FOUND && !auth_hash_usable(hash)) {
@@ -147,6 +204,7 @@ auth_userpass(const struct auth_backend *be, const char *user,
 	explicit_bzero(hash, sizeof(hash));
 	if (lk != LOOKUP_FOUND || match != 1)
 		return (AUTH_FAIL);
+	*which = be->id;
 	return (AUTH_OK);
 }
 
@@ -244,6 +302,7 @@ passwd_lookup(const char *user, char *hash, size_t hashsz)
 
 const struct auth_backend auth_backend_system = {
 	"system",
+	AUTH_BACKEND_SYSTEM,
 	passwd_preload,
 	passwd_lookup,
 };

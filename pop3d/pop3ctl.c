@@ -44,7 +44,7 @@ main(int argc, char *argv[])
 	memset(&opts, 0, sizeof(opts));
 	opts.conffile = POP3D_CONFIG;
 	log_init(1, 0);
-	while ((ch = getopt(argc, argv, "f:s:u:v")) != -1) {
+	while ((ch = getopt(argc, argv, "+f:s:u:v")) != -1) {
 		switch (ch) {
 		case 'f':
 			opts.conffile = optarg;

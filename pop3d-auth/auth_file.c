@@ -1,0 +1,214 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * "users file": pop3d's own database.  The file is read again for
+ * every lookup, so that what pop3ctl changes counts at the next login
+ * without a restart; pop3ctl and we replace it only by rename, so a
+ * read never needs the lock.  Only password changes (poppass) write.
+ */
+
+#include <sys/types.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pop3d.h"
+#include "auth.h"
+
+static char	file_path[PATH_MAX];
+static int	file_missing_told;
+
+void
+auth_file_init(const char *path)
+{
+	struct userdb	db;
+
+	if (strlcpy(file_path, path, sizeof(file_path)) >= sizeof(file_path))
+		fatalx("%s: path too long", __func__);
+	file_missing_told = 0;
+	/* Bad lines and modes show in the log at start, not at a login. */
+	if (file_path[0] != '\0' && userdb_load(&db, file_path,
+	    USERDB_QUIET) == 0) {
+		if (!db.exists)
+			log_warnx("%s: no such file yet", file_path);
+		file_missing_told = !db.exists;
+		userdb_free(&db);
+	}
+}
+
+/*
+ * A missing file holds no users: pop3ctl creates it with the first.
+ * A file that exists but cannot be used is a temporary failure, so
+ * that its users are told to retry rather than that they do not exist.
+ */
+static enum auth_lookup
+file_load(struct userdb *db)
+{
+	if (file_path[0] == '\0') {
+		memset(db, 0, sizeof(*db));
+		return (LOOKUP_NOUSER);
+	}
+	if (userdb_load(db, file_path, USERDB_QUIET) == -1)
+		return (LOOKUP_TEMPFAIL);
+	if (!db->exists) {
+		if (!file_missing_told)
+			log_warnx("%s: no such file", file_path);
+		file_missing_told = 1;
+		return (LOOKUP_NOUSER);
+	}
+	file_missing_told = 0;
+	return (LOOKUP_FOUND);
+}
+
+/* A copy of the user's entry; the caller wipes it. */
+enum auth_lookup
+auth_file_entry(const char *user, struct userdb_entry *out)
+{
+	struct userdb		 db;
+	struct userdb_entry	*ent;
+	enum auth_lookup	 lk;
+
+	memset(out, 0, sizeof(*out));
+	if ((lk = file_load(&db)) != LOOKUP_FOUND)
+		return (lk);
+	if ((ent = userdb_find(&db, user)) == NULL)
+		lk = LOOKUP_NOUSER;
+	else
+		*out = *ent;
+	userdb_free(&db);
+	return (lk);
+}
+
+/* The backend's lookup for USER/PASS and AUTH PLAIN. */
+static enum auth_lookup
+file_lookup(const char *user, char *hash, size_t hashsz)
+{
+	struct userdb_entry	ent;
+	enum auth_lookup	lk;
+
+	if ((lk = auth_file_entry(user, &ent)) != LOOKUP_FOUND)
+		return (lk);
+	if (ent.flags & USERDB_NOPASS) {
+		log_debug("%s: %s: password logins forbidden (nopass)",
+		    __func__, user);
+		lk = LOOKUP_DENIED;
+	} else if (strlcpy(hash, ent.hash, hashsz) >= hashsz)
+		lk = LOOKUP_DENIED;
+	explicit_bzero(&ent, sizeof(ent));
+	return (lk);
+}
+
+/* Nothing to load before the sandbox: the file is plain text. */
+static void
+file_preload(void)
+{
+}
+
+const struct auth_backend auth_backend_file = {
+	"file",
+	AUTH_BACKEND_FILE,
+	file_preload,
+	file_lookup,
+};
+
+/* What a new poppass password must be; refusals are logged. */
+static int
+change_new_ok(const char *user, const char *old, const char *new,
+    int minlen)
+{
+	size_t		 len = strlen(new);
+	const char	*p;
+
+	if (minlen < 1)
+		minlen = 1;
+	if (len < (size_t)minlen || len > POP3_PASS_MAX) {
+		log_info("password change for user %s: new password of %zu "
+		    "characters, want %d to %d", user, len, minlen,
+		    POP3_PASS_MAX);
+		return (0);
+	}
+	for (p = new; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			log_info("password change for user %s: control "
+			    "character in new password", user);
+			return (0);
+		}
+	if (strcmp(old, new) == 0) {
+		log_info("password change for user %s: new password is the "
+		    "old one", user);
+		return (0);
+	}
+	return (1);
+}
+
+/* Verify old against the entry as it is on disk now, under the lock. */
+static enum auth_result
+change_locked(const char *user, const char *old, const char *new,
+    int minlen)
+{
+	struct userdb		 db;
+	struct userdb_entry	*ent;
+	const char		*hash;
+	enum auth_result	 res = AUTH_FAIL;
+	int			 real = 0;
+
+	if (userdb_load(&db, file_path, USERDB_QUIET) == -1)
+		return (AUTH_TEMPFAIL);
+	ent = userdb_find(&db, user);
+	hash = auth_dummy_hash();
+	if (ent != NULL && !(ent->flags & USERDB_NOPASS) &&
+	    auth_hash_usable(ent->hash)) {
+		hash = ent->hash;
+		real = 1;
+	}
+	/* One hash whatever the user is, as for a login. */
+	if (auth_crypt_match(old, hash) != 1 || !real)
+		log_debug("%s: %s: old password does not verify", __func__,
+		    user);
+	else if (change_new_ok(user, old, new, minlen)) {
+		res = AUTH_TEMPFAIL;
+		if (userdb_set_password(ent, new) == 0 &&
+		    userdb_write(&db, (uid_t)-1, (gid_t)-1) == 0)
+			res = AUTH_OK;
+	}
+	userdb_free(&db);
+	return (res);
+}
+
+/*
+ * poppass: only users of this database, and only those allowed
+ * password logins (a nopass user sends no password in the clear).
+ * The hash and the SCRAM keys change; the APOP secret does not.
+ */
+enum auth_result
+auth_file_change(const char *user, const char *old, const char *new,
+    int minlen)
+{
+	enum auth_result	res;
+	int			lock;
+
+	if (file_path[0] == '\0') {
+		(void)auth_crypt_match(old, auth_dummy_hash());
+		return (AUTH_FAIL);
+	}
+	if ((lock = userdb_lock(file_path, (uid_t)-1, (gid_t)-1,
+	    AUTH_LOCK_WAIT_MS)) == -1)
+		return (AUTH_TEMPFAIL);
+	res = change_locked(user, old, new, minlen);
+	userdb_unlock(lock);
+	return (res);
+}

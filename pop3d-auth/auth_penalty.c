@@ -1,0 +1,165 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The delay before a failed login is answered, per source address: a
+ * guesser that opens a new connection for every try still waits
+ * longer each time.  The parent keeps its own per-source counters for
+ * refusals at accept; this one only slows the answers.  Times are
+ * seconds on a clock that does not jump (the caller's CLOCK_MONOTONIC).
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pop3d.h"
+#include "auth.h"
+
+/* Past this the delay is at its cap anyway; the count only decays. */
+#define PENALTY_FAILURES_MAX	64
+
+struct penalty {
+	RB_ENTRY(penalty)	 entry;
+	TAILQ_ENTRY(penalty)	 lru;	/* oldest failure first */
+	char			 source[NI_MAXHOST];
+	unsigned int		 failures;
+	time_t			 last;	/* last failure, or decay */
+};
+
+RB_HEAD(penaltytree, penalty);
+TAILQ_HEAD(penaltyq, penalty);
+
+static int	penalty_cmp(struct penalty *, struct penalty *);
+/* Not RB_GENERATE_STATIC: libbsd leaves the __unused it needs undefined. */
+RB_PROTOTYPE(penaltytree, penalty, entry, penalty_cmp);
+RB_GENERATE(penaltytree, penalty, entry, penalty_cmp);
+
+static struct penaltytree	sources = RB_INITIALIZER(&sources);
+static struct penaltyq		lru = TAILQ_HEAD_INITIALIZER(lru);
+static size_t			nsources;
+
+static int
+penalty_cmp(struct penalty *a, struct penalty *b)
+{
+	return (strcmp(a->source, b->source));
+}
+
+/*
+ * AUTH_FAIL_DELAY_MS for the first failure, doubled for each further
+ * one, at most PENALTY_DELAY_MAX_MS; nothing without failures.
+ */
+unsigned int
+penalty_delay_ms(unsigned int failures)
+{
+	unsigned int	ms = AUTH_FAIL_DELAY_MS;
+
+	if (failures == 0)
+		return (0);
+	while (--failures > 0 && ms < PENALTY_DELAY_MAX_MS)
+		ms *= 2;
+	return (MINIMUM(ms, PENALTY_DELAY_MAX_MS));
+}
+
+/* Each full PENALTY_DECAY_SEC without a failure forgives one. */
+static void
+penalty_decay(struct penalty *p, time_t now)
+{
+	time_t	quiet = now - p->last, n;
+
+	if (quiet < PENALTY_DECAY_SEC)
+		return;
+	n = quiet / PENALTY_DECAY_SEC;
+	p->failures = (time_t)p->failures <= n ? 0 : p->failures - n;
+	p->last += n * PENALTY_DECAY_SEC;
+}
+
+static struct penalty *
+penalty_find(const char *source)
+{
+	struct penalty	key;
+
+	/* Cut as penalty_new() cuts, so that both name the same entry. */
+	strlcpy(key.source, source, sizeof(key.source));
+	return (RB_FIND(penaltytree, &sources, &key));
+}
+
+static void
+penalty_remove(struct penalty *p)
+{
+	RB_REMOVE(penaltytree, &sources, p);
+	TAILQ_REMOVE(&lru, p, lru);
+	nsources--;
+	free(p);
+}
+
+static struct penalty *
+penalty_new(const char *source, time_t now)
+{
+	struct penalty	*p;
+
+	/* The source whose last failure is oldest has paid the least. */
+	if (nsources >= PENALTY_SOURCES_MAX)
+		penalty_remove(TAILQ_FIRST(&lru));
+	p = xcalloc(1, sizeof(*p));
+	strlcpy(p->source, source, sizeof(p->source));
+	p->last = now;
+	RB_INSERT(penaltytree, &sources, p);
+	TAILQ_INSERT_TAIL(&lru, p, lru);
+	nsources++;
+	return (p);
+}
+
+/* Count a failure from source; returns how long to wait before saying so. */
+unsigned int
+penalty_fail(const char *source, time_t now)
+{
+	struct penalty	*p;
+
+	if ((p = penalty_find(source)) == NULL)
+		p = penalty_new(source, now);
+	penalty_decay(p, now);
+	if (p->failures < PENALTY_FAILURES_MAX)
+		p->failures++;
+	p->last = now;
+	TAILQ_REMOVE(&lru, p, lru);
+	TAILQ_INSERT_TAIL(&lru, p, lru);
+	return (penalty_delay_ms(p->failures));
+}
+
+/* The failures counted against source now, after decay. */
+unsigned int
+penalty_failures(const char *source, time_t now)
+{
+	struct penalty	*p;
+
+	if ((p = penalty_find(source)) == NULL)
+		return (0);
+	penalty_decay(p, now);
+	return (p->failures);
+}
+
+void
+penalty_clear(void)
+{
+	struct penalty	*p;
+
+	while ((p = TAILQ_FIRST(&lru)) != NULL)
+		penalty_remove(p);
+}

@@ -1,0 +1,138 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef POP3D_USERDB_H
+#define POP3D_USERDB_H
+
+/*
+ * pop3d's own user database, one user a line:
+ *
+ *	name:hash:apop:scram:flags
+ *
+ * shared by pop3d-auth (lookups, poppass changes) and pop3ctl (every
+ * other change).  pop3d-auth(8) documents the format.  Whoever changes
+ * the file holds the lock file next to it and replaces the file by a
+ * rename, so that a reader never needs the lock and a crash leaves
+ * the old file or the new one.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "params.h"
+
+/*
+ * The longest line: a name, a crypt(3) hash (CRYPT_OUTPUT_SIZE is 384),
+ * an APOP secret in base64 and SCRAM keys in base64 fit in half of it.
+ */
+#define USERDB_LINE_MAX		2048
+
+/* A bigger file is a mistake, not a user list: refuse to slurp it. */
+#define USERDB_SIZE_MAX		(64 * 1024 * 1024)
+
+/* The lock file is the database path with this appended. */
+#define USERDB_LOCK_SUFFIX	".lock"
+
+/* Big enough for any hash crypt(3) produces (CRYPT_OUTPUT_SIZE). */
+#define USERDB_HASH_MAX		384
+
+/* An APOP secret is what a user types into a client, as a password. */
+#define APOP_SECRET_MAX		POP3_PASS_MAX
+
+/*
+ * SCRAM-SHA-256 (RFC 7677).  A fresh salt is 16 bytes, as RFC 5802's
+ * example and common practice; salts read from the file may be longer.
+ * RFC 7677 section 4: "the hash iteration-count announced by a server
+ * SHOULD be at least 4096"; we write twice that, which still costs a
+ * client only milliseconds, and refuse counts that would make a client
+ * grind for minutes.
+ */
+#define SCRAM_KEY_LEN		32	/* SHA-256 output */
+#define SCRAM_SALT_LEN		16
+#define SCRAM_SALT_MAX		64
+#define SCRAM_ITER_MIN		4096
+#define SCRAM_ITER_DEFAULT	8192
+#define SCRAM_ITER_MAX		1000000
+
+/* Per-user flags. */
+#define USERDB_NOPASS		0x01	/* RFC 1939 7: no USER/PASS */
+
+/* userdb_load() flags */
+#define USERDB_STRICT		0x01	/* a bad line fails the load */
+#define USERDB_QUIET		0x02	/* bad lines: once per file */
+
+struct userdb_scram {
+	uint32_t	 iter;
+	size_t		 saltlen;
+	unsigned char	 salt[SCRAM_SALT_MAX];
+	unsigned char	 stored_key[SCRAM_KEY_LEN];
+	unsigned char	 server_key[SCRAM_KEY_LEN];
+};
+
+struct userdb_entry {
+	char			 name[POP3_USER_MAX + 1];
+	char			 hash[USERDB_HASH_MAX]; /* "" = none */
+	size_t			 apoplen;	/* 0 = no secret */
+	unsigned char		 apop[APOP_SECRET_MAX];
+	int			 has_scram;
+	struct userdb_scram	 scram;
+	unsigned int		 flags;
+};
+
+/*
+ * The file as read: each line is an entry, or text kept as it was
+ * (comments, blank lines, and lines that did not parse, which
+ * pop3d-auth skips but must not drop when it rewrites the file).
+ */
+struct userdb_line {
+	char			*text;	/* NULL for an entry */
+	struct userdb_entry	*ent;
+};
+
+struct userdb {
+	char			 path[PATH_MAX];
+	struct userdb_line	*lines;
+	size_t			 nlines;
+	size_t			 nbad;	/* lines that did not parse */
+	int			 exists;	/* the file was there */
+	struct stat		 st;	/* of the file, if it exists */
+};
+
+/* userdb.c */
+int	userdb_name_valid(const char *);
+int	userdb_parse_line(const char *, struct userdb_entry *,
+	    const char **);
+int	userdb_format_entry(const struct userdb_entry *, char *, size_t);
+int	userdb_load(struct userdb *, const char *, int);
+void	userdb_free(struct userdb *);
+struct userdb_entry *userdb_find(struct userdb *, const char *);
+struct userdb_entry *userdb_add(struct userdb *, const char *);
+int	userdb_delete(struct userdb *, const char *);
+int	userdb_write(struct userdb *, uid_t, gid_t);
+int	userdb_lock(const char *, uid_t, gid_t, int);
+void	userdb_unlock(int);
+void	userdb_sweep(const char *);
+int	userdb_set_password(struct userdb_entry *, const char *);
+int	userdb_set_apop(struct userdb_entry *, const char *);
+int	scram_keys(const char *, const unsigned char *, size_t, uint32_t,
+	    unsigned char *, unsigned char *);
+int	b64_encode(const void *, size_t, char *, size_t);
+int	b64_decode(const char *, size_t, void *, size_t);
+
+#endif /* POP3D_USERDB_H */

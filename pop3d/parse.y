@@ -1258,7 +1258,12 @@ users_file_ok(const char *path)
 	if (!path_ok("users file", path, sizeof(conf->users_file)))
 		return (0);
 	if (lstat(path, &st) == -1) {
-		yyerror("users file %s: %s", path, strerror(errno));
+		if (errno == ENOENT)
+			yyerror("users file %s does not exist; create it with "
+			    "install -o %s -m 600 /dev/null %s", path,
+			    POP3D_AUTH_USER, path);
+		else
+			yyerror("users file %s: %s", path, strerror(errno));
 		return (0);
 	}
 	if (S_ISLNK(st.st_mode)) {
@@ -1270,10 +1275,11 @@ users_file_ok(const char *path)
 		yyerror("users file %s: not a regular file", path);
 		return (0);
 	}
-	if (st.st_uid != 0 && ((pw = getpwnam(POP3D_AUTH_USER)) == NULL ||
-	    pw->pw_uid != st.st_uid)) {
-		yyerror("users file %s is owned by uid %u, neither %s nor "
-		    "root", path, (unsigned int)st.st_uid, POP3D_AUTH_USER);
+	/* pop3d-auth, running as its user, reads it at every login. */
+	if ((pw = getpwnam(POP3D_AUTH_USER)) == NULL ||
+	    pw->pw_uid != st.st_uid) {
+		yyerror("users file %s is owned by uid %u, not %s", path,
+		    (unsigned int)st.st_uid, POP3D_AUTH_USER);
 		return (0);
 	}
 	return (mode_ok("users file", path, &st));

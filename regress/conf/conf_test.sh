@@ -272,7 +272,7 @@ users_nonroot_body()
 	# The owner stays _pop3dauth or root, whoever runs pop3d -n.
 	chown 65534 "${usersdir}/users"
 	atf_check -s exit:1 -o empty \
-	    -e inline:"nonroot.conf:2: users file ${usersdir}/users is owned by uid 65534, neither _pop3dauth nor root\n" \
+	    -e inline:"nonroot.conf:2: users file ${usersdir}/users is owned by uid 65534, not _pop3dauth\n" \
 	    ${asnobody} "${POP3D}" -n -f nonroot.conf
 }
 

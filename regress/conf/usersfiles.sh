@@ -17,7 +17,7 @@
 
 # Makes the user database files that the golden tests users.N.in and
 # usersbad.N.conf name as @USERSDIR@/...: pop3d wants a database owned
-# by _pop3dauth or root with no access for group or other, which no
+# by _pop3dauth with no access for group or other, which no
 # checked-out file can promise, so they are made at test time, by
 # conf_test.sh and update.sh alike.  Only their metadata matters to the
 # parser, so they are empty.  Run as root, after "make install" has
@@ -33,8 +33,9 @@ id _pop3dauth >/dev/null 2>&1 ||
 mkdir -m 700 "$1"
 cd "$1"
 
-# Accepted: the owner pop3d-auth runs as, or root; no access at all for
-# group or other.
+# users and users-0400 are accepted: owned by the user pop3d-auth runs
+# as, no access for group or other.  users-root is refused: pop3d-auth
+# could not read it.
 for f in users users-0400 users-root; do
 	: >"${f}"
 	chmod 600 "${f}"

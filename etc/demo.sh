@@ -26,8 +26,14 @@
 set -e
 
 POP3D=${POP3D:-/usr/local/sbin/pop3d}
+POP3CTL=${POP3CTL:-/usr/local/sbin/pop3ctl}
 user=pop3demo
 pass=pop3demo
+# A user of pop3d's own database, with a password and an APOP secret;
+# its mail belongs to the system user above.
+vuser=apopdemo
+vpass=apopdemo-pw
+vsecret=apopdemo-secret
 port=1110
 tlsport=1995
 certdir=/etc/pop3d-demo
@@ -148,6 +154,22 @@ for p in "${port}" "${tlsport}"; do
 	fi
 done
 
+# The own database: made anew each run, owned by _pop3dauth, mode 0600.
+usersdb=${certdir}/users
+rm -f "${usersdb}"
+install -o _pop3dauth -m 600 /dev/null "${usersdb}"
+printf '%s\n' "${vpass}" | "${POP3CTL}" -u "${usersdb}" user add "${vuser}"
+printf '%s\n' "${vsecret}" | "${POP3CTL}" -u "${usersdb}" user apop "${vuser}"
+vmaildir=${home}/virtual/${vuser}
+if [ ! -d "${vmaildir}/cur" ]; then
+	mkdir -p "${vmaildir}/cur" "${vmaildir}/new" "${vmaildir}/tmp"
+	printf 'From: pop3d demo <demo@localhost>\nTo: %s\nSubject: %s\n\n%s\n' \
+	    "${vuser}" "Hello from pop3d's own user database" \
+	    "You logged in with APOP or a password from pop3d's database." \
+	    >"${vmaildir}/new/$(date +%s).P$$Q1.demo"
+	chown -R "${user}" "${home}/virtual"
+fi
+
 dir=$(mktemp -d /tmp/pop3d-demo.XXXXXXXX)
 chmod 0755 "${dir}"
 conf=${dir}/pop3d.conf
@@ -155,8 +177,11 @@ cat >"${conf}" <<EOF
 # pop3d demo configuration, written by etc/demo.sh
 listen on 127.0.0.1 port ${port}
 listen on 127.0.0.1 port ${tlsport} tls
+listen on 127.0.0.1 port 1106 poppass
 tls certificate "${cert}" key "${key}"
 users system
+users file "${usersdb}" mailuser "${user}" maildrop maildir "~/virtual/%u"
+apop yes
 maildrop maildir "~/Maildir"
 debug yes
 EOF
@@ -224,6 +249,14 @@ address, as here from 127.0.0.1 (plaintext-auth; see pop3d.conf(5)):
       RETR 2
       QUIT
   ps -eo pid,user,args | grep 'pop3d:'      the processes and their users
+
+pop3d's own user database (${usersdb}): user ${vuser}, password
+${vpass}, APOP secret ${vsecret}; APOP (the greeting carries the
+timestamp), passwords and SASL (PLAIN, SCRAM-SHA-256) work for it:
+  python3 -c 'import poplib; p = poplib.POP3("127.0.0.1", ${port}); p.apop("${vuser}", "${vsecret}"); print(p.stat()); p.quit()'
+  curl --ssl-reqd -k pop3://${vuser}:${vpass}@127.0.0.1:${port}/
+Password changes (Eudora poppass) on port 1106, e.g. nc 127.0.0.1 1106:
+  USER ${vuser} / PASS ${vpass} / NEWPASS a-new-password / QUIT
 
 Below, pop3d's log with protocol traces (debug yes).  Stop with ^C.
 

@@ -45,7 +45,7 @@ struct xmit {
 
 /* Where the byte stream is, relative to lines and the final dot. */
 enum xmit_state {
-	XS_BOL,		/* at the start of a line */
+	XS_BOL,		/* at the start of a line, after CRLF */
 	XS_MID,		/* inside a line */
 	XS_CR,		/* after a CR inside a line */
 	XS_DOT,		/* a line started with '.' */
@@ -85,15 +85,22 @@ xmit_put(struct xmit *x, char c)
 
 /*
  * One byte of the client's data: dot-unstuffing (RFC 1939 3), CRLF to
- * the LF that a local sendmail expects.  Returns 1 at the final dot.
+ * the LF that a local sendmail expects.  Lines end at CRLF only: a bare
+ * LF is a byte of the message, so that no "LF . CRLF" in mail a client
+ * passes on can end the message early and smuggle POP3 commands in.
+ * Returns 1 at CRLF "." CRLF.
  */
 static int
 xmit_byte(struct xmit *x, enum xmit_state *st, char c)
 {
 	switch (*st) {
+	case XS_BOL:
+		if (c == '.') {
+			*st = XS_DOT;
+			return (0);
+		}
+		break;
 	case XS_DOT:
-		if (c == '\n')
-			return (1);
 		if (c == '\r') {
 			*st = XS_DOTCR;
 			return (0);
@@ -102,8 +109,7 @@ xmit_byte(struct xmit *x, enum xmit_state *st, char c)
 	case XS_DOTCR:
 		if (c == '\n')
 			return (1);
-		xmit_put(x, '\r');
-		break;
+		/* FALLTHROUGH */
 	case XS_CR:
 		if (c == '\n') {
 			xmit_put(x, '\n');
@@ -111,12 +117,6 @@ xmit_byte(struct xmit *x, enum xmit_state *st, char c)
 			return (0);
 		}
 		xmit_put(x, '\r');
-		break;
-	case XS_BOL:
-		if (c == '.') {
-			*st = XS_DOT;
-			return (0);
-		}
 		break;
 	case XS_MID:
 		break;
@@ -126,7 +126,7 @@ xmit_byte(struct xmit *x, enum xmit_state *st, char c)
 		return (0);
 	}
 	xmit_put(x, c);
-	*st = c == '\n' ? XS_BOL : XS_MID;
+	*st = XS_MID;
 	return (0);
 }
 

@@ -29,10 +29,10 @@ BUILD="gcc make libc6-dev pkg-config byacc bmake clang libbsd-dev
 # Tests: kyua and atf, manual page lint, the Python client, curl,
 # fetchmail and mpop as real clients, gdb for the seccomp test, openssl
 # for the test certificates and s_client (make demo makes its
-# certificate with it too), and the user, process and socket tools the
-# helpers call.
+# certificate with it too), msmtp as the real submission program behind
+# XTND XMIT, and the user, process and socket tools the helpers call.
 TEST="kyua atf-sh libatf-dev mandoc python3 curl fetchmail mpop gdb openssl
-    passwd procps iproute2 coreutils"
+    msmtp passwd procps iproute2 coreutils"
 
 PKGS=$(echo ${BUILD} ${TEST})
 

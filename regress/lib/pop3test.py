@@ -1175,3 +1175,355 @@ def ctl_raw(path, frames, timeout=5.0, until=()):
             break
     s.close()
     return got, closed
+
+
+# ---------------------------------------------------------------------------
+# XTND XMIT: the submission records of fake-sendmail and an SMTP sink
+# (regress/xmit)
+
+def xmit_wire(lines):
+    """What a client sends after the +OK of XTND XMIT for a message made
+    of lines (bytes without line ends): each line dot-stuffed and ended
+    by CRLF, then the terminating dot line."""
+    return b"".join((b"." + l if l.startswith(b".") else l) + b"\r\n"
+        for l in lines) + b".\r\n"
+
+
+def xmit_expected(lines):
+    """The message as the submission program must read it after the
+    Received header: the lines unstuffed, each ended by LF."""
+    return b"".join(l + b"\n" for l in lines)
+
+
+def xmit_send(p, data, timeout=30):
+    """XTND XMIT, which must answer +OK, then data as it is (the form of
+    xmit_wire); returns the reply to the message."""
+    p.ok("XTND XMIT")
+    p.sendraw(data)
+    return p.reply(timeout)
+
+
+def _read_opt(path, mode="rb"):
+    try:
+        with open(path, mode) as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def xmit_run(path):
+    """One run recorded by fake-sendmail in directory path: a dict with
+    argv (list of str), uid, gid, groups (ints), uids and gids (the real,
+    effective, saved and fs ids from /proc), environ (dict), fds (fd ->
+    link target), stdin (bytes), done (it reached its exit) and exit
+    (the status it exited with).  Files not written yet are None."""
+    r = {"path": path}
+    argv = _read_opt(os.path.join(path, "argv"))
+    r["argv"] = None if argv is None else \
+        argv.decode("latin-1").split("\n")[:-1]
+    for k in ("uid", "gid"):
+        v = _read_opt(os.path.join(path, k))
+        r[k] = None if v is None else int(v.strip())
+    v = _read_opt(os.path.join(path, "groups"))
+    r["groups"] = None if v is None else sorted(int(x) for x in v.split())
+    r["uids"] = r["gids"] = None
+    v = _read_opt(os.path.join(path, "status"))
+    if v is not None:
+        for line in v.decode("latin-1").splitlines():
+            k, _, rest = line.partition(":")
+            if k == "Uid":
+                r["uids"] = [int(x) for x in rest.split()]
+            elif k == "Gid":
+                r["gids"] = [int(x) for x in rest.split()]
+    v = _read_opt(os.path.join(path, "environ"))
+    r["environ"] = None
+    r["environ_raw"] = v
+    if v is not None:
+        env = {}
+        for item in v.split(b"\0"):
+            if item:
+                k, _, val = item.decode("latin-1").partition("=")
+                env[k] = val
+        r["environ"] = env
+    v = _read_opt(os.path.join(path, "fds"))
+    r["fds"] = None
+    if v is not None:
+        fds = {}
+        for line in v.decode("latin-1").splitlines():
+            m = re.search(r" (\d+) -> (.*)$", line)
+            if m:
+                fds[int(m.group(1))] = m.group(2)
+        r["fds"] = fds
+    r["stdin"] = _read_opt(os.path.join(path, "stdin"))
+    r["done"] = os.path.exists(os.path.join(path, "done"))
+    v = _read_opt(os.path.join(path, "exit"))
+    r["exit"] = None if v is None else int(v.strip())
+    return r
+
+
+def xmit_runs(recdir):
+    """Every run that fake-sendmail recorded in recdir, in order."""
+    names = [n for n in os.listdir(recdir) if n.isdigit()]
+    return [xmit_run(os.path.join(recdir, n))
+        for n in sorted(names, key=int)]
+
+
+def xmit_wait_runs(recdir, count, seconds=10.0):
+    """Wait until recdir holds count finished runs; returns the runs.
+    Fails on more runs than count."""
+    deadline = time.monotonic() + seconds
+    while True:
+        runs = xmit_runs(recdir)
+        check(len(runs) <= count, "the submission program ran %d times, "
+            "expected %d" % (len(runs), count))
+        if len(runs) == count and all(r["done"] for r in runs):
+            return runs
+        check(time.monotonic() < deadline, "%d finished runs of the "
+            "submission program within %.1f s, expected %d" %
+            (sum(1 for r in runs if r["done"]), seconds, count))
+        time.sleep(0.1)
+
+
+def xmit_no_run(recdir, seconds=2.0, what="the submission program"):
+    """Nothing is recorded in recdir now nor seconds later."""
+    deadline = time.monotonic() + seconds
+    while True:
+        runs = xmit_runs(recdir)
+        if runs:
+            fail("%s ran (%d records in %s; the first as uid %s with "
+                "argv %r)" % (what, len(runs), recdir, runs[0]["uid"],
+                runs[0]["argv"]))
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.2)
+
+
+def split_received(data):
+    """Split off the first header field of data, which must be a
+    Received field ended by LF (folded lines too).  Returns the field
+    unfolded with its whitespace runs made single spaces, its raw
+    bytes, and the rest of data."""
+    check(data.startswith(b"Received: "), "the submitted message does not "
+        "start with 'Received: ': %s" % short(data[:200]))
+    end = 0
+    while True:
+        i = data.find(b"\n", end)
+        check(i >= 0, "the Received header has no line end: %s" %
+            short(data[:300]))
+        end = i + 1
+        if data[end:end + 1] not in (b" ", b"\t"):
+            break
+    raw = data[:end]
+    check(b"\r" not in raw, "CR in the Received header (its lines must "
+        "end with LF): %s" % short(raw))
+    for line in raw.split(b"\n")[:-1]:
+        check(len(line) <= 998, "a Received header line of %d characters "
+            "(RFC 5322: at most 998)" % len(line))
+    check(all(0x20 <= b < 0x7f or b in (0x09, 0x0a) for b in raw),
+        "the Received header is not printable US-ASCII: %s" % short(raw))
+    text = " ".join(raw.decode("ascii").split())
+    return text, raw, data[end:]
+
+
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+    "Oct", "Nov", "Dec"]
+DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+DATE_RE = re.compile(r"(?:(Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) "
+    r"(\d{2}):(\d{2})(?::(\d{2}))? ([+-]\d{4})")
+
+
+def check_rfc5322_utc(date, slack=600):
+    """date is an RFC 5322 date-time in UTC (zone +0000) within slack
+    seconds of now, with the right day of the week."""
+    import datetime
+    m = DATE_RE.fullmatch(date)
+    check(m, "date %r is not an RFC 5322 date-time" % date)
+    check(m.group(8) == "+0000", "date %r is not in UTC (+0000)" % date)
+    try:
+        t = datetime.datetime(int(m.group(4)), MONTHS.index(m.group(3)) + 1,
+            int(m.group(2)), int(m.group(5)), int(m.group(6)),
+            int(m.group(7) or 0), tzinfo=datetime.timezone.utc)
+    except ValueError as e:
+        fail("date %r: %s" % (date, e))
+    if m.group(1):
+        check(DAYS[t.weekday()] == m.group(1), "date %r: %s is a %s" %
+            (date, t.date(), DAYS[t.weekday()]))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    check(abs((now - t).total_seconds()) <= slack, "date %r is %.0f s "
+        "from now" % (date, (now - t).total_seconds()))
+
+
+def check_received(text, user, addr):
+    """The unfolded Received field of split_received: from the client
+    address, by this host, (pop3d) with XTND XMIT for the user, dated
+    now in UTC."""
+    m = re.fullmatch(r"Received: from (\S+) by (\S+) \(pop3d\) with XTND "
+        r"XMIT for authenticated user (\S+); (.+)", text)
+    check(m, "malformed Received header %r, expected 'Received: from %s by "
+        "HOST (pop3d) with XTND XMIT for authenticated user %s; DATE'" %
+        (text, addr, user))
+    check(m.group(1) == addr, "Received header names the client %r, "
+        "expected %r: %r" % (m.group(1), addr, text))
+    check(m.group(3) == user, "Received header names the user %r, "
+        "expected %r: %r" % (m.group(3), user, text))
+    names = {socket.gethostname().lower(), socket.getfqdn().lower()}
+    check(m.group(2).lower() in names, "Received header names the host %r, "
+        "expected one of %r" % (m.group(2), sorted(names)))
+    check_rfc5322_utc(m.group(4))
+
+
+def check_submitted(data, user, addr, lines):
+    """data, what the submission program read, is the Received header
+    for user and addr, then exactly xmit_expected(lines)."""
+    text, raw, rest = split_received(data)
+    log("-- %s" % text)
+    check_received(text, user, addr)
+    want = xmit_expected(lines)
+    if rest != want:
+        n = next((i for i in range(min(len(rest), len(want)))
+            if rest[i] != want[i]), min(len(rest), len(want)))
+        fail("the message after the Received header differs from the one "
+            "sent: %d octets, expected %d; first difference at octet %d: "
+            "got %s, expected %s" % (len(rest), len(want), n,
+            short(rest[max(0, n - 40):n + 40]),
+            short(want[max(0, n - 40):n + 40])))
+
+
+def smtp_sink(outdir, portfile, lifetime=120.0):
+    """A minimal SMTP server on 127.0.0.1 and a free port, for an MTA to
+    deliver to: 220, then 250 to EHLO, HELO, MAIL, RCPT, RSET and NOOP,
+    354 to DATA and 250 after the data, 221 to QUIT.  Each message goes
+    to outdir as N.eml (the data unstuffed, CRLF line ends as sent) and
+    N.env (the MAIL and RCPT lines), made whole by a rename.  The port
+    is written to portfile once it listens; the sink ends by itself
+    after lifetime seconds."""
+    import socketserver
+    import threading
+    counter = [0]
+    lock = threading.Lock()
+
+    def store(env, data):
+        with lock:
+            counter[0] += 1
+            n = counter[0]
+        for ext, blob in (("env", env), ("eml", data)):
+            tmp = os.path.join(outdir, ".%d.%s.tmp" % (n, ext))
+            with open(tmp, "wb") as f:
+                f.write(blob)
+            os.rename(tmp, os.path.join(outdir, "%d.%s" % (n, ext)))
+
+    class Handler(socketserver.StreamRequestHandler):
+        timeout = 30
+
+        def out(self, line):
+            self.wfile.write(line + b"\r\n")
+            self.wfile.flush()
+
+        def handle(self):
+            env = []
+            self.out(b"220 127.0.0.1 p3test SMTP sink")
+            while True:
+                line = self.rfile.readline(65536)
+                if not line:
+                    return
+                cmd = line.rstrip(b"\r\n")
+                verb = cmd.split(b" ", 1)[0].upper()
+                if verb == b"EHLO":
+                    self.out(b"250-127.0.0.1 hello")
+                    self.out(b"250-8BITMIME")
+                    self.out(b"250 SIZE 104857600")
+                elif verb in (b"HELO", b"NOOP"):
+                    self.out(b"250 ok")
+                elif verb == b"RSET":
+                    env = []
+                    self.out(b"250 ok")
+                elif verb in (b"MAIL", b"RCPT"):
+                    env.append(cmd)
+                    self.out(b"250 ok")
+                elif verb == b"DATA":
+                    self.out(b"354 end with <CRLF>.<CRLF>")
+                    data = []
+                    while True:
+                        l = self.rfile.readline(1 << 20)
+                        if not l:
+                            return
+                        if l == b".\r\n":
+                            break
+                        if l.startswith(b"."):
+                            l = l[1:]
+                        data.append(l)
+                    store(b"\n".join(env) + b"\n", b"".join(data))
+                    env = []
+                    self.out(b"250 ok: queued")
+                elif verb == b"QUIT":
+                    self.out(b"221 bye")
+                    return
+                else:
+                    self.out(b"502 not implemented")
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+        allow_reuse_address = True
+
+    srv = Server((HOST, 0), Handler)
+    with open(portfile + ".tmp", "w") as f:
+        f.write("%d\n" % srv.server_address[1])
+    os.rename(portfile + ".tmp", portfile)
+    threading.Timer(lifetime, srv.shutdown).start()
+    srv.serve_forever(poll_interval=0.2)
+
+
+def sink_messages(outdir):
+    """[(envelope lines, data)] that smtp_sink stored, in order."""
+    out = []
+    names = [n for n in os.listdir(outdir) if re.fullmatch(r"\d+\.eml", n)]
+    for name in sorted(names, key=lambda n: int(n.split(".")[0])):
+        base = os.path.join(outdir, name[:-4])
+        with open(base + ".env", "rb") as f:
+            env = f.read().decode("latin-1").splitlines()
+        with open(base + ".eml", "rb") as f:
+            out.append((env, f.read()))
+    return out
+
+
+XMIT_UTF8 = "Gr\u00fc\u00dfe \u2013 caf\u00e9 \u2615 \u65e5\u672c\u8a9e".encode()
+XMIT_LATIN1 = b"Jos\xe9 Mar\xeda, \xa9 \xab\xbb \xff\xfe end"
+
+
+def xmit_sample(user, tag="1"):
+    """The lines (bytes, no line ends) of a message for XTND XMIT: 8-bit
+    header and body (UTF-8 and Latin-1), lines that need dot-stuffing
+    (the last one a lone dot), and body lines of 600 and 2000
+    characters, longer than any command line."""
+    return [
+        b"From: " + user.encode() + b"@example.org",
+        b"To: Recipient <rcpt@example.org>",
+        b"Cc: cc@example.org",
+        b"Subject: XTND XMIT " + tag.encode() + b" " + XMIT_UTF8,
+        b"Date: Tue, 14 Nov 2023 22:13:20 +0000",
+        b"Message-ID: <p3test-xmit-" + tag.encode() + b"@example.org>",
+        b"MIME-Version: 1.0",
+        b"Content-Type: text/plain; charset=utf-8",
+        b"Content-Transfer-Encoding: 8bit",
+        b"X-Latin1: " + XMIT_LATIN1,
+        b"",
+        b"Lines that start with a dot follow.",
+        b".",
+        b".foo",
+        b"..",
+        b"...",
+        b". ",
+        b" .",
+        b"x.",
+        b"",
+        XMIT_UTF8,
+        XMIT_LATIN1,
+        b"A" * 600,
+        b"." + b"B" * 599,
+        b"0123456789" * 200,
+        b"\t tab first, space last ",
+        b"From the start of a line",
+        b"last line, then a lone dot",
+        b".",
+    ]

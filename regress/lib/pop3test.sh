@@ -418,3 +418,51 @@ p3_start_daemon()
 	echo "${P3_PID}" >>"${P3_WORK}/pids"
 	export P3_PID
 }
+
+# ---------------------------------------------------------------------------
+# XTND XMIT (regress/xmit)
+
+# p3_fake_sendmail PROGRAM: a copy of the fake submission program
+# PROGRAM (regress/xmit/fake-sendmail) in P3_DIR/xmit, root's and 0755,
+# with its record directory rec/ owned by P3_USER, 0700.  Sets P3_XMIT
+# (the directory) and P3_XMIT_REC.  The files exit-status and delay in
+# P3_XMIT, when present, say how the program ends.
+p3_fake_sendmail()
+{
+	P3_XMIT=${P3_DIR}/xmit
+	P3_XMIT_REC=${P3_XMIT}/rec
+	export P3_XMIT P3_XMIT_REC
+	mkdir -m 0755 "${P3_XMIT}" || atf_fail "mkdir ${P3_XMIT} failed"
+	cp "$1" "${P3_XMIT}/fake-sendmail" ||
+	    atf_fail "cannot copy $1"
+	chmod 0755 "${P3_XMIT}/fake-sendmail"
+	mkdir -m 0700 "${P3_XMIT_REC}"
+	chown "${P3_USER}:" "${P3_XMIT_REC}"
+}
+
+# p3_smtp_sink [SECONDS]: the SMTP sink of pop3test.py in the
+# background, storing what it receives in P3_SINK; it ends by itself
+# after SECONDS (default 120) and its pid is recorded for the cleanup.
+# Sets P3_SINK and P3_SMTP_PORT.
+p3_smtp_sink()
+{
+	P3_SINK=${P3_DIR}/sink
+	mkdir -m 0700 "${P3_SINK}" || atf_fail "mkdir ${P3_SINK} failed"
+	rm -f "${P3_DIR}/sink.port"
+	"${P3_PYTHON}" -c 'import sys, pop3test
+pop3test.smtp_sink(sys.argv[1], sys.argv[2], float(sys.argv[3]))' \
+	    "${P3_SINK}" "${P3_DIR}/sink.port" "${1:-120}" \
+	    >>"${P3_DIR}/sink.log" 2>&1 </dev/null &
+	echo $! >>"${P3_WORK}/pids"
+	i=0
+	while [ ! -s "${P3_DIR}/sink.port" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -s "${P3_DIR}/sink.port" ] || {
+		cat "${P3_DIR}/sink.log" >&2
+		atf_fail "the SMTP sink did not start within 10 s"
+	}
+	P3_SMTP_PORT=$(cat "${P3_DIR}/sink.port")
+	export P3_SINK P3_SMTP_PORT
+}

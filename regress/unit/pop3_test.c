@@ -612,6 +612,13 @@ ATF_TC_BODY(pop3__xtnd_xmit, tc)
 	    "+OK message submitted\r\n+OK\r\n+OK bye");
 	free(out);
 
+	/* A bare LF ends no line: "LF . CRLF" is message, not its end. */
+	out = converse(LOGIN "XTND XMIT\r\na\n.\r\nDELE 1\r\n.\r\n"
+	    "QUIT\r\n", NULL);
+	expect_contains(out, "\na\n.\nDELE 1\n]\r\n+OK message submitted"
+	    "\r\n+OK bye, 0 messages deleted");
+	free(out);
+
 	xmit_max = 10;
 	out = converse(LOGIN "XTND XMIT\r\nSubject: longer than ten\r\n"
 	    ".\r\nNOOP\r\nQUIT\r\n", NULL);

@@ -33,6 +33,10 @@
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
 
+#ifndef MAXIMUM
+#define MAXIMUM(a, b)	(((a) > (b)) ? (a) : (b))
+#endif
+
 #ifndef MINIMUM
 #define MINIMUM(a, b)	(((a) < (b)) ? (a) : (b))
 #endif

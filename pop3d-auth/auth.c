@@ -862,13 +862,17 @@ static void
 sess_fail(struct auth_sess *s)
 {
 	struct timeval	tv;
-	unsigned int	ms;
+	uint32_t	ms;
 
+	ms = penalty_fail(s->peer, auth_now());
+	/*
+	 * Reported now, while the session surely exists, with the delay:
+	 * the parent's refusals count from when the client hears of it.
+	 */
 	if (imsg_compose(&parent_ibuf, IMSG_AUTH_FAILURE, s->sid, -1,
-	    NULL, 0) == -1)
+	    &ms, sizeof(ms)) == -1)
 		fatal("%s: imsg_compose", __func__);
 	parent_event_add();
-	ms = penalty_fail(s->peer, auth_now());
 	log_debug("%s: failure answered in %u ms", s->who, ms);
 	s->state = SESS_DELAY;
 	tv.tv_sec = ms / 1000;

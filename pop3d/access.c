@@ -238,12 +238,17 @@ penalty_remove(struct penalty *p)
 	free(p);
 }
 
-/* Nothing in force and nothing left to remember. */
+/*
+ * Nothing in force and nothing left to remember: penalty_max quiet
+ * seconds after the last failure and after the last refusal ended, so
+ * that a guesser who waits out each refusal still climbs the doubling.
+ */
 static int
 penalty_expired(const struct pop3d_conf *conf, const struct penalty *p,
     time_t now)
 {
-	return (now >= p->until && now - p->last >= conf->penalty_max);
+	return (now >= p->until &&
+	    now - MAXIMUM(p->last, p->until) >= conf->penalty_max);
 }
 
 /* Seconds the address is still refused, 0 if none. */
@@ -511,11 +516,12 @@ penalty_get(const struct pop3d_conf *conf, const struct addr *a, time_t now)
  * penalty_failures-th failure on, each one refuses the address for
  * penalty_time seconds, doubled per failure beyond that, at most
  * penalty_max.  Sessions already open go on; their own attempts are
- * bounded by pop3d-auth.
+ * bounded by pop3d-auth.  The refusal runs from the moment the client
+ * gets pop3d-auth's answer, answered seconds from now.
  */
 void
 penalty_failure(const struct pop3d_conf *conf,
-    const struct sockaddr_storage *ss)
+    const struct sockaddr_storage *ss, time_t answered)
 {
 	struct penalty	*p;
 	struct addr	 a;
@@ -537,8 +543,9 @@ penalty_failure(const struct pop3d_conf *conf,
 		t *= 2;
 	if (t > conf->penalty_max)
 		t = conf->penalty_max;
-	if (now + t > p->until)
-		p->until = now + t;
+	/* From when pop3d-auth's delayed answer reaches the client. */
+	if (now + answered + t > p->until)
+		p->until = now + answered + t;
 	addr_text(&a, text, sizeof(text));
 	log_info("%s: penalty: %u authentication failures, refused for "
 	    "%lld seconds", text, p->failures, (long long)t);

@@ -204,8 +204,9 @@
  * address are refused for "time" seconds, doubling with each further
  * failure up to "max".  Five failures is more than a user's typos and
  * fewer than a guessing run; an hour at most lets a mistaken block lift
- * by itself.  An address's failures are forgotten after "max" seconds
- * without a failure.
+ * by itself.  An address's failures are forgotten "max" seconds after
+ * its last failure and its last refusal.  Refusals run from when
+ * pop3d-auth's delayed answer reaches the client.
  */
 #define PENALTY_FAILURES_DEFAULT	5
 #define PENALTY_FAILURES_LIMIT	1000

@@ -567,7 +567,7 @@ auth_grant(struct imsg *imsg)
  * so that a log matcher cannot be fed a forged address.
  */
 static void
-auth_failure(uint32_t sid)
+auth_failure(uint32_t sid, uint32_t delay_ms)
 {
 	struct child	*s;
 
@@ -577,12 +577,14 @@ auth_failure(uint32_t sid)
 		return;
 	}
 	log_info("%s: authentication failed", ss_to_text(&s->peer));
-	penalty_failure(conf, &s->peer);
+	penalty_failure(conf, &s->peer, (delay_ms + 999) / 1000);
 }
 
 static void
 auth_dispatch(struct child *c, struct imsg *imsg)
 {
+	uint32_t	delay;
+
 	switch (imsg->hdr.type) {
 	case IMSG_LOG:
 		if (log_from_child(imsg, "auth") == -1)
@@ -592,8 +594,10 @@ auth_dispatch(struct child *c, struct imsg *imsg)
 		auth_grant(imsg);
 		break;
 	case IMSG_AUTH_FAILURE:
-		imsg_expect_size(imsg, 0, "pop3d-auth");
-		auth_failure(imsg->hdr.peerid);
+		if (imsg_get_data(imsg, &delay, sizeof(delay)) == -1 ||
+		    delay > 60 * 1000)
+			fatalx("%s: bad IMSG_AUTH_FAILURE", __func__);
+		auth_failure(imsg->hdr.peerid, delay);
 		break;
 	default:
 		fatalx("%s: unexpected %s from pop3d-auth", __func__,

@@ -56,7 +56,7 @@
  * Bump IMSG_VERSION whenever a change is made to enum imsg_type or to a
  * payload below: pop3ctl sends it, and a mismatch is refused.
  */
-#define IMSG_VERSION		5
+#define IMSG_VERSION		6
 
 enum imsg_type {
 	IMSG_NONE,
@@ -493,7 +493,7 @@ void		 access_refused(const struct sockaddr_storage *, enum refusal,
 int		 autodeny_add(const struct sockaddr_storage *, uint32_t);
 int		 autodeny_clear(const char *);
 void		 penalty_failure(const struct pop3d_conf *,
-		    const struct sockaddr_storage *);
+		    const struct sockaddr_storage *, time_t);
 void		 access_status(const struct pop3d_conf *, struct ctl_status *);
 void		 access_show_autodeny(void (*)(const struct ctl_autodeny *,
 		    void *), void *);

@@ -255,23 +255,23 @@ ATF_TC_BODY(penalty__doubling_and_expiry, tc)
 	c->penalty_failures = 2;
 	c->penalty_time = 1;
 	c->penalty_max = 4;
-	penalty_failure(c, &a);
+	penalty_failure(c, &a, 0);
 	expect(c, "192.0.2.1", 1);
-	penalty_failure(c, &a);
+	penalty_failure(c, &a, 0);
 	expect(c, "192.0.2.1", 0);
 	expect(c, "::ffff:192.0.2.1", 0);
 	expect(c, "192.0.2.2", 1);
 	sleep(2);
 	expect(c, "192.0.2.1", 1);
 	/* The count is remembered: one more doubles, up to max. */
-	penalty_failure(c, &a);
+	penalty_failure(c, &a, 0);
 	npenalties = 0;
 	access_show_penalties(c, count_penalty, NULL);
 	ATF_REQUIRE_EQ(npenalties, 1);
 	ATF_REQUIRE_EQ(last_penalty.failures, 3);
 	ATF_REQUIRE(last_penalty.left == 2 || last_penalty.left == 1);
-	penalty_failure(c, &a);
-	penalty_failure(c, &a);
+	penalty_failure(c, &a, 0);
+	penalty_failure(c, &a, 0);
 	access_show_penalties(c, count_penalty, NULL);
 	ATF_REQUIRE_EQ(last_penalty.failures, 5);
 	ATF_REQUIRE_MSG(last_penalty.left >= 3 && last_penalty.left <= 4,
@@ -279,7 +279,7 @@ ATF_TC_BODY(penalty__doubling_and_expiry, tc)
 	/* Switched off: no refusal, whatever is on record. */
 	c->penalty_failures = 0;
 	expect(c, "192.0.2.1", 1);
-	penalty_failure(c, &a);
+	penalty_failure(c, &a, 0);
 	expect(c, "192.0.2.1", 1);
 }
 
@@ -293,10 +293,10 @@ ATF_TC_BODY(penalty__forgotten, tc)
 	c->penalty_failures = 2;
 	c->penalty_time = 1;
 	c->penalty_max = 1;
-	penalty_failure(c, &a);
+	penalty_failure(c, &a, 0);
 	sleep(2);
 	/* Quiet for max seconds: the first failure is forgotten. */
-	penalty_failure(c, &a);
+	penalty_failure(c, &a, 0);
 	expect(c, "2001:db8::1", 1);
 	npenalties = 0;
 	access_show_penalties(c, count_penalty, NULL);
@@ -319,7 +319,7 @@ ATF_TC_BODY(penalty__bounded, tc)
 	for (i = 0; i < PENALTY_TABLE_MAX + 10; i++) {
 		snprintf(text, sizeof(text), "2001:db8::%x", i + 1);
 		ss = ss_of(text);
-		penalty_failure(c, &ss);
+		penalty_failure(c, &ss, 0);
 	}
 	npenalties = 0;
 	access_show_penalties(c, count_penalty, NULL);

@@ -65,7 +65,8 @@ static void	pop3_stls(struct pop3 *, struct pop3_cmdline *);
 static void	pop3_apop(struct pop3 *, struct pop3_cmdline *);
 static void	pop3_xtnd(struct pop3 *, struct pop3_cmdline *);
 static void	pop3_auth(struct pop3 *, struct pop3_cmdline *);
-static void	pop3_login_result(struct pop3 *, int, struct store_stat *);
+static void	pop3_login_result(struct pop3 *, int, struct store_stat *,
+		    int);
 static int	pop3_input_error(struct pop3 *, enum io_status);
 
 /* PASS takes the rest of the line: RFC 1939 lets a password hold spaces. */
@@ -307,18 +308,20 @@ pop3_pass(struct pop3 *p, struct pop3_cmdline *cl)
 	}
 	rc = p->be->login(p->bearg, p->user, pass, &st);
 	explicit_bzero(pass, strlen(pass));
-	pop3_login_result(p, rc, &st);
+	pop3_login_result(p, rc, &st, LOGIN_PASS);
 }
 
 /* What USER/PASS, APOP and AUTH have in common once auth decided. */
 static void
-pop3_login_result(struct pop3 *p, int rc, struct store_stat *st)
+pop3_login_result(struct pop3 *p, int rc, struct store_stat *st,
+    int method)
 {
 	if (rc != AUTH_OK) {
 		pop3_login_failed(p, rc);
 		return;
 	}
 	p->state = POP3_TRANSACTION;
+	p->be->loggedin(p->bearg, method, p->io->tls != NULL);
 	/* pop3d-auth and the parent log the login; this is the maildrop. */
 	log_debug("%s: %u messages (%" PRIu64 " octets)", p->peer,
 	    st->count, st->octets);
@@ -359,7 +362,7 @@ pop3_apop(struct pop3 *p, struct pop3_cmdline *cl)
 	}
 	strlcpy(p->user, cl->argv[0], sizeof(p->user));
 	rc = p->be->apop(p->bearg, p->user, d, &st);
-	pop3_login_result(p, rc, &st);
+	pop3_login_result(p, rc, &st, LOGIN_APOP);
 }
 
 /*
@@ -466,7 +469,8 @@ pop3_auth(struct pop3 *p, struct pop3_cmdline *cl)
 		return;
 	}
 	strlcpy(p->user, "-", sizeof(p->user));
-	pop3_login_result(p, rc, &st);
+	pop3_login_result(p, rc, &st, strcasecmp(cl->argv[0], "PLAIN") == 0 ?
+	    LOGIN_PLAIN : LOGIN_SCRAM);
 }
 
 static void

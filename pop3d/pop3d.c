@@ -298,6 +298,28 @@ session_autodeny(struct child *c, struct imsg *imsg)
 	return (0);
 }
 
+/*
+ * The login line: the user from pop3d-auth's grant, the method and TLS
+ * from the session, once the maildrop is open.
+ */
+static int
+session_login(struct child *s, struct imsg *imsg)
+{
+	static const char *const methods[] = { "", "pass", "apop",
+				    "plain", "scram-sha-256" };
+	struct sess_login	 l;
+
+	if (s->state != SESSION_GRANTED || s->logged_in ||
+	    imsg_get_data(imsg, &l, sizeof(l)) == -1 ||
+	    l.method < LOGIN_PASS || l.method > LOGIN_SCRAM)
+		return (-1);
+	s->logged_in = 1;
+	stats.logins++;
+	log_info("%s: login user %s method %s tls %s", s->peername, s->user,
+	    methods[l.method], l.tls ? "yes" : "no");
+	return (0);
+}
+
 static void
 xmit_result(struct child *s, int32_t status)
 {
@@ -371,6 +393,9 @@ session_dispatch(struct child *c, struct imsg *imsg)
 	switch (imsg->hdr.type) {
 	case IMSG_SESS_XMIT:
 		rc = session_xmit(c, imsg);
+		break;
+	case IMSG_SESS_LOGIN:
+		rc = session_login(c, imsg);
 		break;
 	case IMSG_LOG:
 		rc = log_from_child(imsg, "session");
@@ -556,8 +581,7 @@ auth_grant(struct imsg *imsg)
 		return;
 	}
 	strlcpy(s->account, pw->pw_name, sizeof(s->account));
-	stats.logins++;
-	log_info("%s: login user %s", s->peername, user);
+	log_debug("%s: granted user %s", s->peername, user);
 	store_spawn(s, pw, user, fmt, tmpl);
 }
 

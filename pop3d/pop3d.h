@@ -56,7 +56,7 @@
  * Bump IMSG_VERSION whenever a change is made to enum imsg_type or to a
  * payload below: pop3ctl sends it, and a mismatch is refused.
  */
-#define IMSG_VERSION		6
+#define IMSG_VERSION		7
 
 enum imsg_type {
 	IMSG_NONE,
@@ -78,6 +78,7 @@ enum imsg_type {
 	IMSG_SESS_END,
 	IMSG_SESS_AUTODENY,
 	IMSG_SESS_XMIT,
+	IMSG_SESS_LOGIN,
 	IMSG_SESS_XMIT_RESULT,
 
 	/* parent -> auth, auth -> parent, session <-> auth */
@@ -278,6 +279,19 @@ struct sess_conf {
  * parent runs the submission program as the user and answers
  * IMSG_SESS_XMIT_RESULT with the program's wait status (0: submitted).
  */
+
+/* IMSG_SESS_LOGIN: how the granted login went, for the log line. */
+enum login_method {
+	LOGIN_PASS = 1,
+	LOGIN_APOP,
+	LOGIN_PLAIN,
+	LOGIN_SCRAM,
+};
+
+struct sess_login {
+	int32_t		method;		/* enum login_method */
+	int32_t		tls;		/* TLS was active */
+};
 
 /* IMSG_SESS_AUTODENY */
 enum autodeny_reason {

@@ -66,6 +66,7 @@ struct child {
 	char			 account[POP3_USER_MAX + 1];	/* system */
 	time_t			 started;
 	pid_t			 xmit_pid;	/* XTND XMIT running, or 0 */
+	int			 logged_in;	/* IMSG_SESS_LOGIN seen */
 };
 TAILQ_HEAD(childlist, child);
 

@@ -461,6 +461,14 @@ be_xmit(void *arg, int fd)
 	return (status);
 }
 
+static void
+be_loggedin(void *arg, int method, int tls)
+{
+	struct sess_login	l = { method, tls };
+
+	channel_send(&parent_ch, IMSG_SESS_LOGIN, -1, &l, sizeof(l));
+}
+
 /* The parent denies the address it accepted; we only say why. */
 static void
 be_autodeny(void *arg, int reason)
@@ -472,7 +480,8 @@ be_autodeny(void *arg, int reason)
 
 static const struct pop3_backend session_backend = {
 	be_login, be_stat, be_list, be_retr, be_dele, be_rset, be_update,
-	be_challenge, be_apop, be_sasl, be_change, be_autodeny, be_xmit
+	be_challenge, be_apop, be_sasl, be_change, be_autodeny, be_xmit,
+	be_loggedin
 };
 
 static void

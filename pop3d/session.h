@@ -108,6 +108,8 @@ struct pop3_backend {
 	void	(*autodeny)(void *, int);
 	/* XTND XMIT: submit the message in fd; the program's wait status */
 	int	(*xmit)(void *, int);
+	/* the login succeeded: by which method, under TLS or not */
+	void	(*loggedin)(void *, int, int);
 };
 
 #define SASL_START	1

@@ -535,7 +535,7 @@ def main():
     expect_refused(E.port, "127.0.0.2")
     wait_log(F, STAMP + r"127\.0\.0\.1:%d: connection on 127\.0\.0\.1 "
         r"port %d$" % (port, E.port))
-    wait_log(F, STAMP + r"127\.0\.0\.1:%d: login user %s$" %
+    wait_log(F, STAMP + r"127\.0\.0\.1:%d: login user %s method pass tls no$" %
         (port, E.user))
     wait_log(F, STAMP + r"127\.0\.0\.1:%d: logout user %s: retrieved 1 "
         r"messages \(\d+ octets\), deleted 0 messages \(0 octets\), quit$" %

@@ -984,6 +984,9 @@ def main():
     match_multiset(got, {k: transmitted(v) for k, v in E.seed.items()},
         "poplib message")
     p.quit()
+    # The login line says the password came under TLS.
+    wait_log(E.log, r"^127\.0\.0\.1:\d+: login user %s method pass "
+        r"tls yes$" % E.user)
 run(main)
 EOF
 }

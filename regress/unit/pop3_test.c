@@ -219,10 +219,15 @@ fake_xmit(void *arg, int fd)
 	return (0);
 }
 
+static void
+fake_loggedin(void *arg, int method, int tls)
+{
+}
+
 static const struct pop3_backend fake_backend = {
 	fake_login, fake_stat, fake_list, fake_retr, fake_dele, fake_rset,
 	fake_update, fake_challenge, fake_apop, fake_sasl, fake_change,
-	fake_autodeny, fake_xmit
+	fake_autodeny, fake_xmit, fake_loggedin
 };
 
 /* The settings converse() runs the session with. */

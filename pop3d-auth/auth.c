@@ -74,10 +74,12 @@ struct auth_sess {
 	char			 peer[NI_MAXHOST];
 	char			 who[NI_MAXHOST + 32];	/* for log lines */
 	enum sess_state		 state;
+	int			 poppass;	/* a poppass listener's */
 	int			 tries;
 	enum chal_state		 chal;
 	char			 challenge[APOP_CHALLENGE_MAX + 1];
 	struct sasl		*sasl;
+	uint64_t		 asked_ms;	/* when the request came */
 	struct imsgbuf		 ibuf;
 	struct event		 ev;
 	struct event		 delay;
@@ -167,6 +169,16 @@ auth_rlimit_nofile(void)
 
 /* Seconds on a clock that does not jump, for the penalty table. */
 static time_t
+auth_now_ms(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("%s: clock_gettime", __func__);
+	return ((uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+static time_t
 auth_now(void)
 {
 	struct timespec	ts;
@@ -238,6 +250,10 @@ static void
 parent_event_add(void)
 {
 	short	events = EV_READ;
+
+	/* A log line may have flushed the queue a grant waited behind. */
+	if (parent_ibuf.queued == 0 && !TAILQ_EMPTY(&granting))
+		auth_release_grants();
 
 	if (parent_ibuf.queued > 0)
 		events |= EV_WRITE;
@@ -403,7 +419,12 @@ sess_new(struct imsg *imsg)
 		fatalx("%s: session %u already in use", __func__, key.sid);
 
 	s = xcalloc(1, sizeof(*s));
+	if (ns.kind < LISTEN_POP3 || ns.kind > LISTEN_POPPASS_TLS)
+		fatalx("%s: session %u: bad listener kind", __func__,
+		    imsg->hdr.peerid);
 	s->sid = key.sid;
+	s->poppass = ns.kind == LISTEN_POPPASS ||
+	    ns.kind == LISTEN_POPPASS_TLS;
 	s->state = SESS_READY;
 	s->chal = CHAL_NONE;
 	strlcpy(s->peer, ns.peername, sizeof(s->peer));
@@ -434,13 +455,17 @@ sess_free(struct auth_sess *s)
 	freezero(s, sizeof(*s));
 }
 
+/*
+ * A session is read only while nothing waits to go to it: one that
+ * sends requests and never reads the answers stops being heard, and
+ * cannot make us queue without bound.
+ */
 static void
 sess_event_add(struct auth_sess *s)
 {
-	short	events = EV_READ;
+	short	events;
 
-	if (s->ibuf.queued > 0)
-		events |= EV_WRITE;
+	events = s->ibuf.queued > 0 ? EV_WRITE : EV_READ;
 	event_del(&s->ev);
 	event_set(&s->ev, s->ibuf.fd, events, sess_dispatch, s);
 	if (event_add(&s->ev, NULL) == -1)
@@ -464,6 +489,7 @@ sess_dispatch(int fd, short event, void *arg)
 		return;
 	}
 	if (event & EV_READ) {
+		s->asked_ms = auth_now_ms();
 		n = imsg_read(&s->ibuf, &imsg);
 		if (n == 0) {
 			log_debug("%s: closed", s->who);
@@ -501,6 +527,12 @@ sess_dispatch(int fd, short event, void *arg)
 static int
 sess_imsg(struct auth_sess *s, struct imsg *imsg)
 {
+	/* A poppass session only changes passwords; a POP3 one never. */
+	if (s->poppass != (imsg->hdr.type == IMSG_AUTH_CHANGE)) {
+		log_warnx("%s: %s not permitted on this listener", s->who,
+		    imsg_to_str(imsg->hdr.type));
+		return (-1);
+	}
 	switch (imsg->hdr.type) {
 	case IMSG_AUTH_USERPASS:
 		return (sess_userpass(s, imsg));
@@ -664,12 +696,13 @@ sess_sasl_start(struct auth_sess *s, struct imsg *imsg)
 	m_get_data(&r, buf, r.failed ? 0 : len);
 	if (m_end(&r) == -1)
 		return (-1);
+	/* An unknown mechanism spends a try too: no free requests. */
+	s->tries++;
 	if ((s->sasl = sasl_new(mech)) == NULL) {
 		log_debug("%s: unknown SASL mechanism", s->who);
 		sess_result(s, AUTH_FAIL);
 		return (0);
 	}
-	s->tries++;
 	s->state = SESS_SASL;
 	/* Without an initial response the client speaks after "+ ". */
 	if (initial)
@@ -863,8 +896,15 @@ sess_fail(struct auth_sess *s)
 {
 	struct timeval	tv;
 	uint32_t	ms;
+	uint64_t	spent = auth_now_ms() - s->asked_ms;
 
 	ms = penalty_fail(s->peer, auth_now());
+	/*
+	 * A hash cheaper than the dummy ($6$, $2b$) would answer sooner
+	 * for a real user than for an unknown one: wait out the difference.
+	 */
+	if (spent < auth_dummy_ms)
+		ms += auth_dummy_ms - spent;
 	/*
 	 * Reported now, while the session surely exists, with the delay:
 	 * the parent's refusals count from when the client hears of it.

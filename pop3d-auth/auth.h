@@ -110,6 +110,7 @@ extern const struct auth_backend auth_backend_system;
 extern unsigned long		 auth_crypt_calls;
 
 void		 auth_passwd_init(void);
+extern unsigned int auth_dummy_ms;
 const char	*auth_dummy_hash(void);
 int		 auth_hash_usable(const char *);
 int		 auth_crypt_match(const char *, const char *);

@@ -56,6 +56,9 @@ static size_t		 nbackends;
  */
 unsigned long		 auth_crypt_calls;
 
+/* What one dummy check costs, for padding failures that cost less. */
+unsigned int		 auth_dummy_ms;
+
 /* crypt_rn's work area; it holds the password, so it is wiped after use. */
 static struct crypt_data cdata;
 
@@ -76,6 +79,7 @@ auth_passwd_init(void)
 	char			 pass[sizeof(rnd) * 2 + 1];
 	const char		*h;
 	size_t			 i;
+	struct timespec		 t0, t1;
 
 	if (crypt_gensalt_rn("$y$", 0, NULL, 0, setting,
 	    sizeof(setting)) == NULL)
@@ -87,8 +91,14 @@ auth_passwd_init(void)
 	}
 	pass[sizeof(pass) - 1] = '\0';
 	memset(&cdata, 0, sizeof(cdata));
+	if (clock_gettime(CLOCK_MONOTONIC, &t0) == -1)
+		fatal("%s: clock_gettime", __func__);
 	if ((h = crypt_rn(pass, setting, &cdata, sizeof(cdata))) == NULL)
 		fatal("%s: crypt_rn", __func__);
+	if (clock_gettime(CLOCK_MONOTONIC, &t1) == -1)
+		fatal("%s: clock_gettime", __func__);
+	auth_dummy_ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	if (strlcpy(dummy_hash, h, sizeof(dummy_hash)) >= sizeof(dummy_hash))
 		fatalx("%s: dummy hash too long", __func__);
 	explicit_bzero(&cdata, sizeof(cdata));

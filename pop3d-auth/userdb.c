@@ -700,7 +700,13 @@ userdb_write(struct userdb *db, uid_t uid, gid_t gid)
 		log_warn("rename %s to %s", tmp, db->path);
 		goto fail;
 	}
-	return (sync_dir(dir));
+	/*
+	 * The new file is in place and in use from here on: a failed
+	 * directory sync is logged (by sync_dir), not reported as a
+	 * change that did not happen.
+	 */
+	(void)sync_dir(dir);
+	return (0);
  fail:
 	if (fd != -1)
 		close(fd);
@@ -715,6 +721,42 @@ lock_path(const char *path, char *buf, size_t sz)
 
 	n = snprintf(buf, sz, "%s%s", path, USERDB_LOCK_SUFFIX);
 	return (n < 0 || (size_t)n >= sz ? -1 : 0);
+}
+
+/*
+ * The lock file, created only by us: pop3ctl runs as root and hands a
+ * new lock file to pop3d-auth's user, so an existing one must be a
+ * plain file of one link already owned right (never a hard link that
+ * pop3d-auth planted to a file of root's), and nothing may block the
+ * open (a FIFO).
+ */
+static int
+lock_open(const char *lpath, uid_t uid, gid_t gid)
+{
+	struct stat	sb;
+	int		fd;
+
+	fd = open(lpath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    S_IRUSR | S_IWUSR);
+	if (fd != -1) {
+		if (uid != (uid_t)-1 && fchown(fd, uid, gid) == -1)
+			log_warn("%s: fchown", lpath);
+		return (fd);
+	}
+	if (errno != EEXIST ||
+	    (fd = open(lpath, O_RDWR | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK)) == -1) {
+		log_warn("%s", lpath);
+		return (-1);
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    sb.st_nlink != 1 ||
+	    (uid != (uid_t)-1 && sb.st_uid != uid && sb.st_uid != geteuid())) {
+		log_warnx("%s: not a lock file of ours, refused", lpath);
+		close(fd);
+		return (-1);
+	}
+	return (fd);
 }
 
 /*
@@ -735,14 +777,8 @@ userdb_lock(const char *path, uid_t uid, gid_t gid, int timeout_ms)
 		log_warnx("%s: path too long", path);
 		return (-1);
 	}
-	fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	    S_IRUSR | S_IWUSR);
-	if (fd == -1) {
-		log_warn("%s", lpath);
+	if ((fd = lock_open(lpath, uid, gid)) == -1)
 		return (-1);
-	}
-	if (uid != (uid_t)-1 && fchown(fd, uid, gid) == -1)
-		log_warn("%s: fchown", lpath);
 	while (flock(fd, timeout_ms < 0 ? LOCK_EX : LOCK_EX | LOCK_NB) ==
 	    -1) {
 		if (errno == EINTR)

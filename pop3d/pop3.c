@@ -744,10 +744,10 @@ pop3_trace(struct pop3 *p, struct pop3_cmdline *cl)
 	if (!p->conf->debug)
 		return;
 	if (strcasecmp(cl->verb, "PASS") == 0 ||
-	    (strcasecmp(cl->verb, "APOP") == 0 && cl->argc == 2) ||
-	    (strcasecmp(cl->verb, "AUTH") == 0 && cl->argc == 2))
+	    ((strcasecmp(cl->verb, "APOP") == 0 ||
+	    strcasecmp(cl->verb, "AUTH") == 0) && cl->argc >= 2))
 		log_debug("%s: < %s%s%s ********", p->peer, cl->verb,
-		    cl->argc == 2 ? " " : "", cl->argc == 2 ? cl->argv[0] : "");
+		    cl->argc >= 2 ? " " : "", cl->argc >= 2 ? cl->argv[0] : "");
 	else
 		log_debug("%s: < %s%s%s%s%s", p->peer, cl->verb,
 		    cl->argc > 0 ? " " : "", cl->argc > 0 ? cl->argv[0] : "",

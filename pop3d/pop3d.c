@@ -790,6 +790,7 @@ session_start(int fd, struct listener *l, struct sockaddr_storage *peer)
 
 	memset(&an, 0, sizeof(an));
 	strlcpy(an.peername, sc.peername, sizeof(an.peername));
+	an.kind = l->kind;
 	child_send(auth_child, IMSG_AUTH_NEWSESS, c->sid, sp[0], &an,
 	    sizeof(an));
 	child_send(c, IMSG_SESS_AUTHFD, c->sid, sp[1], NULL, 0);

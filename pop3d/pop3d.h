@@ -56,7 +56,7 @@
  * Bump IMSG_VERSION whenever a change is made to enum imsg_type or to a
  * payload below: pop3ctl sends it, and a mismatch is refused.
  */
-#define IMSG_VERSION		7
+#define IMSG_VERSION		8
 
 enum imsg_type {
 	IMSG_NONE,
@@ -347,6 +347,7 @@ enum sess_end_reason {
 /* IMSG_AUTH_NEWSESS: parent -> auth, with the session's channel as fd. */
 struct auth_newsess {
 	char		peername[NI_MAXHOST];
+	int32_t		kind;		/* enum listen_kind: what it may ask */
 };
 
 /* IMSG_AUTH_RESULT */

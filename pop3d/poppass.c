@@ -65,6 +65,7 @@ poppass_newpass(struct pop3 *p, struct poppass *pp, char *new)
 		return (0);
 	}
 	if (strlen(new) > POP3_PASS_MAX) {
+		explicit_bzero(new, strlen(new));
 		pop3_reply(p, "500 New password too long.");
 		return (-1);
 	}

@@ -470,7 +470,13 @@ store_root(struct store_conf *conf, char *dir, gid_t **groups, int *ngroups)
 		md_broken = 1;
 		return (POP3D_CHROOT);
 	}
-	if (conf->format == MAILDROP_MBOX && (sb.st_mode & S_IWGRP))
+	/*
+	 * A mail spool (root:mail, group-writable) lends its group for dot
+	 * locks.  Only root's directories: a user who points the path at
+	 * some other group-writable directory gains no group by it.
+	 */
+	if (conf->format == MAILDROP_MBOX && (sb.st_mode & S_IWGRP) &&
+	    sb.st_uid == 0)
 		store_add_group(groups, ngroups, sb.st_gid);
 	return (dir);
 }

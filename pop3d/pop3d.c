@@ -72,6 +72,7 @@ static int		 sessions_idle;
 static int		 sessions_busy;
 static int		 shutting_down;
 static struct event	 ev_accept_pause;
+static struct event	 ev_refill;
 static int		 foreground;	/* -d: log to stderr */
 static int		 cmdline_verbose;	/* -v */
 static time_t		 started;
@@ -246,10 +247,11 @@ end_reason(int32_t reason)
 static void
 child_abort(struct child *c, struct imsg *imsg)
 {
-	log_warnx("%s %d: bad or unexpected %s, killing it", child_name(c),
-	    c->pid, imsg_to_str(imsg->hdr.type));
-	kill(c->pid, SIGKILL);
-	child_close(c);
+	char	why[64];
+
+	snprintf(why, sizeof(why), "bad or unexpected %s",
+	    imsg_to_str(imsg->hdr.type));
+	child_kill(c, why);
 }
 
 static int
@@ -571,6 +573,11 @@ auth_grant(struct imsg *imsg)
 		log_debug("%s: grant for a session that is gone", __func__);
 		return;
 	}
+	/* Said goodbye already: the grant came too late, or it lied. */
+	if (s->state == SESSION_ENDED) {
+		log_debug("%s: grant for a session that ended", __func__);
+		return;
+	}
 	if (s->state != SESSION_CONNECTED)
 		fatalx("%s: second grant for session %u", __func__, s->sid);
 	s->state = SESSION_GRANTED;
@@ -716,6 +723,12 @@ pool_refill(void)
 			break;
 }
 
+static void
+pool_refill_cb(int fd, short event, void *arg)
+{
+	pool_refill();
+}
+
 static struct child *
 pool_take(void)
 {
@@ -762,6 +775,10 @@ session_start(int fd, struct listener *l, struct sockaddr_storage *peer)
 	int			 sp[2];
 	socklen_t		 len;
 
+	if (shutting_down || auth_child == NULL) {
+		close(fd);
+		return;
+	}
 	if ((c = pool_take()) == NULL ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("%s: no session process", __func__);
@@ -876,12 +893,14 @@ listeners_bind(void)
 		    ss_port(&l->ss));
 	}
 	evtimer_set(&ev_accept_pause, accept_resume, NULL);
+	evtimer_set(&ev_refill, pool_refill_cb, NULL);
 }
 
 static void
 child_gone(struct child *c, int status)
 {
-	char	why[64];
+	struct timeval	pause = { 1, 0 };
+	char		why[64];
 
 	if (WIFSIGNALED(status))
 		snprintf(why, sizeof(why), "killed by signal %d (%s)",
@@ -894,6 +913,7 @@ child_gone(struct child *c, int status)
 		return;
 	}
 	if (c->kind == CHILD_AUTH) {
+		auth_child = NULL;
 		if (!shutting_down) {
 			log_warnx("lost child: pop3d-auth %d %s", c->pid, why);
 			parent_shutdown();
@@ -910,7 +930,16 @@ child_gone(struct child *c, int status)
 			sessions_idle--;
 		else
 			sessions_busy--;
-		pool_refill();
+		/*
+		 * A pool process that dies before serving anyone may die
+		 * the same way again (a binary replaced under us): refill
+		 * after a pause, not in a tight loop.
+		 */
+		if (c->state == SESSION_IDLE &&
+		    (WIFSIGNALED(status) || WEXITSTATUS(status) != 0))
+			evtimer_add(&ev_refill, &pause);
+		else
+			pool_refill();
 	}
 }
 

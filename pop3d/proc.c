@@ -97,7 +97,21 @@ child_write_cb(int fd, short event, void *arg)
 	child_flush(arg);
 }
 
-/* Read every frame that is waiting; a malformed one is fatal. */
+/*
+ * Kill a child that broke the protocol.  Only pop3d-auth's word is
+ * trusted enough for its errors to end the parent; a session or store
+ * that misbehaves costs its own life.
+ */
+void
+child_kill(struct child *c, const char *why)
+{
+	log_warnx("%s %d: %s, killing it", child_name(c), c->pid, why);
+	if (!c->reaped)
+		kill(c->pid, SIGKILL);
+	child_close(c);
+}
+
+/* Read every frame that is waiting. */
 static void
 child_drain(struct child *c)
 {
@@ -108,6 +122,10 @@ child_drain(struct child *c)
 		n = imsg_read(&c->ibuf, &imsg);
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
+		if (n == -1 && errno == EBADMSG && c->kind != CHILD_AUTH) {
+			child_kill(c, "malformed frame");
+			return;
+		}
 		if (n == -1 && errno != ECONNRESET)
 			fatal("%s: read from %s %d", __func__, child_name(c),
 			    c->pid);
@@ -219,9 +237,10 @@ child_reap(void (*gone)(struct child *, int))
 				break;
 		if (c == NULL)
 			continue;
+		/* Reaped first: its pid may be reused, never kill it now. */
+		c->reaped = 1;
 		child_drain(c);
 		child_close(c);
-		c->reaped = 1;
 		TAILQ_REMOVE(&children, c, entry);
 		gone(c, status);
 		free(c);

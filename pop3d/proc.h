@@ -79,6 +79,7 @@ struct child	*child_new(enum child_kind, pid_t, int,
 void		 child_send(struct child *, uint32_t, uint32_t, int,
 		    const void *, size_t);
 void		 child_close(struct child *);
+void		 child_kill(struct child *, const char *);
 void		 child_reap(void (*)(struct child *, int));
 const char	*child_name(struct child *);
 struct child	*child_add(enum child_kind, pid_t);

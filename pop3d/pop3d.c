@@ -608,7 +608,7 @@ auth_failure(uint32_t sid, uint32_t delay_ms)
 		return;
 	}
 	log_info("%s: authentication failed", ss_to_text(&s->peer));
-	penalty_failure(conf, &s->peer, (delay_ms + 999) / 1000);
+	penalty_failure(conf, &s->peer, delay_ms / 1000);
 }
 
 static void

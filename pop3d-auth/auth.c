@@ -323,8 +323,7 @@ auth_configure(struct imsg *imsg)
 	imsg_expect_size(imsg, sizeof(conf), "parent");
 	if (imsg_get_data(imsg, &conf, sizeof(conf)) == -1)
 		fatal("%s: imsg_get_data", __func__);
-	if ((conf.users_system != 0 && conf.users_system != 1) ||
-	    (conf.apop != 0 && conf.apop != 1) ||
+	if ((conf.apop != 0 && conf.apop != 1) ||
 	    conf.poppass_min_length < 0 ||
 	    conf.poppass_min_length > POP3_PASS_MAX)
 		fatalx("%s: bad configuration values", __func__);

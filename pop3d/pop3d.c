@@ -58,6 +58,8 @@ extern char		**environ;
 static struct pop3d_conf *conf;
 static const char	*conffile = POP3D_CONFIG;
 static const char	*self_path;	/* absolute: we exec ourselves */
+/* For APOP timestamps and Received: lines; looked up once, at start. */
+static char		 hostname[NI_MAXHOST] = "localhost";
 
 /* What sessions get to build their TLS context; read as root. */
 struct tls_material {
@@ -651,15 +653,12 @@ auth_spawn(void)
 	close(sp[1]);
 	auth_child = child_new(CHILD_AUTH, pid, sp[0], auth_dispatch);
 	memset(&ac, 0, sizeof(ac));
-	ac.users_system = conf->users_system;
 	ac.debug = conf->debug;
 	memcpy(ac.users_order, conf->users_order, sizeof(ac.users_order));
 	strlcpy(ac.users_file, conf->users_file, sizeof(ac.users_file));
 	ac.apop = conf->apop;
 	ac.poppass_min_length = conf->poppass_min_length;
-	if (gethostname(ac.hostname, sizeof(ac.hostname)) == -1)
-		strlcpy(ac.hostname, "localhost", sizeof(ac.hostname));
-	ac.hostname[sizeof(ac.hostname) - 1] = '\0';
+	strlcpy(ac.hostname, hostname, sizeof(ac.hostname));
 	child_send(auth_child, IMSG_CONF_AUTH, 0, -1, &ac, sizeof(ac));
 }
 
@@ -701,9 +700,7 @@ session_spawn(void)
 	sc.max_commands = conf->max_commands;
 	sc.xtnd_xmit = conf->xtnd_xmit;
 	sc.xmit_max_size = conf->xmit_max_size;
-	if (gethostname(sc.hostname, sizeof(sc.hostname)) == -1)
-		strlcpy(sc.hostname, "localhost", sizeof(sc.hostname));
-	sc.hostname[sizeof(sc.hostname) - 1] = '\0';
+	strlcpy(sc.hostname, hostname, sizeof(sc.hostname));
 	strlcpy(sc.tls_protocols, conf->tls_protocols,
 	    sizeof(sc.tls_protocols));
 	strlcpy(sc.tls_ciphers, conf->tls_ciphers, sizeof(sc.tls_ciphers));
@@ -1253,6 +1250,9 @@ main(int argc, char *argv[])
 		    "it executes itself");
 	/* setproctitle() reuses the memory argv[0] points into. */
 	self_path = xstrdup(argv[0]);
+	if (gethostname(hostname, sizeof(hostname)) == -1)
+		strlcpy(hostname, "localhost", sizeof(hostname));
+	hostname[sizeof(hostname) - 1] = '\0';
 	parent_check_users();
 	if (tls_material_load(conf, &tlsmat) == -1)
 		errx(1, "cannot load the TLS certificate or key");

@@ -56,7 +56,7 @@
  * Bump IMSG_VERSION whenever a change is made to enum imsg_type or to a
  * payload below: pop3ctl sends it, and a mismatch is refused.
  */
-#define IMSG_VERSION		8
+#define IMSG_VERSION		9
 
 enum imsg_type {
 	IMSG_NONE,
@@ -300,7 +300,6 @@ enum autodeny_reason {
 
 /* IMSG_CONF_AUTH */
 struct auth_conf {
-	int32_t		users_system;	/* obsolete: see users_order */
 	int32_t		debug;
 	int32_t		users_order[AUTH_BACKENDS_MAX];	/* 0-terminated */
 	char		users_file[PATH_MAX];

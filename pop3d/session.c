@@ -560,8 +560,12 @@ session_wait_conn(void)
 	if (memchr(sconf.banner, '\0', sizeof(sconf.banner)) == NULL ||
 	    memchr(sconf.tls_protocols, '\0',
 	    sizeof(sconf.tls_protocols)) == NULL ||
-	    memchr(sconf.tls_ciphers, '\0', sizeof(sconf.tls_ciphers)) == NULL)
+	    memchr(sconf.tls_ciphers, '\0', sizeof(sconf.tls_ciphers)) == NULL ||
+	    memchr(sconf.hostname, '\0', sizeof(sconf.hostname)) == NULL)
 		fatalx("%s: unterminated string", __func__);
+	if (sconf.xmit_max_size < 0 || sconf.xmit_max_size > XMIT_MAX_LIMIT ||
+	    sconf.timeout_idle <= 0 || sconf.timeout_login <= 0)
+		fatalx("%s: bad configuration values", __func__);
 	log_setverbose(sconf.debug);
 	if (sconf.tls)
 		session_tls_setup();

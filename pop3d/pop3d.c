@@ -32,6 +32,7 @@
 #include <sys/wait.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <ctype.h>
 #include <err.h>
@@ -841,7 +842,7 @@ parent_accept(int lfd, short event, void *arg)
 	struct listener		*l = arg;
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
-	int			 fd;
+	int			 fd, on = 1;
 
 	if ((fd = accept4(lfd, (struct sockaddr *)&ss, &len,
 	    SOCK_CLOEXEC)) == -1) {
@@ -858,6 +859,15 @@ parent_accept(int lfd, short event, void *arg)
 		close(fd);
 		return;
 	}
+	/*
+	 * A reply leaves in several writes (TLS records, a buffer's
+	 * tail); under Nagle each after the first waits for the client's
+	 * delayed ACK, some 40 ms a message for a client that fetches one
+	 * at a time.  Set here because the session's sandbox has no
+	 * setsockopt.
+	 */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
+		log_warn("%s: setsockopt TCP_NODELAY", __func__);
 	session_start(fd, l, &ss);
 }
 

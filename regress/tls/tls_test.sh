@@ -1077,6 +1077,69 @@ mpop_tls_body()
 	p3_mpop_tls "${P3_TLSPORT}" off
 }
 
+# The Nagle and delayed-ACK stall: a reply that leaves in several writes
+# (TLS records, or a tail after a full buffer) may wait for the client's
+# delayed ACK, 40 ms or more, unless every write goes out at once.  A
+# client that sends one RETR and waits for the answer, as Thunderbird
+# and fetchmail do, feels it on many messages or on every one.  About
+# 1 ms a message is expected here.  The bounds: no more than 5% of the
+# messages over 25 ms (a stall is 40 ms or more; noise hits a message
+# now and then, a stall hits a steady share of them), and 10 ms a
+# message on average, ten times what is expected.
+p3_case retr_no_stall "200 sequential RETRs of 100 KiB, one at a time, over implicit TLS, STLS and in the clear: no per-message stall" "" 300
+retr_no_stall_body()
+{
+	p3_load
+	p3_init
+	p3_useradd
+	p3_maildir retr100k
+	p3_tls_cert
+	p3_conf_tls "plaintext-auth yes"
+	sed -i 's/^debug yes$/debug no/' "${P3_CONF}"
+	p3_start
+	p3_py <<'EOF'
+import statistics
+from pop3test import *
+E = TestEnv()
+STALL = 0.025
+MEAN = 0.010
+def fetch_all(p, how):
+    count, octets = p.stat()
+    check(count == 200, "%s: STAT says %d messages, not 200" % (how, count))
+    sizes = p.list_all()
+    times = []
+    t0 = time.monotonic()
+    for n in range(1, count + 1):
+        t = time.monotonic()
+        data = p.retr_raw(n)
+        times.append(time.monotonic() - t)
+        check(len(data) == sizes[n], "%s: RETR %d sent %d octets, LIST "
+            "says %d" % (how, n, len(data), sizes[n]))
+    total = time.monotonic() - t0
+    med = statistics.median(times)
+    slow = sum(1 for t in times if t > STALL)
+    log("%s: %d RETRs in %.3f s, median %.2f ms, max %.2f ms, %d over "
+        "%.0f ms" % (how, count, total, med * 1000, max(times) * 1000,
+        slow, STALL * 1000))
+    check(slow <= count // 20, "%s: %d of %d RETRs of 100 KiB took over "
+        "%.0f ms: replies wait for the client's delayed ACK" % (how, slow,
+        count, STALL * 1000))
+    check(total < MEAN * count, "%s: %d RETRs took %.2f s (bound %.1f s)"
+        % (how, count, total, MEAN * count))
+    quit_ok(p)
+def main():
+    p = E.connect_tls()
+    p.login(E.user, E.pw)
+    fetch_all(p, "implicit TLS")
+    p = E.connect_stls()
+    p.login(E.user, E.pw)
+    fetch_all(p, "STLS")
+    p = E.login()
+    fetch_all(p, "plain")
+run(main)
+EOF
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case stls_capa
@@ -1102,4 +1165,5 @@ atf_init_test_cases()
 	atf_add_test_case poplib_ssl
 	atf_add_test_case mpop_stls
 	atf_add_test_case mpop_tls
+	atf_add_test_case retr_no_stall
 }

@@ -1,5 +1,17 @@
 # pop3d: builds with GNU make and bmake alike, so only portable features:
-# suffix rules, ${VAR}, ?=, != and nested expansion; no conditionals.
+# suffix rules, ${VAR}, ${<D}, ?=, != and nested expansion; no
+# conditionals.
+#
+# One folder a program, and so a privilege (see ARCHITECTURE):
+#   lib/            libpop3d.a: the frame layer, messages, log, sandbox,
+#                   the message transform, the user database, proto.h
+#   pop3d/          the root parent
+#   pop3d-session/  one client connection, chrooted and sandboxed
+#   pop3d-auth/     decides every login
+#   pop3d-store/    one user's maildrop
+#   pop3ctl/        the administrator's tool
+# A program's objects see lib/, compat/ and their own folder; pop3ctl
+# also sees pop3d/, whose parser it shares to read pop3d.conf.
 
 PREFIX?=	/usr/local
 SBINDIR?=	${PREFIX}/sbin
@@ -10,7 +22,8 @@ CHROOTDIR?=	/var/empty
 DESTDIR?=
 
 CC?=		cc
-YACC=		byacc
+AR?=		ar
+YACC?=		byacc
 PKGS=		libmd libbsd-overlay libevent libseccomp libtls libcrypto
 PKG_CFLAGS!=	pkg-config --cflags ${PKGS} 2>/dev/null || true
 PKG_LIBS!=	pkg-config --libs ${PKGS} 2>/dev/null || true
@@ -27,50 +40,44 @@ WARNINGS=	-Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
 		-Wsign-compare -Wno-unused-parameter
 WERROR?=	-Werror
 CFLAGS?=	-O2 -g
-CPPFLAGS+=	-Icompat -Ipop3d ${PKG_CFLAGS} \
+CPPFLAGS+=	-Ilib -Icompat ${PKG_CFLAGS} -D_GNU_SOURCE \
 		-DPOP3D_LIBEXECDIR=\"${LIBEXECDIR}\" \
 		-DPOP3D_CONFIG=\"${SYSCONFDIR}/pop3d.conf\" \
-		-DPOP3D_CHROOT=\"${CHROOTDIR}\" \
-		-Ipop3d-store -Ipop3d-auth ${ATF_CFLAGS} -D_GNU_SOURCE
+		-DPOP3D_CHROOT=\"${CHROOTDIR}\"
 ALLCFLAGS=	${CFLAGS} ${WARNINGS} ${WERROR} ${CPPFLAGS}
 # glibc keeps b64_ntop/b64_pton in libresolv; the BSDs have them in libc.
 RESOLV_Linux=	-lresolv
 LIBS=		${PKG_LIBS} -lcrypt ${RESOLV_${OS}}
 
-COMPAT=		compat/timingsafe_bcmp.o
-COMMON=		pop3d/imsg.o pop3d/msg.o pop3d/log.o pop3d/util.o \
-		pop3d/sandbox_${SANDBOX}.o ${COMPAT}
-POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/submit.o pop3d/access.o pop3d/control.o \
-		pop3d/config.o pop3d/parse.o \
-		pop3d/session.o pop3d/pop3.o pop3d/poppass.o pop3d/xmit.o \
-		pop3d/io.o pop3d/tls.o \
-		pop3d/xform.o \
-		${COMMON}
+LIB=		lib/libpop3d.a
+LIB_OBJS=	lib/imsg.o lib/msg.o lib/log.o lib/util.o lib/addr.o \
+		lib/xform.o lib/tlsctx.o lib/userdb.o \
+		lib/sandbox_${SANDBOX}.o compat/timingsafe_bcmp.o
+LIB_HDRS=	lib/params.h lib/pathnames.h lib/proto.h lib/imsg.h \
+		lib/msg.h lib/log.h lib/util.h lib/addr.h lib/xform.h \
+		lib/tlsctx.h lib/userdb.h lib/sandbox.h compat/compat.h
+
+POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/access.o pop3d/control.o \
+		pop3d/submit.o pop3d/config.o pop3d/parse.o
+POP3D_HDRS=	pop3d/pop3d.h pop3d/proc.h
+SESSION_OBJS=	pop3d-session/session.o pop3d-session/pop3.o \
+		pop3d-session/poppass.o pop3d-session/xmit.o \
+		pop3d-session/io.o pop3d-session/tls.o
+SESSION_HDRS=	pop3d-session/session.h
 AUTH_OBJS=	pop3d-auth/auth.o pop3d-auth/auth_passwd.o \
 		pop3d-auth/auth_file.o pop3d-auth/auth_apop.o \
-		pop3d-auth/auth_sasl.o pop3d-auth/auth_penalty.o \
-		pop3d-auth/userdb.o ${COMMON}
+		pop3d-auth/auth_sasl.o pop3d-auth/auth_penalty.o
+AUTH_HDRS=	pop3d-auth/auth.h
 STORE_OBJS=	pop3d-store/store.o pop3d-store/maildir.o \
-		pop3d-store/mbox.o pop3d-store/lock.o pop3d/xform.o ${COMMON}
-CTL_OBJS=	pop3d/pop3ctl.o pop3d/ctl_user.o pop3d/ctl_daemon.o \
-		pop3d/parse.o pop3d/config.o pop3d-auth/userdb.o ${COMMON}
-PROGS=		pop3d/pop3d pop3d-auth/pop3d-auth pop3d-store/pop3d-store \
-		pop3d/pop3ctl
+		pop3d-store/mbox.o pop3d-store/lock.o
+STORE_HDRS=	pop3d-store/store.h
+CTL_OBJS=	pop3ctl/pop3ctl.o pop3ctl/ctl_user.o pop3ctl/ctl_daemon.o
+CTL_HDRS=	pop3ctl/ctl.h
+# The parent's parser, which pop3ctl shares to read pop3d.conf.
+CONF_OBJS=	pop3d/config.o pop3d/parse.o
 
-UNIT_TESTS=	regress/unit/imsg_test regress/unit/msg_test \
-		regress/unit/xform_test regress/unit/maildir_test \
-		regress/unit/mbox_test regress/unit/pop3_test \
-		regress/unit/tls_test \
-		regress/unit/auth_test regress/unit/userdb_test
-UNIT_OBJS=	regress/unit/imsg_test.o regress/unit/msg_test.o \
-		regress/unit/xform_test.o regress/unit/maildir_test.o \
-		regress/unit/mbox_test.o regress/unit/pop3_test.o \
-		regress/unit/tls_test.o \
-		regress/unit/auth_test.o regress/unit/userdb_test.o
-HEADERS=	compat/compat.h pop3d/pop3d.h pop3d/params.h pop3d/imsg.h \
-		pop3d/log.h pop3d/msg.h pop3d/sandbox.h pop3d/xform.h \
-		pop3d/session.h pop3d/proc.h pop3d/ctl.h pop3d-store/store.h pop3d-auth/auth.h \
-		pop3d-auth/userdb.h
+PROGS=		pop3d/pop3d pop3d-session/pop3d-session \
+		pop3d-auth/pop3d-auth pop3d-store/pop3d-store pop3ctl/pop3ctl
 
 .SUFFIXES: .c .o
 .c.o:
@@ -78,17 +85,32 @@ HEADERS=	compat/compat.h pop3d/pop3d.h pop3d/params.h pop3d/imsg.h \
 
 all: ${PROGS}
 
-pop3d/pop3d: ${POP3D_OBJS}
-	${CC} ${LDFLAGS} -o $@ ${POP3D_OBJS} ${LIBS}
+${LIB}: ${LIB_OBJS}
+	rm -f $@
+	${AR} rcs $@ ${LIB_OBJS}
 
-pop3d-auth/pop3d-auth: ${AUTH_OBJS}
-	${CC} ${LDFLAGS} -o $@ ${AUTH_OBJS} ${LIBS}
+pop3d/pop3d: ${POP3D_OBJS} ${LIB}
+	${CC} ${LDFLAGS} -o $@ ${POP3D_OBJS} ${LIB} ${LIBS}
 
-pop3d-store/pop3d-store: ${STORE_OBJS}
-	${CC} ${LDFLAGS} -o $@ ${STORE_OBJS} ${LIBS}
+pop3d-session/pop3d-session: ${SESSION_OBJS} ${LIB}
+	${CC} ${LDFLAGS} -o $@ ${SESSION_OBJS} ${LIB} ${LIBS}
 
-pop3d/pop3ctl: ${CTL_OBJS}
-	${CC} ${LDFLAGS} -o $@ ${CTL_OBJS} ${LIBS}
+pop3d-auth/pop3d-auth: ${AUTH_OBJS} ${LIB}
+	${CC} ${LDFLAGS} -o $@ ${AUTH_OBJS} ${LIB} ${LIBS}
+
+pop3d-store/pop3d-store: ${STORE_OBJS} ${LIB}
+	${CC} ${LDFLAGS} -o $@ ${STORE_OBJS} ${LIB} ${LIBS}
+
+pop3ctl/pop3ctl: ${CTL_OBJS} ${CONF_OBJS} ${LIB}
+	${CC} ${LDFLAGS} -o $@ ${CTL_OBJS} ${CONF_OBJS} ${LIB} ${LIBS}
+
+# pop3ctl's objects see the parent's configuration structure.
+pop3ctl/pop3ctl.o: pop3ctl/pop3ctl.c
+	${CC} ${ALLCFLAGS} -Ipop3d -c pop3ctl/pop3ctl.c -o $@
+pop3ctl/ctl_user.o: pop3ctl/ctl_user.c
+	${CC} ${ALLCFLAGS} -Ipop3d -c pop3ctl/ctl_user.c -o $@
+pop3ctl/ctl_daemon.o: pop3ctl/ctl_daemon.c
+	${CC} ${ALLCFLAGS} -Ipop3d -c pop3ctl/ctl_daemon.c -o $@
 
 # The generated parser is not held to the warning flags of hand code.
 pop3d/parse.c: pop3d/parse.y
@@ -96,39 +118,89 @@ pop3d/parse.c: pop3d/parse.y
 pop3d/parse.o: pop3d/parse.c
 	${CC} ${CFLAGS} ${CPPFLAGS} -Wall ${WERROR} -c pop3d/parse.c -o $@
 
-${POP3D_OBJS} ${AUTH_OBJS} ${STORE_OBJS} ${CTL_OBJS}: ${HEADERS}
+${LIB_OBJS}: ${LIB_HDRS}
+${POP3D_OBJS}: ${LIB_HDRS} ${POP3D_HDRS}
+${SESSION_OBJS}: ${LIB_HDRS} ${SESSION_HDRS}
+${AUTH_OBJS}: ${LIB_HDRS} ${AUTH_HDRS}
+${STORE_OBJS}: ${LIB_HDRS} ${STORE_HDRS}
+${CTL_OBJS}: ${LIB_HDRS} ${POP3D_HDRS} ${CTL_HDRS}
 
-# Unit tests link the object they test plus the common layer.
-UNIT_COMMON=	pop3d/imsg.o pop3d/msg.o pop3d/log.o pop3d/util.o ${COMPAT}
-regress/unit/imsg_test: regress/unit/imsg_test.o ${UNIT_COMMON}
-	${CC} ${LDFLAGS} -o $@ regress/unit/imsg_test.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
-regress/unit/msg_test: regress/unit/msg_test.o ${UNIT_COMMON}
-	${CC} ${LDFLAGS} -o $@ regress/unit/msg_test.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
-regress/unit/xform_test: regress/unit/xform_test.o pop3d/xform.o ${UNIT_COMMON}
-	${CC} ${LDFLAGS} -o $@ regress/unit/xform_test.o pop3d/xform.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
-regress/unit/maildir_test: regress/unit/maildir_test.o pop3d-store/maildir.o pop3d-store/lock.o pop3d/xform.o ${UNIT_COMMON}
-	${CC} ${LDFLAGS} -o $@ regress/unit/maildir_test.o pop3d-store/maildir.o pop3d-store/lock.o pop3d/xform.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
-regress/unit/mbox_test: regress/unit/mbox_test.o pop3d-store/mbox.o pop3d-store/lock.o pop3d/xform.o ${UNIT_COMMON}
-	${CC} ${LDFLAGS} -o $@ regress/unit/mbox_test.o pop3d-store/mbox.o pop3d-store/lock.o pop3d/xform.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
-regress/unit/pop3_test: regress/unit/pop3_test.o pop3d/pop3.o pop3d/xmit.o pop3d/io.o pop3d/tls.o pop3d/xform.o ${UNIT_COMMON}
-	${CC} ${LDFLAGS} -o $@ regress/unit/pop3_test.o pop3d/pop3.o pop3d/xmit.o pop3d/io.o pop3d/tls.o pop3d/xform.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
-regress/unit/tls_test: regress/unit/tls_test.o pop3d/tls.o pop3d/io.o ${UNIT_COMMON}
-	${CC} ${LDFLAGS} -o $@ regress/unit/tls_test.o pop3d/tls.o pop3d/io.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
+# Unit tests: atf-c programs that link the objects they test.  Only they
+# get the ATF flags, and each sees the folder of the code it tests.
+UNIT_TESTS=	regress/unit/imsg_test regress/unit/msg_test \
+		regress/unit/xform_test regress/unit/maildir_test \
+		regress/unit/mbox_test regress/unit/pop3_test \
+		regress/unit/tls_test regress/unit/auth_test \
+		regress/unit/userdb_test regress/admin/access_test
+UNIT_OBJS=	regress/unit/imsg_test.o regress/unit/msg_test.o \
+		regress/unit/xform_test.o regress/unit/maildir_test.o \
+		regress/unit/mbox_test.o regress/unit/pop3_test.o \
+		regress/unit/tls_test.o regress/unit/auth_test.o \
+		regress/unit/userdb_test.o regress/admin/access_test.o
+TESTCFLAGS=	${ALLCFLAGS} ${ATF_CFLAGS}
+TESTLINK=	${CC} ${LDFLAGS} -o $@
+
+regress/unit/imsg_test.o: regress/unit/imsg_test.c
+	${CC} ${TESTCFLAGS} -c regress/unit/imsg_test.c -o $@
+regress/unit/msg_test.o: regress/unit/msg_test.c
+	${CC} ${TESTCFLAGS} -c regress/unit/msg_test.c -o $@
+regress/unit/xform_test.o: regress/unit/xform_test.c
+	${CC} ${TESTCFLAGS} -c regress/unit/xform_test.c -o $@
+regress/unit/userdb_test.o: regress/unit/userdb_test.c
+	${CC} ${TESTCFLAGS} -c regress/unit/userdb_test.c -o $@
+regress/unit/maildir_test.o: regress/unit/maildir_test.c
+	${CC} ${TESTCFLAGS} -Ipop3d-store -c regress/unit/maildir_test.c -o $@
+regress/unit/mbox_test.o: regress/unit/mbox_test.c
+	${CC} ${TESTCFLAGS} -Ipop3d-store -c regress/unit/mbox_test.c -o $@
+regress/unit/pop3_test.o: regress/unit/pop3_test.c
+	${CC} ${TESTCFLAGS} -Ipop3d-session -c regress/unit/pop3_test.c -o $@
+regress/unit/tls_test.o: regress/unit/tls_test.c
+	${CC} ${TESTCFLAGS} -Ipop3d-session -c regress/unit/tls_test.c -o $@
+regress/unit/auth_test.o: regress/unit/auth_test.c
+	${CC} ${TESTCFLAGS} -Ipop3d-auth -c regress/unit/auth_test.c -o $@
+regress/admin/access_test.o: regress/admin/access_test.c
+	${CC} ${TESTCFLAGS} -Ipop3d -c regress/admin/access_test.c -o $@
+${UNIT_OBJS}: ${LIB_HDRS} ${POP3D_HDRS} ${SESSION_HDRS} ${AUTH_HDRS} \
+		${STORE_HDRS}
+
+regress/unit/imsg_test: regress/unit/imsg_test.o ${LIB}
+	${TESTLINK} regress/unit/imsg_test.o ${LIB} ${ATF_LIBS} ${LIBS}
+regress/unit/msg_test: regress/unit/msg_test.o ${LIB}
+	${TESTLINK} regress/unit/msg_test.o ${LIB} ${ATF_LIBS} ${LIBS}
+regress/unit/xform_test: regress/unit/xform_test.o ${LIB}
+	${TESTLINK} regress/unit/xform_test.o ${LIB} ${ATF_LIBS} ${LIBS}
+regress/unit/userdb_test: regress/unit/userdb_test.o ${LIB}
+	${TESTLINK} regress/unit/userdb_test.o ${LIB} ${ATF_LIBS} ${LIBS}
+regress/unit/maildir_test: regress/unit/maildir_test.o \
+		pop3d-store/maildir.o pop3d-store/lock.o ${LIB}
+	${TESTLINK} regress/unit/maildir_test.o pop3d-store/maildir.o \
+	    pop3d-store/lock.o ${LIB} ${ATF_LIBS} ${LIBS}
+regress/unit/mbox_test: regress/unit/mbox_test.o pop3d-store/mbox.o \
+		pop3d-store/lock.o ${LIB}
+	${TESTLINK} regress/unit/mbox_test.o pop3d-store/mbox.o \
+	    pop3d-store/lock.o ${LIB} ${ATF_LIBS} ${LIBS}
+regress/unit/pop3_test: regress/unit/pop3_test.o pop3d-session/pop3.o \
+		pop3d-session/xmit.o pop3d-session/io.o pop3d-session/tls.o \
+		${LIB}
+	${TESTLINK} regress/unit/pop3_test.o pop3d-session/pop3.o \
+	    pop3d-session/xmit.o pop3d-session/io.o pop3d-session/tls.o \
+	    ${LIB} ${ATF_LIBS} ${LIBS}
+regress/unit/tls_test: regress/unit/tls_test.o pop3d-session/tls.o \
+		pop3d-session/io.o ${LIB}
+	${TESTLINK} regress/unit/tls_test.o pop3d-session/tls.o \
+	    pop3d-session/io.o ${LIB} ${ATF_LIBS} ${LIBS}
 AUTH_UNIT=	pop3d-auth/auth_passwd.o pop3d-auth/auth_file.o \
 		pop3d-auth/auth_apop.o pop3d-auth/auth_sasl.o \
-		pop3d-auth/auth_penalty.o pop3d-auth/userdb.o
-regress/unit/auth_test: regress/unit/auth_test.o ${AUTH_UNIT} ${UNIT_COMMON}
-	${CC} ${LDFLAGS} -o $@ regress/unit/auth_test.o ${AUTH_UNIT} ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
-regress/unit/userdb_test: regress/unit/userdb_test.o pop3d-auth/userdb.o ${UNIT_COMMON}
-	${CC} ${LDFLAGS} -o $@ regress/unit/userdb_test.o pop3d-auth/userdb.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
-${UNIT_OBJS}: ${HEADERS}
+		pop3d-auth/auth_penalty.o
+regress/unit/auth_test: regress/unit/auth_test.o ${AUTH_UNIT} ${LIB}
+	${TESTLINK} regress/unit/auth_test.o ${AUTH_UNIT} ${LIB} \
+	    ${ATF_LIBS} ${LIBS}
+regress/admin/access_test: regress/admin/access_test.o pop3d/access.o \
+		${LIB}
+	${TESTLINK} regress/admin/access_test.o pop3d/access.o ${LIB} \
+	    ${ATF_LIBS} ${LIBS}
 
-ADMIN_TESTS=	regress/admin/access_test
-regress/admin/access_test: regress/admin/access_test.o pop3d/access.o ${UNIT_COMMON}
-	${CC} ${LDFLAGS} -o $@ regress/admin/access_test.o pop3d/access.o ${UNIT_COMMON} ${ATF_LIBS} ${LIBS}
-regress/admin/access_test.o: ${HEADERS}
-
-regress-build: all ${UNIT_TESTS} ${ADMIN_TESTS}
+regress-build: all ${UNIT_TESTS}
 
 # The two commands of the README.
 deps:
@@ -153,10 +225,9 @@ lint:
 	mandoc -Tlint -Wstyle man/*.[0-9]
 
 clean:
-	rm -f ${POP3D_OBJS} ${AUTH_OBJS} ${STORE_OBJS} ${CTL_OBJS} ${PROGS} \
-	    pop3d/pop3ctl \
-	    pop3d/parse.c ${UNIT_TESTS} ${UNIT_OBJS} \
-	    ${ADMIN_TESTS} regress/admin/access_test.o
+	rm -f ${LIB} ${LIB_OBJS} ${POP3D_OBJS} ${SESSION_OBJS} ${AUTH_OBJS} \
+	    ${STORE_OBJS} ${CTL_OBJS} ${PROGS} pop3d/parse.c \
+	    ${UNIT_TESTS} ${UNIT_OBJS}
 	rm -rf regress/obj
 
 .PHONY: all clean install deps test demo regress-build lint

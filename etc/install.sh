@@ -49,7 +49,8 @@ chrootdir=$5
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "${top}"
 
-for p in pop3d/pop3d pop3d-auth/pop3d-auth pop3d-store/pop3d-store; do
+for p in pop3d/pop3d pop3d-session/pop3d-session pop3d-auth/pop3d-auth \
+    pop3d-store/pop3d-store pop3ctl/pop3ctl; do
 	if [ ! -x "$p" ]; then
 		echo "install.sh: $p is not built; run make first" >&2
 		exit 1
@@ -65,11 +66,9 @@ echo "installing pop3d into ${destdir}${sbindir}, helpers into" \
     "${destdir}${libexecdir}"
 install -d -m 0755 "${destdir}${sbindir}" "${destdir}${libexecdir}"
 install -m 0555 pop3d/pop3d "${destdir}${sbindir}/pop3d"
-# pop3ctl links code of the user database; until that is built, skip it.
-if [ -x pop3d/pop3ctl ]; then
-	install -m 0555 pop3d/pop3ctl "${destdir}${sbindir}/pop3ctl"
-	echo "installed ${destdir}${sbindir}/pop3ctl"
-fi
+install -m 0555 pop3ctl/pop3ctl "${destdir}${sbindir}/pop3ctl"
+install -m 0555 pop3d-session/pop3d-session \
+    "${destdir}${libexecdir}/pop3d-session"
 install -m 0555 pop3d-auth/pop3d-auth "${destdir}${libexecdir}/pop3d-auth"
 install -m 0555 pop3d-store/pop3d-store \
     "${destdir}${libexecdir}/pop3d-store"

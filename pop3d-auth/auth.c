@@ -47,7 +47,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pop3d.h"
 #include "msg.h"
 #include "sandbox.h"
 #include "auth.h"

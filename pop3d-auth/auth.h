@@ -27,7 +27,13 @@
 #include <crypt.h>
 #include <time.h>
 
-#include "pop3d.h"
+#include "compat.h"
+#include "pathnames.h"
+#include "proto.h"
+#include "imsg.h"
+#include "log.h"
+#include "util.h"
+#include "addr.h"
 #include "userdb.h"
 
 /* What a backend found for a user name. */

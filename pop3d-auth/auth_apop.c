@@ -30,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pop3d.h"
 #include "auth.h"
 
 #define APOP_DIGEST_LEN		(MD5_DIGEST_LENGTH * 2)

@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pop3d.h"
 #include "auth.h"
 
 static char	file_path[PATH_MAX];

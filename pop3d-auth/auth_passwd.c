@@ -30,7 +30,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "pop3d.h"
 #include "auth.h"
 
 /*

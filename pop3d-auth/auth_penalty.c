@@ -29,7 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pop3d.h"
 #include "auth.h"
 
 /* Past this the delay is at its cap anyway; the count only decays. */

@@ -31,7 +31,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "pop3d.h"
 #include "auth.h"
 
 enum sasl_mech {

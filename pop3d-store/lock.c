@@ -27,7 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pop3d.h"
 #include "store.h"
 
 void

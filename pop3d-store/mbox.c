@@ -27,7 +27,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "pop3d.h"
 #include "store.h"
 #include "xform.h"
 

@@ -36,7 +36,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pop3d.h"
 #include "sandbox.h"
 #include "store.h"
 

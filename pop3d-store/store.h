@@ -29,7 +29,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pop3d.h"
+#include "compat.h"
+#include "pathnames.h"
+#include "proto.h"
+#include "imsg.h"
+#include "log.h"
+#include "util.h"
+#include "addr.h"
 
 /* One message, as the session numbers it (msgs[i] is message i + 1). */
 struct smsg {

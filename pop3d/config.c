@@ -63,7 +63,6 @@ config_new(void)
 
 	c = xcalloc(1, sizeof(*c));
 	TAILQ_INIT(&c->listeners);
-	c->users_system = 1;
 	c->users_order[0] = AUTH_BACKEND_SYSTEM;
 	c->apop = 0;
 	c->poppass_min_length = POPPASS_MIN_LENGTH_DEFAULT;

@@ -1194,7 +1194,6 @@ users_add(enum auth_backend_id id, const char *what)
 
 	if (!users_given) {
 		memset(conf->users_order, 0, sizeof(conf->users_order));
-		conf->users_system = 0;
 		users_given = 1;
 	}
 	for (i = 0; i < AUTH_BACKENDS_MAX &&
@@ -1207,8 +1206,6 @@ users_add(enum auth_backend_id id, const char *what)
 	if (i == AUTH_BACKENDS_MAX)
 		fatalx("%s: more backends than AUTH_BACKENDS_MAX", __func__);
 	conf->users_order[i] = id;
-	if (id == AUTH_BACKEND_SYSTEM)
-		conf->users_system = 1;
 	return (0);
 }
 

@@ -52,13 +52,12 @@
 #include "pop3d.h"
 #include "msg.h"
 #include "proc.h"
-#include "session.h"
+#include "tlsctx.h"
 
 extern char		**environ;
 
 static struct pop3d_conf *conf;
 static const char	*conffile = POP3D_CONFIG;
-static const char	*self_path;	/* absolute: we exec ourselves */
 /* For APOP timestamps and Received: lines; looked up once, at start. */
 static char		 hostname[NI_MAXHOST] = "localhost";
 
@@ -667,8 +666,7 @@ static struct child *
 session_spawn(void)
 {
 	struct sess_conf	 sc;
-	char			*argv[] = { "pop3d: session", "-x", "session",
-				    NULL };
+	char			*argv[] = { "pop3d: session", NULL };
 	int			 sp[2];
 	pid_t			 pid;
 	struct child		*c;
@@ -677,7 +675,7 @@ session_spawn(void)
 		log_warn("%s: socketpair", __func__);
 		return (NULL);
 	}
-	pid = proc_exec(self_path, argv, sp[1], -1);
+	pid = proc_exec(POP3D_SESSION_PATH, argv, sp[1], -1);
 	close(sp[1]);
 	if (pid == -1) {
 		close(sp[0]);
@@ -1204,12 +1202,11 @@ int
 main(int argc, char *argv[])
 {
 	struct event	 ev_sigterm, ev_sigint, ev_sighup, ev_sigchld;
-	const char	*proc = NULL;
 	int		 ch, noaction = 0;
 
 	setproctitle_init(argc, argv, environ);
 	log_init(1, LOG_DAEMON);
-	while ((ch = getopt(argc, argv, "D:df:nvx:")) != -1) {
+	while ((ch = getopt(argc, argv, "D:df:nv")) != -1) {
 		switch (ch) {
 		case 'D':
 			if (cmdline_symset(optarg) < 0)
@@ -1228,21 +1225,12 @@ main(int argc, char *argv[])
 		case 'v':
 			cmdline_verbose = 1;
 			break;
-		case 'x':
-			proc = optarg;
-			break;
 		default:
 			usage();
 		}
 	}
 	if (optind != argc)
 		usage();
-	if (proc != NULL) {
-		if (strcmp(proc, "session") != 0)
-			errx(1, "unknown process %s", proc);
-		session();
-	}
-
 	if ((conf = parse_config(conffile, cmdline_verbose)) == NULL)
 		exit(1);
 	if (tls_init() == -1)
@@ -1255,11 +1243,6 @@ main(int argc, char *argv[])
 	}
 	if (geteuid() != 0)
 		errx(1, "need root privileges");
-	if (argv[0][0] != '/')
-		errx(1, "pop3d must be started with an absolute path, "
-		    "it executes itself");
-	/* setproctitle() reuses the memory argv[0] points into. */
-	self_path = xstrdup(argv[0]);
 	if (gethostname(hostname, sizeof(hostname)) == -1)
 		strlcpy(hostname, "localhost", sizeof(hostname));
 	hostname[sizeof(hostname) - 1] = '\0';

@@ -29,10 +29,13 @@
 #include <paths.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "pop3d.h"
+#include "msg.h"
 #include "proc.h"
 
 struct childlist	children = TAILQ_HEAD_INITIALIZER(children);
@@ -255,4 +258,34 @@ child_kill_all(void)
 	TAILQ_FOREACH(c, &children, entry)
 		if (!c->reaped)
 			kill(c->pid, SIGTERM);
+}
+
+/*
+ * The parent's side: a child's line, checked before it is written.
+ * Returns -1 for a malformed frame; the caller decides what that costs
+ * the child.
+ */
+int
+log_from_child(struct imsg *imsg, const char *who)
+{
+	struct mreader	 r;
+	uint32_t	 pri;
+	const char	*line;
+	char		 buf[LOG_LINE_MAX + 64];
+	size_t		 i, off;
+
+	m_read_soft(&r, imsg, who);
+	m_get_u32(&r, &pri);
+	m_get_string(&r, &line, LOG_LINE_MAX);
+	if (m_end(&r) == -1 || pri > LOG_DEBUG)
+		return (-1);
+	if (pri == LOG_DEBUG && !log_getverbose())
+		return (0);
+	off = snprintf(buf, sizeof(buf), "%s: %s", who, line);
+	/* Lines quote client input: no control bytes reach the log. */
+	for (i = 0; i < off && i < sizeof(buf) - 1; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = '?';
+	log_emit(pri, buf);
+	return (0);
 }

@@ -31,7 +31,7 @@ export POP3CTL
 p3_load()
 {
 	. "$(atf_get_srcdir)/../lib/pop3test.sh"
-	P3_HEADER=$(atf_get_srcdir)/../../pop3d/pop3d.h
+	P3_HEADER=$(atf_get_srcdir)/../../lib/proto.h
 	export P3_HEADER
 }
 

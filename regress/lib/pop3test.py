@@ -1166,7 +1166,7 @@ def wait_log(path, pattern, seconds=5.0, count=1):
 
 
 def imsg_types(header):
-    """enum imsg_type of pop3d.h: name -> value."""
+    """enum imsg_type of proto.h: name -> value."""
     with open(header) as f:
         text = f.read()
     m = re.search(r"enum imsg_type \{(.*?)\};", text, re.S)

@@ -119,7 +119,7 @@ def main():
         info = proc_info(s["pid"])
         if info is None:
             continue
-        expect_proc(info, "session", "_pop3d", CHROOT, "pop3d")
+        expect_proc(info, "session", "_pop3d", CHROOT, "pop3d-session")
         checked += 1
     check(checked >= 3, "only %d pooled session processes left" % checked)
     auth = kids("pop3d: auth")
@@ -155,7 +155,7 @@ def main():
             "pop3d %d" % (what, pid, E.pid))
         check(info["cmdline"].startswith("pop3d: session"),
             "%s %d is %r" % (what, pid, info["cmdline"]))
-        expect_proc(info, what, "_pop3d", CHROOT, "pop3d")
+        expect_proc(info, what, "_pop3d", CHROOT, "pop3d-session")
     a.login(E.user, E.pw)
     check(session_pid(E.port, a.local_port()) == sa, "session moved")
     quit_ok(a)
@@ -191,7 +191,7 @@ def main():
         "store title %r, expected 'pop3d: store %s'" %
         (stores[0]["cmdline"], E.user))
     s = session_pid(E.port, p.local_port())
-    expect_proc(proc_info(s), "session", "_pop3d", CHROOT, "pop3d")
+    expect_proc(proc_info(s), "session", "_pop3d", CHROOT, "pop3d-session")
     quit_ok(p)
     check(wait_gone(stores[0]["pid"], 5), "store %d still running 5 s "
         "after QUIT" % stores[0]["pid"])
@@ -241,7 +241,7 @@ exec(open(os.environ["P3_DIR"] + "/privsep.py").read())
 def main():
     p = E.connect()
     s = session_pid(E.port, p.local_port())
-    expect_proc(proc_info(s), "session", "_pop3d", CHROOT, "pop3d")
+    expect_proc(proc_info(s), "session", "_pop3d", CHROOT, "pop3d-session")
     # socket(2) is not on the session's list: the filter kills.
     cmd = ["timeout", "60", "gdb", "-q", "-nx", "-p", str(s), "-batch",
         "-ex", "call (int)socket(2,1,0)"]

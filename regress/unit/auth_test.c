@@ -35,7 +35,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "pop3d.h"
 #include "auth.h"
 
 #define DB		"users"

@@ -29,7 +29,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pop3d.h"
+#include "compat.h"
+#include "proto.h"
+#include "imsg.h"
+#include "log.h"
+#include "util.h"
 
 #define PAYLOAD_MAX	(MAX_IMSGSIZE - IMSG_HEADER_SIZE)
 

@@ -28,7 +28,6 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "pop3d.h"
 #include "store.h"
 
 /* The Maildir backend on a temporary directory: no root, no chroot. */

@@ -30,7 +30,6 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "pop3d.h"
 #include "store.h"
 #include "xform.h"
 

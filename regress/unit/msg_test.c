@@ -27,7 +27,11 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "pop3d.h"
+#include "compat.h"
+#include "proto.h"
+#include "imsg.h"
+#include "log.h"
+#include "util.h"
 #include "msg.h"
 
 #define BUFMAX		(MAX_IMSGSIZE - IMSG_HEADER_SIZE)

@@ -30,7 +30,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pop3d.h"
 #include "session.h"
 #include "xform.h"
 

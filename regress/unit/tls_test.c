@@ -22,7 +22,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pop3d.h"
 #include "session.h"
 
 /* Build a ClientHello with the given extensions block (may be NULL). */

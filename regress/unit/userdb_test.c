@@ -26,7 +26,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pop3d.h"
+#include "compat.h"
+#include "proto.h"
+#include "imsg.h"
+#include "log.h"
+#include "util.h"
 #include "userdb.h"
 
 #define DB		"users"

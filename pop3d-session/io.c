@@ -26,7 +26,6 @@
 #include <tls.h>
 #include <unistd.h>
 
-#include "pop3d.h"
 #include "session.h"
 
 time_t

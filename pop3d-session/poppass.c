@@ -27,7 +27,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "pop3d.h"
 #include "session.h"
 
 struct poppass {

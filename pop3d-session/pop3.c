@@ -33,7 +33,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "pop3d.h"
 #include "session.h"
 #include "xform.h"
 

@@ -30,7 +30,10 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "pop3d.h"
+#include "pathnames.h"
+#include "proto.h"
+#include "log.h"
+#include "util.h"
 #include "msg.h"
 
 void *
@@ -150,65 +153,6 @@ imsg_to_str(uint32_t type)
 }
 #undef CASE
 
-/* Numeric text of an address, for logs and access lists. */
-const char *
-ss_to_text(const struct sockaddr_storage *ss)
-{
-	static char	buf[NI_MAXHOST];
-	const void	*a;
-
-	switch (ss->ss_family) {
-	case AF_INET:
-		a = &((const struct sockaddr_in *)ss)->sin_addr;
-		break;
-	case AF_INET6:
-		a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
-		break;
-	default:
-		return ("unknown");
-	}
-	if (inet_ntop(ss->ss_family, a, buf, sizeof(buf)) == NULL)
-		return ("unknown");
-	return (buf);
-}
-
-in_port_t
-ss_port(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return (ntohs(((const struct sockaddr_in *)ss)->sin_port));
-	if (ss->ss_family == AF_INET6)
-		return (ntohs(((const struct sockaddr_in6 *)ss)->sin6_port));
-	return (0);
-}
-
-/* Same address, ports aside. */
-int
-ss_same_addr(const struct sockaddr_storage *a,
-    const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return (0);
-	if (a->ss_family == AF_INET)
-		return (((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		    ((const struct sockaddr_in *)b)->sin_addr.s_addr);
-	if (a->ss_family == AF_INET6)
-		return (memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		    &((const struct sockaddr_in6 *)b)->sin6_addr,
-		    sizeof(struct in6_addr)) == 0);
-	return (0);
-}
-
-socklen_t
-ss_len(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return (sizeof(struct sockaddr_in));
-	if (ss->ss_family == AF_INET6)
-		return (sizeof(struct sockaddr_in6));
-	return (sizeof(*ss));
-}
-
 /*
  * The one order every process drops root in: chroot and chdir while we
  * may, then groups, gid, uid.  Checked afterwards: a setuid that
@@ -306,34 +250,4 @@ log_to_parent(struct imsgbuf *ibuf)
 {
 	log_ibuf = ibuf;
 	log_sethook(log_hook_parent);
-}
-
-/*
- * The parent's side: a child's line, checked before it is written.
- * Returns -1 for a malformed frame; the caller decides what that costs
- * the child.
- */
-int
-log_from_child(struct imsg *imsg, const char *who)
-{
-	struct mreader	 r;
-	uint32_t	 pri;
-	const char	*line;
-	char		 buf[LOG_LINE_MAX + 64];
-	size_t		 i, off;
-
-	m_read_soft(&r, imsg, who);
-	m_get_u32(&r, &pri);
-	m_get_string(&r, &line, LOG_LINE_MAX);
-	if (m_end(&r) == -1 || pri > LOG_DEBUG)
-		return (-1);
-	if (pri == LOG_DEBUG && !log_getverbose())
-		return (0);
-	off = snprintf(buf, sizeof(buf), "%s: %s", who, line);
-	/* Lines quote client input: no control bytes reach the log. */
-	for (i = 0; i < off && i < sizeof(buf) - 1; i++)
-		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
-			buf[i] = '?';
-	log_emit(pri, buf);
-	return (0);
 }

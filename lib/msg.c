@@ -19,7 +19,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pop3d.h"
+#include "proto.h"
+#include "log.h"
+#include "util.h"
 #include "msg.h"
 
 void

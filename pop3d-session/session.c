@@ -15,8 +15,8 @@
  */
 
 /*
- * The session process: exec'd by the parent as "pop3d -x session",
- * confined before it learns anything, then handed ONE client connection
+ * The session process: exec'd by the parent from the pool, titled
+ * "pop3d: session", confined before it learns anything, then handed ONE client connection
  * and its channel to pop3d-auth.  After a login the parent hands it the
  * channel to that user's store.  It never opens a file or a socket.
  */
@@ -34,10 +34,10 @@
 #include <tls.h>
 #include <unistd.h>
 
-#include "pop3d.h"
 #include "msg.h"
 #include "sandbox.h"
 #include "session.h"
+#include "tlsctx.h"
 
 struct channel {
 	struct imsgbuf	ibuf;
@@ -598,8 +598,8 @@ session_implicit_tls(struct io *io)
 	return (0);
 }
 
-__dead void
-session(void)
+int
+main(int argc, char *argv[])
 {
 	static struct io	 io;
 	struct pop3		 p;

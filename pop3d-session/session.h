@@ -20,7 +20,13 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "pop3d.h"
+#include "compat.h"
+#include "pathnames.h"
+#include "proto.h"
+#include "imsg.h"
+#include "log.h"
+#include "util.h"
+#include "addr.h"
 
 /*
  * io.c: buffered, timed line I/O on one client socket.  A session has
@@ -69,8 +75,6 @@ int		 io_peek(struct io *, time_t, char **, size_t *);
 void		 io_consume(struct io *, size_t);
 
 /* tls.c */
-struct tls	*tlsctx_new(const char *, const char *, const uint8_t *, size_t,
-		    const uint8_t *, size_t, const char **);
 int		 tlshello_alpn(const unsigned char *, size_t);
 int		 tlshello_check(int, time_t);
 
@@ -168,8 +172,5 @@ void	xmit_command(struct pop3 *);
 void	poppass_run(struct pop3 *);
 int	pop3_number(const char *, uint32_t, uint32_t, uint32_t *);
 void	pop3_run(struct pop3 *);
-
-/* session.c */
-__dead void	session(void);
 
 #endif /* POP3D_SESSION_H */

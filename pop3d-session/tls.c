@@ -15,10 +15,9 @@
  */
 
 /*
- * TLS for the session process, through libtls only.  The parent sends
- * the certificate and key as bytes; the session builds its server
- * context from memory before it serves anybody and wipes the bytes, so
- * no session ever opens a key file.
+ * The session's look at a TLS ClientHello before libtls takes it: a
+ * client that offers ALPN without "pop3" speaks another protocol (the
+ * ALPACA cross-protocol attack) and is refused.
  */
 
 #include <sys/types.h>
@@ -32,53 +31,7 @@
 #include <tls.h>
 #include <unistd.h>
 
-#include "pop3d.h"
 #include "session.h"
-
-/*
- * A server context for the given certificate (chain appended) and key.
- * Returns NULL with the reason in *why.  The caller wipes its buffers;
- * libtls keeps its own copy of the key only until tls_configure()
- * has loaded it, and tls_config_clear_keys() drops that copy.
- */
-struct tls *
-tlsctx_new(const char *protocols, const char *ciphers, const uint8_t *cert,
-    size_t certlen, const uint8_t *key, size_t keylen, const char **why)
-{
-	static char		 err[256];
-	struct tls_config	*cfg;
-	struct tls		*ctx = NULL;
-	uint32_t		 protos;
-
-	*why = "out of memory";
-	if ((cfg = tls_config_new()) == NULL)
-		return (NULL);
-	if (tls_config_parse_protocols(&protos, protocols) == -1 ||
-	    tls_config_set_protocols(cfg, protos) == -1 ||
-	    tls_config_set_ciphers(cfg, ciphers) == -1 ||
-	    tls_config_set_keypair_mem(cfg, cert, certlen, key,
-	    keylen) == -1 ||
-	    /* RFC 7301 for ALPACA: a pop3 client may say what it speaks. */
-	    tls_config_set_alpn(cfg, "pop3") == -1) {
-		strlcpy(err, tls_config_error(cfg) ? tls_config_error(cfg) :
-		    "bad TLS settings", sizeof(err));
-		*why = err;
-		goto done;
-	}
-	if ((ctx = tls_server()) == NULL)
-		goto done;
-	if (tls_configure(ctx, cfg) == -1) {
-		strlcpy(err, tls_error(ctx) ? tls_error(ctx) :
-		    "tls_configure failed", sizeof(err));
-		*why = err;
-		tls_free(ctx);
-		ctx = NULL;
-	}
- done:
-	tls_config_clear_keys(cfg);
-	tls_config_free(cfg);
-	return (ctx);
-}
 
 static uint32_t
 get16(const unsigned char *p)

@@ -34,7 +34,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "pop3d.h"
+#include "params.h"
+#include "log.h"
 #include "sandbox.h"
 
 struct sandbox_rule {

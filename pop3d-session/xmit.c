@@ -30,7 +30,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pop3d.h"
 #include "session.h"
 
 struct xmit {

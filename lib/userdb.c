@@ -42,7 +42,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "pop3d.h"
+#include "proto.h"
+#include "log.h"
+#include "util.h"
 #include "userdb.h"
 
 /* How often a lock holder is asked again, when we may not wait long. */

@@ -1,0 +1,405 @@
+/*
+ * Copyright (c) 2026 The pop3d developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+#ifndef POP3D_PROTO_H
+#define POP3D_PROTO_H
+
+/*
+ * The contract between pop3d's processes: message types, grouped by
+ * channel, and their payloads.  Nothing here is any one process's
+ * state; the parent's configuration is in pop3d/pop3d.h.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <limits.h>
+#include <netdb.h>
+#include <stdint.h>
+
+#include "params.h"
+
+/*
+ * Bump IMSG_VERSION whenever a change is made to enum imsg_type or to a
+ * payload below: pop3ctl sends it, and a mismatch is refused.
+ */
+#define IMSG_VERSION		9
+
+enum imsg_type {
+	IMSG_NONE,
+
+	/* any child -> parent */
+	IMSG_LOG,
+
+	/* parent -> children: configuration */
+	IMSG_CONF_SESSION,
+	IMSG_CONF_AUTH,
+	IMSG_CONF_STORE,
+	IMSG_CONF_TLS_CERT,
+	IMSG_CONF_TLS_KEY,
+	IMSG_CONF_TLS_END,
+
+	/* parent <-> session */
+	IMSG_SESS_AUTHFD,
+	IMSG_SESS_CONN,
+	IMSG_SESS_END,
+	IMSG_SESS_AUTODENY,
+	IMSG_SESS_XMIT,
+	IMSG_SESS_LOGIN,
+	IMSG_SESS_XMIT_RESULT,
+
+	/* parent -> auth, auth -> parent, session <-> auth */
+	IMSG_AUTH_NEWSESS,
+	IMSG_AUTH_USERPASS,
+	IMSG_AUTH_RESULT,
+	IMSG_AUTH_GRANT,
+	IMSG_AUTH_FAILURE,
+	IMSG_AUTH_CHALLENGE_REQ,
+	IMSG_AUTH_CHALLENGE,
+	IMSG_AUTH_APOP,
+	IMSG_AUTH_SASL_START,
+	IMSG_AUTH_SASL_STEP,
+	IMSG_AUTH_SASL_ABORT,
+	IMSG_AUTH_SASL_CHALLENGE,
+	IMSG_AUTH_CHANGE,
+
+	/* parent -> session: the store channel after a grant */
+	IMSG_STORE_FD,
+	IMSG_STORE_FAIL,
+
+	/* session <-> store */
+	IMSG_STORE_INIT,
+	IMSG_STORE_STAT_REQ,
+	IMSG_STORE_STAT,
+	IMSG_STORE_LIST,
+	IMSG_STORE_UIDL,
+	IMSG_STORE_ENTRY,
+	IMSG_STORE_END,
+	IMSG_STORE_RETR,
+	IMSG_STORE_MSG,
+	IMSG_STORE_DELE,
+	IMSG_STORE_RSET,
+	IMSG_STORE_UPDATE,
+	IMSG_STORE_OK,
+
+	/* pop3ctl <-> parent, on the control socket */
+	IMSG_CTL_OK,
+	IMSG_CTL_FAIL,
+	IMSG_CTL_END,
+	IMSG_CTL_SHOW_STATUS,
+	IMSG_CTL_STATUS,
+	IMSG_CTL_LISTENER,
+	IMSG_CTL_SHOW_SESSIONS,
+	IMSG_CTL_SESSION,
+	IMSG_CTL_SHOW_AUTODENY,
+	IMSG_CTL_AUTODENY,
+	IMSG_CTL_AUTODENY_CLEAR,
+	IMSG_CTL_SHOW_ACCESS,
+	IMSG_CTL_ACCESS_RULE,
+	IMSG_CTL_PENALTY,
+	IMSG_CTL_RELOAD,
+	IMSG_CTL_STOP,
+
+	IMSG_TYPE_MAX
+};
+
+/* Listener kinds; the poppass kind comes with its issue. */
+enum listen_kind {
+	LISTEN_POP3 = 1,	/* port 110: plain, STLS when TLS is set */
+	LISTEN_POP3S,		/* port 995: TLS from the first byte */
+	LISTEN_POPPASS,		/* port 106: Eudora poppass password changes */
+	LISTEN_POPPASS_TLS,	/* the same inside implicit TLS */
+};
+
+/* Where a user comes from: pop3d-auth's backends, in config order. */
+enum auth_backend_id {
+	AUTH_BACKEND_NONE = 0,
+	AUTH_BACKEND_SYSTEM,	/* "users system": passwd and shadow */
+	AUTH_BACKEND_FILE,	/* "users file": pop3d's own database */
+};
+#define AUTH_BACKENDS_MAX	2
+
+enum access_action {
+	ACCESS_GRANT = 1,
+	ACCESS_DENY,
+};
+
+/* RFC 2449 EXPIRE: days, or one of these. */
+#define EXPIRE_UNSET		(-1)	/* not announced in CAPA */
+#define EXPIRE_NEVER		(-2)	/* "EXPIRE NEVER" */
+
+enum maildrop_format {
+	MAILDROP_MAILDIR = 1,
+	MAILDROP_MBOX,
+};
+
+/*
+ * Payloads.  Fixed-size ones are checked for their exact size on receipt;
+ * variable ones are packed with msg.c and read back with m_get_*().
+ */
+
+/* IMSG_CONF_SESSION: all a session process needs; sent once, at start. */
+struct sess_conf {
+	char		banner[BANNER_MAX + 1];	/* "" = default */
+	int32_t		debug;
+	int32_t		timeout_idle;
+	int32_t		timeout_login;
+	int32_t		expire;		/* as in struct pop3d_conf */
+	int32_t		login_delay;	/* -1 unset */
+	/*
+	 * With tls set, IMSG_CONF_TLS_CERT and _KEY chunks follow, then
+	 * IMSG_CONF_TLS_END; the session builds its libtls context from
+	 * them and wipes them.
+	 */
+	int32_t		tls;
+	char		tls_protocols[TLS_STRING_MAX];
+	char		tls_ciphers[TLS_STRING_MAX];
+	int32_t		apop;		/* ask pop3d-auth for a timestamp */
+	int32_t		sasl_scram;	/* offer SCRAM-SHA-256 */
+	int32_t		auto_deny;	/* report lines over AUTODENY_LINE */
+	int32_t		max_commands;	/* before login */
+	int32_t		xtnd_xmit;	/* offer XTND XMIT */
+	int64_t		xmit_max_size;
+	char		hostname[NI_MAXHOST];	/* for Received: */
+};
+
+/*
+ * IMSG_SESS_XMIT: the message, in a memfd, as the fd; no payload.  The
+ * parent runs the submission program as the user and answers
+ * IMSG_SESS_XMIT_RESULT with the program's wait status (0: submitted).
+ */
+
+/* IMSG_SESS_LOGIN: how the granted login went, for the log line. */
+enum login_method {
+	LOGIN_PASS = 1,
+	LOGIN_APOP,
+	LOGIN_PLAIN,
+	LOGIN_SCRAM,
+};
+
+struct sess_login {
+	int32_t		method;		/* enum login_method */
+	int32_t		tls;		/* TLS was active */
+};
+
+/* IMSG_SESS_AUTODENY */
+enum autodeny_reason {
+	AUTODENY_LONG_LINE = 1,	/* a command line over AUTODENY_LINE */
+};
+
+/* IMSG_CONF_AUTH */
+struct auth_conf {
+	int32_t		debug;
+	int32_t		users_order[AUTH_BACKENDS_MAX];	/* 0-terminated */
+	char		users_file[PATH_MAX];
+	int32_t		apop;
+	int32_t		poppass_min_length;
+	char		hostname[NI_MAXHOST];	/* for APOP timestamps */
+};
+
+/* IMSG_CONF_STORE: parent -> pop3d-store, before it demotes. */
+struct store_conf {
+	int32_t		format;		/* enum maildrop_format */
+	char		path[PATH_MAX];	/* expanded, absolute */
+	char		user[POP3_USER_MAX + 1];
+	uint32_t	uid;
+	uint32_t	gid;
+	int32_t		debug;
+};
+
+/* IMSG_SESS_CONN: the accepted socket travels as the fd; sid is peerid. */
+struct sess_conn {
+	struct sockaddr_storage	peer;
+	struct sockaddr_storage	local;
+	int32_t			kind;		/* enum listen_kind */
+	int32_t			plaintext_auth;	/* resolved: 0 or 1 */
+	char			peername[NI_MAXHOST];	/* numeric */
+};
+
+/* IMSG_SESS_END: what the session did, for the logout log line. */
+struct sess_end {
+	uint32_t	retrieved;	/* messages sent with RETR */
+	uint64_t	retrieved_octets;
+	uint32_t	deleted;	/* deletions committed at QUIT */
+	uint64_t	deleted_octets;
+	int32_t		reason;		/* enum sess_end_reason */
+};
+
+enum sess_end_reason {
+	SESS_END_QUIT = 1,	/* the client said QUIT */
+	SESS_END_TIMEOUT,	/* idle or login-grace timer */
+	SESS_END_DROPPED,	/* the client closed or reset the connection */
+	SESS_END_ERROR,		/* protocol abuse or an internal error */
+};
+
+/* IMSG_AUTH_NEWSESS: parent -> auth, with the session's channel as fd. */
+struct auth_newsess {
+	char		peername[NI_MAXHOST];
+	int32_t		kind;		/* enum listen_kind: what it may ask */
+};
+
+/* IMSG_AUTH_RESULT */
+enum auth_result {
+	AUTH_OK = 1,
+	AUTH_FAIL,		/* -ERR [AUTH] */
+	AUTH_TEMPFAIL,		/* -ERR [SYS/TEMP] */
+};
+
+/* IMSG_STORE_FAIL: store -> session, and parent -> session. */
+enum store_error {
+	STORE_ERR_NOMSG = 1,	/* no such message */
+	STORE_ERR_DELETED,	/* message already deleted */
+	STORE_ERR_INUSE,	/* [IN-USE]: another session holds the lock */
+	STORE_ERR_TEMP,		/* [SYS/TEMP] */
+	STORE_ERR_PERM,		/* [SYS/PERM], e.g. a maildrop over the caps */
+};
+
+struct store_fail {
+	int32_t		code;	/* enum store_error */
+};
+
+/* IMSG_STORE_STAT: also the answer to RSET and STORE_INIT. */
+struct store_stat {
+	uint32_t	count;		/* messages not marked deleted */
+	uint64_t	octets;
+};
+
+/* IMSG_STORE_LIST, IMSG_STORE_UIDL, IMSG_STORE_DELE */
+struct store_index {
+	uint32_t	index;		/* 1-based; 0 = all (LIST, UIDL only) */
+};
+
+/* IMSG_STORE_ENTRY */
+struct store_entry {
+	uint32_t	index;
+	uint64_t	size;		/* octets as transmitted (CRLF) */
+	char		uidl[UIDL_MAX + 1];
+};
+
+/* IMSG_STORE_RETR */
+struct store_retr {
+	uint32_t	index;
+	int64_t		lines;		/* TOP body lines; -1 = RETR */
+};
+
+/* IMSG_STORE_MSG: with a read-only fd holding the message. */
+struct store_msg {
+	uint32_t	index;
+	uint64_t	offset;		/* where the message starts in the fd */
+	uint64_t	length;		/* bytes to read there */
+	uint64_t	size;		/* octets after transformation */
+	int32_t		mboxrd;		/* unquote >From lines while sending */
+};
+
+/* IMSG_STORE_UPDATE answer (IMSG_STORE_OK payload after UPDATE). */
+struct store_update {
+	uint32_t	deleted;
+	uint64_t	deleted_octets;
+};
+
+/*
+ * The control socket.  Every request carries IMSG_VERSION as its peerid
+ * and is answered by IMSG_CTL_OK or IMSG_CTL_FAIL (struct ctl_result),
+ * or, for the show requests, by frames of their own type ended by
+ * IMSG_CTL_END.  All payloads are fixed-size; strings are NUL-terminated
+ * inside their arrays.
+ */
+
+/* Why a connection was refused at accept; counted per reason. */
+enum refusal {
+	REFUSED_ACCESS,		/* access default, grant and deny */
+	REFUSED_AUTODENY,	/* on the auto-deny list */
+	REFUSED_PENALTY,	/* authentication failures */
+	REFUSED_LIMIT,		/* max-sessions, max-sessions-per-source */
+	REFUSED_MAX
+};
+
+/* IMSG_CTL_OK, IMSG_CTL_FAIL: what to tell the administrator. */
+struct ctl_result {
+	char		text[CTL_MSG_MAX];
+};
+
+/* IMSG_CTL_AUTODENY_CLEAR: an address, or "all". */
+struct ctl_addr {
+	char		addr[INET6_ADDRSTRLEN];
+};
+
+/* IMSG_CTL_STATUS, then one IMSG_CTL_LISTENER per listener. */
+struct ctl_status {
+	int64_t		pid;
+	int64_t		started;	/* time(3) */
+	int64_t		uptime;		/* seconds */
+	uint32_t	sessions;	/* serving a client */
+	uint32_t	logged_in;	/* of which logged in */
+	uint32_t	idle;		/* waiting in the pool */
+	uint32_t	autodeny_listed;
+	uint32_t	penalized;	/* addresses refused right now */
+	int32_t		auto_deny;	/* auto-deny yes */
+	uint64_t	connections;
+	uint64_t	logins;
+	uint64_t	login_failures;
+	uint64_t	autodenies;
+	uint64_t	refused[REFUSED_MAX];
+	char		conffile[PATH_MAX];
+};
+
+struct ctl_listener {
+	char		addr[INET6_ADDRSTRLEN];
+	uint32_t	port;
+	int32_t		kind;		/* enum listen_kind */
+};
+
+/* IMSG_CTL_SESSION */
+enum ctl_session_state {
+	CTL_SESSION_AUTH = 1,	/* not logged in yet */
+	CTL_SESSION_LOGGED_IN,
+	CTL_SESSION_ENDING,
+};
+
+struct ctl_session {
+	uint32_t	sid;
+	int32_t		state;		/* enum ctl_session_state */
+	int64_t		age;		/* seconds since accept */
+	char		peer[NI_MAXHOST + 8];	/* address:port */
+	char		user[POP3_USER_MAX + 1];	/* "" before login */
+};
+
+/* IMSG_CTL_AUTODENY */
+struct ctl_autodeny {
+	char		addr[INET6_ADDRSTRLEN];
+	int64_t		since;		/* time(3) */
+	uint32_t	reason;		/* enum autodeny_reason */
+};
+
+/* IMSG_CTL_ACCESS_RULE: "access default" first, then the rules. */
+struct ctl_rule {
+	int32_t		is_default;
+	int32_t		action;		/* enum access_action */
+	int32_t		prefixlen;
+	char		addr[INET6_ADDRSTRLEN];
+};
+
+/* IMSG_CTL_PENALTY: an address with authentication failures. */
+struct ctl_penalty {
+	char		addr[INET6_ADDRSTRLEN];
+	uint32_t	failures;
+	int64_t		left;		/* seconds still refused, 0: none */
+};
+
+#endif /* POP3D_PROTO_H */

@@ -69,11 +69,11 @@ m_add_data(struct mbuf *m, const void *p, size_t len)
 }
 
 void
-m_compose(struct imsgbuf *ibuf, uint32_t type, uint32_t peerid, int fd,
+m_compose(struct chan *chan, uint32_t type, uint32_t peerid, int fd,
     struct mbuf *m)
 {
-	if (imsg_compose(ibuf, type, peerid, fd, m->buf, m->len) == -1)
-		fatal("%s: %s", __func__, imsg_to_str(type));
+	if (chan_queue(chan, type, peerid, fd, m->buf, m->len) == -1)
+		fatal("%s: %s", __func__, msg_name(type));
 }
 
 /* For payloads that held a secret. */
@@ -85,20 +85,20 @@ m_wipe(struct mbuf *m)
 }
 
 void
-m_read(struct mreader *r, struct imsg *imsg, const char *who)
+m_read(struct mreader *r, struct frame *fr, const char *who)
 {
-	r->p = imsg->data;
-	r->left = imsg->datalen;
-	r->type = imsg->hdr.type;
+	r->p = fr->data;
+	r->left = fr->datalen;
+	r->type = fr->hdr.type;
 	r->who = who;
 	r->soft = 0;
 	r->failed = 0;
 }
 
 void
-m_read_soft(struct mreader *r, struct imsg *imsg, const char *who)
+m_read_soft(struct mreader *r, struct frame *fr, const char *who)
 {
-	m_read(r, imsg, who);
+	m_read(r, fr, who);
 	r->soft = 1;
 }
 
@@ -106,10 +106,10 @@ void
 m_error(struct mreader *r, const char *what)
 {
 	if (!r->soft)
-		fatalx("bad %s message from %s: %s", imsg_to_str(r->type),
+		fatalx("bad %s message from %s: %s", msg_name(r->type),
 		    r->who, what);
 	if (!r->failed)
-		log_warnx("bad %s message from %s: %s", imsg_to_str(r->type),
+		log_warnx("bad %s message from %s: %s", msg_name(r->type),
 		    r->who, what);
 	r->failed = 1;
 	r->left = 0;

@@ -30,11 +30,11 @@
 #include <stdint.h>
 
 #include "params.h"
-#include "imsg.h"
+#include "frame.h"
 
 struct mbuf {
 	size_t		len;
-	unsigned char	buf[MAX_IMSGSIZE - IMSG_HEADER_SIZE];
+	unsigned char	buf[FRAME_MAX - FRAME_HDR_SIZE];
 };
 
 struct mreader {
@@ -51,11 +51,11 @@ void	m_add_u32(struct mbuf *, uint32_t);
 void	m_add_u64(struct mbuf *, uint64_t);
 void	m_add_string(struct mbuf *, const char *);
 void	m_add_data(struct mbuf *, const void *, size_t);
-void	m_compose(struct imsgbuf *, uint32_t, uint32_t, int, struct mbuf *);
+void	m_compose(struct chan *, uint32_t, uint32_t, int, struct mbuf *);
 void	m_wipe(struct mbuf *);
 
-void	m_read(struct mreader *, struct imsg *, const char *);
-void	m_read_soft(struct mreader *, struct imsg *, const char *);
+void	m_read(struct mreader *, struct frame *, const char *);
+void	m_read_soft(struct mreader *, struct frame *, const char *);
 void	m_get_u32(struct mreader *, uint32_t *);
 void	m_get_u64(struct mreader *, uint64_t *);
 void	m_get_string(struct mreader *, const char **, size_t);

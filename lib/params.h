@@ -28,7 +28,7 @@
  * a packed user name plus password; 16 KiB leaves room and still bounds
  * what a compromised peer can make us allocate.
  */
-#define MAX_IMSGSIZE		16384
+#define FRAME_MAX		16384
 
 /* A forwarded log line, NUL included; longer lines are cut, not refused. */
 #define LOG_LINE_MAX		1024

@@ -36,88 +36,120 @@
 #include "params.h"
 
 /*
- * Bump IMSG_VERSION whenever a change is made to enum imsg_type or to a
- * payload below: pop3ctl sends it, and a mismatch is refused.
+ * Bump PROTO_VERSION whenever a change is made to PROTO_MESSAGES or to
+ * a payload below: pop3ctl sends it, and a mismatch is refused.
  */
-#define IMSG_VERSION		9
+#define PROTO_VERSION		10
 
-enum imsg_type {
-	IMSG_NONE,
+/*
+ * Every message, by channel and direction, as X(type, payload, fd):
+ *  - payload: the exact size of a fixed payload (sizeof a struct below,
+ *    or 0 for none), or P_VAR for one packed with msg.c and read back
+ *    field by field, which the receiver closes with m_end();
+ *  - fd: P_FD when the frame must carry a descriptor, P_NOFD when it
+ *    must not.
+ * The enum, msg_name() and msg_spec() are made from this one list.
+ */
+#define PROTO_MESSAGES(X)						\
+	/* any child -> parent: a log line (level, text) */		\
+	X(MSG_LOG,		P_VAR,				P_NOFD)	\
+									\
+	/* parent -> session */						\
+	X(MSG_CONF_SESSION,	sizeof(struct sess_conf),	P_NOFD)	\
+	X(MSG_CONF_TLS_CERT,	P_VAR,				P_NOFD)	\
+	X(MSG_CONF_TLS_KEY,	P_VAR,				P_NOFD)	\
+	X(MSG_CONF_TLS_END,	0,				P_NOFD)	\
+	X(MSG_SESS_AUTHFD,	0,				P_FD)	\
+	X(MSG_SESS_CONN,	sizeof(struct sess_conn),	P_FD)	\
+	X(MSG_SESS_XMIT_RESULT,	sizeof(int32_t),		P_NOFD)	\
+	X(MSG_STORE_FD,		P_VAR,				P_FD)	\
+	/* session -> parent */						\
+	X(MSG_SESS_LOGIN,	sizeof(struct sess_login),	P_NOFD)	\
+	X(MSG_SESS_AUTODENY,	sizeof(uint32_t),		P_NOFD)	\
+	X(MSG_SESS_XMIT,	0,				P_FD)	\
+	X(MSG_SESS_END,		sizeof(struct sess_end),	P_NOFD)	\
+									\
+	/* parent -> pop3d-auth */					\
+	X(MSG_CONF_AUTH,	sizeof(struct auth_conf),	P_NOFD)	\
+	X(MSG_AUTH_NEWSESS,	sizeof(struct auth_newsess),	P_FD)	\
+	/* pop3d-auth -> parent */					\
+	X(MSG_AUTH_GRANT,	P_VAR,				P_NOFD)	\
+	X(MSG_AUTH_FAILURE,	sizeof(uint32_t),		P_NOFD)	\
+									\
+	/* session -> pop3d-auth */					\
+	X(MSG_AUTH_USERPASS,	P_VAR,				P_NOFD)	\
+	X(MSG_AUTH_CHALLENGE_REQ, 0,				P_NOFD)	\
+	X(MSG_AUTH_APOP,	P_VAR,				P_NOFD)	\
+	X(MSG_AUTH_SASL_START,	P_VAR,				P_NOFD)	\
+	X(MSG_AUTH_SASL_STEP,	P_VAR,				P_NOFD)	\
+	X(MSG_AUTH_SASL_ABORT,	0,				P_NOFD)	\
+	X(MSG_AUTH_CHANGE,	P_VAR,				P_NOFD)	\
+	/* pop3d-auth -> session */					\
+	X(MSG_AUTH_RESULT,	sizeof(uint32_t),		P_NOFD)	\
+	X(MSG_AUTH_CHALLENGE,	P_VAR,				P_NOFD)	\
+	X(MSG_AUTH_SASL_CHALLENGE, P_VAR,			P_NOFD)	\
+									\
+	/* parent -> pop3d-store */					\
+	X(MSG_CONF_STORE,	sizeof(struct store_conf),	P_NOFD)	\
+									\
+	/* session -> pop3d-store */					\
+	X(MSG_STORE_INIT,	0,				P_NOFD)	\
+	X(MSG_STORE_STAT_REQ,	0,				P_NOFD)	\
+	X(MSG_STORE_LIST,	sizeof(struct store_index),	P_NOFD)	\
+	X(MSG_STORE_UIDL,	sizeof(struct store_index),	P_NOFD)	\
+	X(MSG_STORE_RETR,	sizeof(struct store_retr),	P_NOFD)	\
+	X(MSG_STORE_DELE,	sizeof(struct store_index),	P_NOFD)	\
+	X(MSG_STORE_RSET,	0,				P_NOFD)	\
+	X(MSG_STORE_UPDATE,	0,				P_NOFD)	\
+	/* pop3d-store -> session; MSG_STORE_FAIL from the parent too */	\
+	X(MSG_STORE_STAT,	sizeof(struct store_stat),	P_NOFD)	\
+	X(MSG_STORE_ENTRY,	sizeof(struct store_entry),	P_NOFD)	\
+	X(MSG_STORE_END,	0,				P_NOFD)	\
+	X(MSG_STORE_MSG,	sizeof(struct store_msg),	P_FD)	\
+	X(MSG_STORE_OK,		0,				P_NOFD)	\
+	X(MSG_STORE_UPDATED,	sizeof(struct store_update),	P_NOFD)	\
+	X(MSG_STORE_FAIL,	sizeof(struct store_fail),	P_NOFD)	\
+									\
+	/* pop3ctl -> parent, on the control socket */			\
+	X(MSG_CTL_SHOW_STATUS,	0,				P_NOFD)	\
+	X(MSG_CTL_SHOW_SESSIONS, 0,				P_NOFD)	\
+	X(MSG_CTL_SHOW_AUTODENY, 0,				P_NOFD)	\
+	X(MSG_CTL_SHOW_ACCESS,	0,				P_NOFD)	\
+	X(MSG_CTL_AUTODENY_CLEAR, sizeof(struct ctl_addr),	P_NOFD)	\
+	X(MSG_CTL_RELOAD,	0,				P_NOFD)	\
+	X(MSG_CTL_STOP,		0,				P_NOFD)	\
+	/* parent -> pop3ctl */						\
+	X(MSG_CTL_OK,		sizeof(struct ctl_result),	P_NOFD)	\
+	X(MSG_CTL_FAIL,		sizeof(struct ctl_result),	P_NOFD)	\
+	X(MSG_CTL_END,		0,				P_NOFD)	\
+	X(MSG_CTL_STATUS,	sizeof(struct ctl_status),	P_NOFD)	\
+	X(MSG_CTL_LISTENER,	sizeof(struct ctl_listener),	P_NOFD)	\
+	X(MSG_CTL_SESSION,	sizeof(struct ctl_session),	P_NOFD)	\
+	X(MSG_CTL_AUTODENY,	sizeof(struct ctl_autodeny),	P_NOFD)	\
+	X(MSG_CTL_ACCESS_RULE,	sizeof(struct ctl_rule),	P_NOFD)	\
+	X(MSG_CTL_PENALTY,	sizeof(struct ctl_penalty),	P_NOFD)
 
-	/* any child -> parent */
-	IMSG_LOG,
+#define P_VAR		((size_t)-1)
+#define P_NOFD		0
+#define P_FD		1
 
-	/* parent -> children: configuration */
-	IMSG_CONF_SESSION,
-	IMSG_CONF_AUTH,
-	IMSG_CONF_STORE,
-	IMSG_CONF_TLS_CERT,
-	IMSG_CONF_TLS_KEY,
-	IMSG_CONF_TLS_END,
-
-	/* parent <-> session */
-	IMSG_SESS_AUTHFD,
-	IMSG_SESS_CONN,
-	IMSG_SESS_END,
-	IMSG_SESS_AUTODENY,
-	IMSG_SESS_XMIT,
-	IMSG_SESS_LOGIN,
-	IMSG_SESS_XMIT_RESULT,
-
-	/* parent -> auth, auth -> parent, session <-> auth */
-	IMSG_AUTH_NEWSESS,
-	IMSG_AUTH_USERPASS,
-	IMSG_AUTH_RESULT,
-	IMSG_AUTH_GRANT,
-	IMSG_AUTH_FAILURE,
-	IMSG_AUTH_CHALLENGE_REQ,
-	IMSG_AUTH_CHALLENGE,
-	IMSG_AUTH_APOP,
-	IMSG_AUTH_SASL_START,
-	IMSG_AUTH_SASL_STEP,
-	IMSG_AUTH_SASL_ABORT,
-	IMSG_AUTH_SASL_CHALLENGE,
-	IMSG_AUTH_CHANGE,
-
-	/* parent -> session: the store channel after a grant */
-	IMSG_STORE_FD,
-	IMSG_STORE_FAIL,
-
-	/* session <-> store */
-	IMSG_STORE_INIT,
-	IMSG_STORE_STAT_REQ,
-	IMSG_STORE_STAT,
-	IMSG_STORE_LIST,
-	IMSG_STORE_UIDL,
-	IMSG_STORE_ENTRY,
-	IMSG_STORE_END,
-	IMSG_STORE_RETR,
-	IMSG_STORE_MSG,
-	IMSG_STORE_DELE,
-	IMSG_STORE_RSET,
-	IMSG_STORE_UPDATE,
-	IMSG_STORE_OK,
-
-	/* pop3ctl <-> parent, on the control socket */
-	IMSG_CTL_OK,
-	IMSG_CTL_FAIL,
-	IMSG_CTL_END,
-	IMSG_CTL_SHOW_STATUS,
-	IMSG_CTL_STATUS,
-	IMSG_CTL_LISTENER,
-	IMSG_CTL_SHOW_SESSIONS,
-	IMSG_CTL_SESSION,
-	IMSG_CTL_SHOW_AUTODENY,
-	IMSG_CTL_AUTODENY,
-	IMSG_CTL_AUTODENY_CLEAR,
-	IMSG_CTL_SHOW_ACCESS,
-	IMSG_CTL_ACCESS_RULE,
-	IMSG_CTL_PENALTY,
-	IMSG_CTL_RELOAD,
-	IMSG_CTL_STOP,
-
-	IMSG_TYPE_MAX
+enum msg_type {
+	MSG_NONE = 0,
+#define PROTO_ENUM(type, size, fd)	type,
+	PROTO_MESSAGES(PROTO_ENUM)
+#undef PROTO_ENUM
+	MSG_TYPE_MAX
 };
+
+/* What the contract says of one type; NULL for a type not in it. */
+struct msg_spec {
+	const char	*name;
+	size_t		 size;		/* or P_VAR */
+	int		 fd;		/* P_FD or P_NOFD */
+};
+
+const struct msg_spec	*msg_spec(uint32_t);
+const char		*msg_name(uint32_t);
 
 /* Listener kinds; the poppass kind comes with its issue. */
 enum listen_kind {
@@ -154,7 +186,7 @@ enum maildrop_format {
  * variable ones are packed with msg.c and read back with m_get_*().
  */
 
-/* IMSG_CONF_SESSION: all a session process needs; sent once, at start. */
+/* MSG_CONF_SESSION: all a session process needs; sent once, at start. */
 struct sess_conf {
 	char		banner[BANNER_MAX + 1];	/* "" = default */
 	int32_t		debug;
@@ -163,8 +195,8 @@ struct sess_conf {
 	int32_t		expire;		/* as in struct pop3d_conf */
 	int32_t		login_delay;	/* -1 unset */
 	/*
-	 * With tls set, IMSG_CONF_TLS_CERT and _KEY chunks follow, then
-	 * IMSG_CONF_TLS_END; the session builds its libtls context from
+	 * With tls set, MSG_CONF_TLS_CERT and _KEY chunks follow, then
+	 * MSG_CONF_TLS_END; the session builds its libtls context from
 	 * them and wipes them.
 	 */
 	int32_t		tls;
@@ -180,12 +212,12 @@ struct sess_conf {
 };
 
 /*
- * IMSG_SESS_XMIT: the message, in a memfd, as the fd; no payload.  The
+ * MSG_SESS_XMIT: the message, in a memfd, as the fd; no payload.  The
  * parent runs the submission program as the user and answers
- * IMSG_SESS_XMIT_RESULT with the program's wait status (0: submitted).
+ * MSG_SESS_XMIT_RESULT with the program's wait status (0: submitted).
  */
 
-/* IMSG_SESS_LOGIN: how the granted login went, for the log line. */
+/* MSG_SESS_LOGIN: how the granted login went, for the log line. */
 enum login_method {
 	LOGIN_PASS = 1,
 	LOGIN_APOP,
@@ -198,12 +230,12 @@ struct sess_login {
 	int32_t		tls;		/* TLS was active */
 };
 
-/* IMSG_SESS_AUTODENY */
+/* MSG_SESS_AUTODENY */
 enum autodeny_reason {
 	AUTODENY_LONG_LINE = 1,	/* a command line over AUTODENY_LINE */
 };
 
-/* IMSG_CONF_AUTH */
+/* MSG_CONF_AUTH */
 struct auth_conf {
 	int32_t		debug;
 	int32_t		users_order[AUTH_BACKENDS_MAX];	/* 0-terminated */
@@ -213,7 +245,7 @@ struct auth_conf {
 	char		hostname[NI_MAXHOST];	/* for APOP timestamps */
 };
 
-/* IMSG_CONF_STORE: parent -> pop3d-store, before it demotes. */
+/* MSG_CONF_STORE: parent -> pop3d-store, before it demotes. */
 struct store_conf {
 	int32_t		format;		/* enum maildrop_format */
 	char		path[PATH_MAX];	/* expanded, absolute */
@@ -223,7 +255,7 @@ struct store_conf {
 	int32_t		debug;
 };
 
-/* IMSG_SESS_CONN: the accepted socket travels as the fd; sid is peerid. */
+/* MSG_SESS_CONN: the accepted socket travels as the fd; sid is peerid. */
 struct sess_conn {
 	struct sockaddr_storage	peer;
 	struct sockaddr_storage	local;
@@ -232,7 +264,7 @@ struct sess_conn {
 	char			peername[NI_MAXHOST];	/* numeric */
 };
 
-/* IMSG_SESS_END: what the session did, for the logout log line. */
+/* MSG_SESS_END: what the session did, for the logout log line. */
 struct sess_end {
 	uint32_t	retrieved;	/* messages sent with RETR */
 	uint64_t	retrieved_octets;
@@ -248,20 +280,20 @@ enum sess_end_reason {
 	SESS_END_ERROR,		/* protocol abuse or an internal error */
 };
 
-/* IMSG_AUTH_NEWSESS: parent -> auth, with the session's channel as fd. */
+/* MSG_AUTH_NEWSESS: parent -> auth, with the session's channel as fd. */
 struct auth_newsess {
 	char		peername[NI_MAXHOST];
 	int32_t		kind;		/* enum listen_kind: what it may ask */
 };
 
-/* IMSG_AUTH_RESULT */
+/* MSG_AUTH_RESULT */
 enum auth_result {
 	AUTH_OK = 1,
 	AUTH_FAIL,		/* -ERR [AUTH] */
 	AUTH_TEMPFAIL,		/* -ERR [SYS/TEMP] */
 };
 
-/* IMSG_STORE_FAIL: store -> session, and parent -> session. */
+/* MSG_STORE_FAIL: store -> session, and parent -> session. */
 enum store_error {
 	STORE_ERR_NOMSG = 1,	/* no such message */
 	STORE_ERR_DELETED,	/* message already deleted */
@@ -274,31 +306,31 @@ struct store_fail {
 	int32_t		code;	/* enum store_error */
 };
 
-/* IMSG_STORE_STAT: also the answer to RSET and STORE_INIT. */
+/* MSG_STORE_STAT: also the answer to RSET and STORE_INIT. */
 struct store_stat {
 	uint32_t	count;		/* messages not marked deleted */
 	uint64_t	octets;
 };
 
-/* IMSG_STORE_LIST, IMSG_STORE_UIDL, IMSG_STORE_DELE */
+/* MSG_STORE_LIST, MSG_STORE_UIDL, MSG_STORE_DELE */
 struct store_index {
 	uint32_t	index;		/* 1-based; 0 = all (LIST, UIDL only) */
 };
 
-/* IMSG_STORE_ENTRY */
+/* MSG_STORE_ENTRY */
 struct store_entry {
 	uint32_t	index;
 	uint64_t	size;		/* octets as transmitted (CRLF) */
 	char		uidl[UIDL_MAX + 1];
 };
 
-/* IMSG_STORE_RETR */
+/* MSG_STORE_RETR */
 struct store_retr {
 	uint32_t	index;
 	int64_t		lines;		/* TOP body lines; -1 = RETR */
 };
 
-/* IMSG_STORE_MSG: with a read-only fd holding the message. */
+/* MSG_STORE_MSG: with a read-only fd holding the message. */
 struct store_msg {
 	uint32_t	index;
 	uint64_t	offset;		/* where the message starts in the fd */
@@ -307,17 +339,17 @@ struct store_msg {
 	int32_t		mboxrd;		/* unquote >From lines while sending */
 };
 
-/* IMSG_STORE_UPDATE answer (IMSG_STORE_OK payload after UPDATE). */
+/* MSG_STORE_UPDATED: the answer to MSG_STORE_UPDATE. */
 struct store_update {
 	uint32_t	deleted;
 	uint64_t	deleted_octets;
 };
 
 /*
- * The control socket.  Every request carries IMSG_VERSION as its peerid
- * and is answered by IMSG_CTL_OK or IMSG_CTL_FAIL (struct ctl_result),
+ * The control socket.  Every request carries PROTO_VERSION as its peerid
+ * and is answered by MSG_CTL_OK or MSG_CTL_FAIL (struct ctl_result),
  * or, for the show requests, by frames of their own type ended by
- * IMSG_CTL_END.  All payloads are fixed-size; strings are NUL-terminated
+ * MSG_CTL_END.  All payloads are fixed-size; strings are NUL-terminated
  * inside their arrays.
  */
 
@@ -330,17 +362,17 @@ enum refusal {
 	REFUSED_MAX
 };
 
-/* IMSG_CTL_OK, IMSG_CTL_FAIL: what to tell the administrator. */
+/* MSG_CTL_OK, MSG_CTL_FAIL: what to tell the administrator. */
 struct ctl_result {
 	char		text[CTL_MSG_MAX];
 };
 
-/* IMSG_CTL_AUTODENY_CLEAR: an address, or "all". */
+/* MSG_CTL_AUTODENY_CLEAR: an address, or "all". */
 struct ctl_addr {
 	char		addr[INET6_ADDRSTRLEN];
 };
 
-/* IMSG_CTL_STATUS, then one IMSG_CTL_LISTENER per listener. */
+/* MSG_CTL_STATUS, then one MSG_CTL_LISTENER per listener. */
 struct ctl_status {
 	int64_t		pid;
 	int64_t		started;	/* time(3) */
@@ -365,7 +397,7 @@ struct ctl_listener {
 	int32_t		kind;		/* enum listen_kind */
 };
 
-/* IMSG_CTL_SESSION */
+/* MSG_CTL_SESSION */
 enum ctl_session_state {
 	CTL_SESSION_AUTH = 1,	/* not logged in yet */
 	CTL_SESSION_LOGGED_IN,
@@ -380,14 +412,14 @@ struct ctl_session {
 	char		user[POP3_USER_MAX + 1];	/* "" before login */
 };
 
-/* IMSG_CTL_AUTODENY */
+/* MSG_CTL_AUTODENY */
 struct ctl_autodeny {
 	char		addr[INET6_ADDRSTRLEN];
 	int64_t		since;		/* time(3) */
 	uint32_t	reason;		/* enum autodeny_reason */
 };
 
-/* IMSG_CTL_ACCESS_RULE: "access default" first, then the rules. */
+/* MSG_CTL_ACCESS_RULE: "access default" first, then the rules. */
 struct ctl_rule {
 	int32_t		is_default;
 	int32_t		action;		/* enum access_action */
@@ -395,7 +427,7 @@ struct ctl_rule {
 	char		addr[INET6_ADDRSTRLEN];
 };
 
-/* IMSG_CTL_PENALTY: an address with authentication failures. */
+/* MSG_CTL_PENALTY: an address with authentication failures. */
 struct ctl_penalty {
 	char		addr[INET6_ADDRSTRLEN];
 	uint32_t	failures;

@@ -72,8 +72,8 @@ static const struct sandbox_rule rules_common[] = {
 	ALLOW(write),			/* sockets */
 	ALLOW(readv),			/* stdio */
 	ALLOW(writev),			/* stdio, TLS records */
-	ALLOW(recvmsg),			/* imsg, with fd passing */
-	ALLOW(sendmsg),			/* imsg, with fd passing */
+	ALLOW(recvmsg),			/* fr, with fd passing */
+	ALLOW(sendmsg),			/* fr, with fd passing */
 	ALLOW(recvfrom),		/* recv(2) */
 	ALLOW(sendto),			/* send(2) */
 	ALLOW(close),

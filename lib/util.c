@@ -80,79 +80,6 @@ xasprintf(char **ret, const char *fmt, ...)
 	return (n);
 }
 
-#define CASE(x)	case x: return (#x)
-const char *
-imsg_to_str(uint32_t type)
-{
-	static char	buf[32];
-
-	switch (type) {
-	CASE(IMSG_NONE);
-	CASE(IMSG_LOG);
-	CASE(IMSG_CONF_SESSION);
-	CASE(IMSG_CONF_AUTH);
-	CASE(IMSG_CONF_STORE);
-	CASE(IMSG_CONF_TLS_CERT);
-	CASE(IMSG_CONF_TLS_KEY);
-	CASE(IMSG_CONF_TLS_END);
-	CASE(IMSG_SESS_AUTHFD);
-	CASE(IMSG_SESS_CONN);
-	CASE(IMSG_SESS_END);
-	CASE(IMSG_SESS_AUTODENY);
-	CASE(IMSG_SESS_XMIT);
-	CASE(IMSG_SESS_LOGIN);
-	CASE(IMSG_SESS_XMIT_RESULT);
-	CASE(IMSG_AUTH_NEWSESS);
-	CASE(IMSG_AUTH_USERPASS);
-	CASE(IMSG_AUTH_RESULT);
-	CASE(IMSG_AUTH_GRANT);
-	CASE(IMSG_AUTH_FAILURE);
-	CASE(IMSG_AUTH_CHALLENGE_REQ);
-	CASE(IMSG_AUTH_CHALLENGE);
-	CASE(IMSG_AUTH_APOP);
-	CASE(IMSG_AUTH_SASL_START);
-	CASE(IMSG_AUTH_SASL_STEP);
-	CASE(IMSG_AUTH_SASL_ABORT);
-	CASE(IMSG_AUTH_SASL_CHALLENGE);
-	CASE(IMSG_AUTH_CHANGE);
-	CASE(IMSG_STORE_FD);
-	CASE(IMSG_STORE_FAIL);
-	CASE(IMSG_STORE_INIT);
-	CASE(IMSG_STORE_STAT_REQ);
-	CASE(IMSG_STORE_STAT);
-	CASE(IMSG_STORE_LIST);
-	CASE(IMSG_STORE_UIDL);
-	CASE(IMSG_STORE_ENTRY);
-	CASE(IMSG_STORE_END);
-	CASE(IMSG_STORE_RETR);
-	CASE(IMSG_STORE_MSG);
-	CASE(IMSG_STORE_DELE);
-	CASE(IMSG_STORE_RSET);
-	CASE(IMSG_STORE_UPDATE);
-	CASE(IMSG_STORE_OK);
-	CASE(IMSG_CTL_OK);
-	CASE(IMSG_CTL_FAIL);
-	CASE(IMSG_CTL_END);
-	CASE(IMSG_CTL_SHOW_STATUS);
-	CASE(IMSG_CTL_STATUS);
-	CASE(IMSG_CTL_LISTENER);
-	CASE(IMSG_CTL_SHOW_SESSIONS);
-	CASE(IMSG_CTL_SESSION);
-	CASE(IMSG_CTL_SHOW_AUTODENY);
-	CASE(IMSG_CTL_AUTODENY);
-	CASE(IMSG_CTL_AUTODENY_CLEAR);
-	CASE(IMSG_CTL_SHOW_ACCESS);
-	CASE(IMSG_CTL_ACCESS_RULE);
-	CASE(IMSG_CTL_PENALTY);
-	CASE(IMSG_CTL_RELOAD);
-	CASE(IMSG_CTL_STOP);
-	default:
-		snprintf(buf, sizeof(buf), "IMSG_??? (%u)", type);
-		return (buf);
-	}
-}
-#undef CASE
-
 /*
  * The one order every process drops root in: chroot and chdir while we
  * may, then groups, gid, uid.  Checked afterwards: a setuid that
@@ -216,11 +143,11 @@ set_nonblock(int fd, int on)
 }
 
 void
-imsg_expect_size(struct imsg *imsg, size_t len, const char *who)
+frame_expect_size(struct frame *fr, size_t len, const char *who)
 {
-	if (imsg->datalen != len)
+	if (fr->datalen != len)
 		fatalx("bad %s message from %s: %zu bytes, want %zu",
-		    imsg_to_str(imsg->hdr.type), who, imsg->datalen, len);
+		    msg_name(fr->hdr.type), who, fr->datalen, len);
 }
 
 /*
@@ -228,7 +155,7 @@ imsg_expect_size(struct imsg *imsg, size_t len, const char *who)
  * parent on their parent channel.  Blocking on purpose: a line is never
  * dropped, and a fatal line is out before exit.
  */
-static struct imsgbuf	*log_ibuf;
+static struct chan	*log_chan;
 
 static void
 log_hook_parent(int pri, const char *line)
@@ -238,16 +165,16 @@ log_hook_parent(int pri, const char *line)
 	m_init(&m);
 	m_add_u32(&m, (uint32_t)pri);
 	m_add_string(&m, line);
-	if (imsg_compose(log_ibuf, IMSG_LOG, 0, -1, m.buf, m.len) == -1 ||
-	    imsgbuf_flush(log_ibuf) == -1) {
+	if (chan_queue(log_chan, MSG_LOG, 0, -1, m.buf, m.len) == -1 ||
+	    chan_flush(log_chan) == -1) {
 		/* The parent is gone; nobody is left to tell. */
 		_exit(1);
 	}
 }
 
 void
-log_to_parent(struct imsgbuf *ibuf)
+log_to_parent(struct chan *chan)
 {
-	log_ibuf = ibuf;
+	log_chan = chan;
 	log_sethook(log_hook_parent);
 }

@@ -21,18 +21,17 @@
 #include <sys/types.h>
 
 #include "compat.h"
-#include "imsg.h"
+#include "frame.h"
 
 void		*xcalloc(size_t, size_t);
 void		*xreallocarray(void *, size_t, size_t);
 char		*xstrdup(const char *);
 int		 xasprintf(char **, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
-const char	*imsg_to_str(uint32_t);
 void		 demote(const char *, uid_t, gid_t, int, const gid_t *);
-void		 log_to_parent(struct imsgbuf *);
+void		 log_to_parent(struct chan *);
 void		 set_cloexec(int, int);
 void		 set_nonblock(int, int);
-void		 imsg_expect_size(struct imsg *, size_t, const char *);
+void		 frame_expect_size(struct frame *, size_t, const char *);
 
 #endif /* POP3D_UTIL_H */

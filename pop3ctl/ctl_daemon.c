@@ -64,34 +64,34 @@ static void	header_sessions(void);
 static void	header_autodeny(void);
 
 static const struct ctl_reply status_replies[] = {
-	{ IMSG_CTL_STATUS, sizeof(struct ctl_status), print_status },
-	{ IMSG_CTL_LISTENER, sizeof(struct ctl_listener), print_listener },
+	{ MSG_CTL_STATUS, sizeof(struct ctl_status), print_status },
+	{ MSG_CTL_LISTENER, sizeof(struct ctl_listener), print_listener },
 	{ 0, 0, NULL }
 };
 static const struct ctl_reply session_replies[] = {
-	{ IMSG_CTL_SESSION, sizeof(struct ctl_session), print_session },
+	{ MSG_CTL_SESSION, sizeof(struct ctl_session), print_session },
 	{ 0, 0, NULL }
 };
 static const struct ctl_reply autodeny_replies[] = {
-	{ IMSG_CTL_AUTODENY, sizeof(struct ctl_autodeny), print_autodeny },
+	{ MSG_CTL_AUTODENY, sizeof(struct ctl_autodeny), print_autodeny },
 	{ 0, 0, NULL }
 };
 static const struct ctl_reply access_replies[] = {
-	{ IMSG_CTL_ACCESS_RULE, sizeof(struct ctl_rule), print_rule },
-	{ IMSG_CTL_PENALTY, sizeof(struct ctl_penalty), print_penalty },
+	{ MSG_CTL_ACCESS_RULE, sizeof(struct ctl_rule), print_rule },
+	{ MSG_CTL_PENALTY, sizeof(struct ctl_penalty), print_penalty },
 	{ 0, 0, NULL }
 };
 
 static const struct ctl_cmd ctl_cmds[] = {
-	{ "autodeny clear", 3, IMSG_CTL_AUTODENY_CLEAR, NULL, NULL },
-	{ "reload", 1, IMSG_CTL_RELOAD, NULL, NULL },
-	{ "show access", 2, IMSG_CTL_SHOW_ACCESS, access_replies, NULL },
-	{ "show autodeny", 2, IMSG_CTL_SHOW_AUTODENY, autodeny_replies,
+	{ "autodeny clear", 3, MSG_CTL_AUTODENY_CLEAR, NULL, NULL },
+	{ "reload", 1, MSG_CTL_RELOAD, NULL, NULL },
+	{ "show access", 2, MSG_CTL_SHOW_ACCESS, access_replies, NULL },
+	{ "show autodeny", 2, MSG_CTL_SHOW_AUTODENY, autodeny_replies,
 	    header_autodeny },
-	{ "show sessions", 2, IMSG_CTL_SHOW_SESSIONS, session_replies,
+	{ "show sessions", 2, MSG_CTL_SHOW_SESSIONS, session_replies,
 	    header_sessions },
-	{ "status", 1, IMSG_CTL_SHOW_STATUS, status_replies, NULL },
-	{ "stop", 1, IMSG_CTL_STOP, NULL, NULL },
+	{ "status", 1, MSG_CTL_SHOW_STATUS, status_replies, NULL },
+	{ "stop", 1, MSG_CTL_STOP, NULL, NULL },
 };
 
 /* Fixed-size strings from the daemon end inside their arrays. */
@@ -142,17 +142,17 @@ print_checked(const struct ctl_reply *r, const void *data)
 	const struct ctl_penalty	*p = data;
 
 	switch (r->type) {
-	case IMSG_CTL_STATUS:
+	case MSG_CTL_STATUS:
 		return (TERMINATED(st->conffile));
-	case IMSG_CTL_LISTENER:
+	case MSG_CTL_LISTENER:
 		return (TERMINATED(l->addr));
-	case IMSG_CTL_SESSION:
+	case MSG_CTL_SESSION:
 		return (TERMINATED(s->peer) && TERMINATED(s->user));
-	case IMSG_CTL_AUTODENY:
+	case MSG_CTL_AUTODENY:
 		return (TERMINATED(d->addr));
-	case IMSG_CTL_ACCESS_RULE:
+	case MSG_CTL_ACCESS_RULE:
 		return (TERMINATED(ru->addr));
-	case IMSG_CTL_PENALTY:
+	case MSG_CTL_PENALTY:
 		return (TERMINATED(p->addr));
 	}
 	return (0);
@@ -364,12 +364,12 @@ ctl_connect(const char *path)
 
 /* The next frame, within CTL_TIMEOUT; 0 if there is none. */
 static int
-ctl_next(struct imsgbuf *ibuf, struct imsg *imsg)
+ctl_next(struct chan *chan, struct frame *fr)
 {
 	struct pollfd	pfd;
 	int		n;
 
-	pfd.fd = ibuf->fd;
+	pfd.fd = chan->fd;
 	pfd.events = POLLIN;
 	if ((n = poll(&pfd, 1, CTL_TIMEOUT * 1000)) == -1) {
 		warn("poll");
@@ -379,7 +379,7 @@ ctl_next(struct imsgbuf *ibuf, struct imsg *imsg)
 		warnx("pop3d did not answer within %d seconds", CTL_TIMEOUT);
 		return (0);
 	}
-	if ((n = imsg_read(ibuf, imsg)) == 1)
+	if ((n = chan_read(chan, fr)) == 1)
 		return (1);
 	if (n == 0)
 		warnx("pop3d closed the connection without an answer");
@@ -389,18 +389,18 @@ ctl_next(struct imsgbuf *ibuf, struct imsg *imsg)
 }
 
 static int
-ctl_result(struct imsg *imsg, int *status)
+ctl_result(struct frame *fr, int *status)
 {
 	struct ctl_result	r;
 
-	if (imsg->hdr.type != IMSG_CTL_OK && imsg->hdr.type != IMSG_CTL_FAIL)
+	if (fr->hdr.type != MSG_CTL_OK && fr->hdr.type != MSG_CTL_FAIL)
 		return (0);
-	if (imsg_get_data(imsg, &r, sizeof(r)) == -1 || !TERMINATED(r.text)) {
+	if (frame_get(fr, &r, sizeof(r)) == -1 || !TERMINATED(r.text)) {
 		warnx("malformed answer from pop3d");
 		*status = 1;
 		return (1);
 	}
-	if (imsg->hdr.type == IMSG_CTL_OK) {
+	if (fr->hdr.type == MSG_CTL_OK) {
 		print_lines(stdout, "", r.text);
 		*status = 0;
 	} else {
@@ -412,47 +412,47 @@ ctl_result(struct imsg *imsg, int *status)
 
 /* A frame of a show answer; -1 if it has no place there. */
 static int
-ctl_show_frame(const struct ctl_cmd *cmd, struct imsg *imsg)
+ctl_show_frame(const struct ctl_cmd *cmd, struct frame *fr)
 {
 	const struct ctl_reply	*r;
 
 	for (r = cmd->replies; r->type != 0; r++) {
-		if (r->type != imsg->hdr.type)
+		if (r->type != fr->hdr.type)
 			continue;
-		if (imsg->datalen != r->size ||
-		    !print_checked(r, imsg->data))
+		if (fr->datalen != r->size ||
+		    !print_checked(r, fr->data))
 			return (-1);
-		r->print(imsg->data);
+		r->print(fr->data);
 		return (0);
 	}
 	return (-1);
 }
 
-/* The frames of a show answer, up to IMSG_CTL_END. */
+/* The frames of a show answer, up to MSG_CTL_END. */
 static int
-ctl_answer(const struct ctl_cmd *cmd, struct imsgbuf *ibuf)
+ctl_answer(const struct ctl_cmd *cmd, struct chan *chan)
 {
-	struct imsg	imsg;
+	struct frame	fr;
 	int		status, header = 0;
 
-	while (ctl_next(ibuf, &imsg)) {
-		if (imsg.hdr.peerid != IMSG_VERSION)
+	while (ctl_next(chan, &fr)) {
+		if (fr.hdr.peerid != PROTO_VERSION)
 			goto bad;
-		if (ctl_result(&imsg, &status))
+		if (ctl_result(&fr, &status))
 			return (status);
 		if (cmd->replies == NULL)
 			goto bad;
 		if (!header && cmd->header != NULL)
 			cmd->header();
 		header = 1;
-		if (imsg.hdr.type == IMSG_CTL_END)
-			return (imsg.datalen == 0 ? 0 : 1);
-		if (ctl_show_frame(cmd, &imsg) == -1)
+		if (fr.hdr.type == MSG_CTL_END)
+			return (fr.datalen == 0 ? 0 : 1);
+		if (ctl_show_frame(cmd, &fr) == -1)
 			goto bad;
 	}
 	return (1);
  bad:
-	warnx("unexpected answer %s from pop3d", imsg_to_str(imsg.hdr.type));
+	warnx("unexpected answer %s from pop3d", msg_name(fr.hdr.type));
 	return (1);
 }
 
@@ -513,14 +513,14 @@ int
 ctl_daemon(int argc, char *argv[], const struct ctl_options *opts)
 {
 	const struct ctl_cmd	*cmd;
-	struct imsgbuf		 ibuf;
+	struct chan		 chan;
 	struct ctl_addr		 a;
 	char			*path;
 	int			 s, status;
 
 	if ((cmd = ctl_lookup(argc, argv)) == NULL)
 		return (ctl_usage());
-	if (cmd->request == IMSG_CTL_AUTODENY_CLEAR &&
+	if (cmd->request == MSG_CTL_AUTODENY_CLEAR &&
 	    ctl_addr_arg(argv[2], &a) == -1)
 		return (1);
 	path = ctl_socket_path(opts);
@@ -528,16 +528,16 @@ ctl_daemon(int argc, char *argv[], const struct ctl_options *opts)
 	free(path);
 	if (s == -1)
 		return (1);
-	imsgbuf_init(&ibuf, s);
-	if (imsg_compose(&ibuf, cmd->request, IMSG_VERSION, -1,
-	    cmd->request == IMSG_CTL_AUTODENY_CLEAR ? &a : NULL,
-	    cmd->request == IMSG_CTL_AUTODENY_CLEAR ? sizeof(a) : 0) == -1 ||
-	    imsgbuf_flush(&ibuf) == -1) {
+	chan_init(&chan, s);
+	if (chan_queue(&chan, cmd->request, PROTO_VERSION, -1,
+	    cmd->request == MSG_CTL_AUTODENY_CLEAR ? &a : NULL,
+	    cmd->request == MSG_CTL_AUTODENY_CLEAR ? sizeof(a) : 0) == -1 ||
+	    chan_flush(&chan) == -1) {
 		warn("sending to pop3d");
 		return (1);
 	}
-	status = ctl_answer(cmd, &ibuf);
-	imsgbuf_clear(&ibuf);
+	status = ctl_answer(cmd, &chan);
+	chan_clear(&chan);
 	close(s);
 	return (status);
 }

@@ -79,7 +79,7 @@ struct auth_sess {
 	char			 challenge[APOP_CHALLENGE_MAX + 1];
 	struct sasl		*sasl;
 	uint64_t		 asked_ms;	/* when the request came */
-	struct imsgbuf		 ibuf;
+	struct chan		 chan;
 	struct event		 ev;
 	struct event		 delay;
 };
@@ -94,28 +94,28 @@ RB_GENERATE(sesstree, auth_sess, entry, sess_cmp);
 
 static void	parent_event_add(void);
 static void	parent_dispatch(int, short, void *);
-static void	parent_imsg(struct imsg *);
-static void	auth_configure(struct imsg *);
+static void	parent_frame(struct frame *);
+static void	auth_configure(struct frame *);
 static void	auth_backends_configure(void);
 static void	auth_release_grants(void);
-static void	sess_new(struct imsg *);
+static void	sess_new(struct frame *);
 static void	sess_free(struct auth_sess *);
 static void	sess_event_add(struct auth_sess *);
 static void	sess_dispatch(int, short, void *);
-static int	sess_imsg(struct auth_sess *, struct imsg *);
+static int	sess_frame(struct auth_sess *, struct frame *);
 static int	sess_may_try(struct auth_sess *);
-static int	sess_userpass(struct auth_sess *, struct imsg *);
-static int	sess_challenge(struct auth_sess *, struct imsg *);
-static int	sess_apop(struct auth_sess *, struct imsg *);
-static int	sess_sasl_start(struct auth_sess *, struct imsg *);
-static int	sess_sasl_step(struct auth_sess *, struct imsg *);
-static int	sess_sasl_abort(struct auth_sess *, struct imsg *);
+static int	sess_userpass(struct auth_sess *, struct frame *);
+static int	sess_challenge(struct auth_sess *, struct frame *);
+static int	sess_apop(struct auth_sess *, struct frame *);
+static int	sess_sasl_start(struct auth_sess *, struct frame *);
+static int	sess_sasl_step(struct auth_sess *, struct frame *);
+static int	sess_sasl_abort(struct auth_sess *, struct frame *);
 static void	sess_sasl_run(struct auth_sess *, const unsigned char *,
 		    size_t);
 static void	sess_sasl_challenge(struct auth_sess *,
 		    const unsigned char *, size_t);
 static void	sess_sasl_end(struct auth_sess *, enum sasl_status);
-static int	sess_change(struct auth_sess *, struct imsg *);
+static int	sess_change(struct auth_sess *, struct frame *);
 static void	sess_verdict(struct auth_sess *, enum auth_result,
 		    const char *, enum auth_backend_id, const char *);
 static void	sess_grant(struct auth_sess *, const char *,
@@ -124,7 +124,7 @@ static void	sess_fail(struct auth_sess *);
 static void	sess_delay_done(int, short, void *);
 static void	sess_result(struct auth_sess *, enum auth_result);
 
-static struct imsgbuf		 parent_ibuf;
+static struct chan		 parent_chan;
 static struct event		 parent_ev;
 static struct sesstree		 sessions = RB_INITIALIZER(&sessions);
 static struct sessqueue		 granting = TAILQ_HEAD_INITIALIZER(granting);
@@ -197,9 +197,9 @@ main(int argc, char *argv[])
 	int		 ngroups;
 
 	log_procinit("auth");
-	imsgbuf_init(&parent_ibuf, PARENT_FD);
-	imsgbuf_allow_fdpass(&parent_ibuf);
-	log_to_parent(&parent_ibuf);
+	chan_init(&parent_chan, PARENT_FD);
+	chan_allow_fd(&parent_chan);
+	log_to_parent(&parent_chan);
 
 	if (geteuid() != 0)
 		fatalx("need root privileges");
@@ -251,13 +251,13 @@ parent_event_add(void)
 	short	events = EV_READ;
 
 	/* A log line may have flushed the queue a grant waited behind. */
-	if (parent_ibuf.queued == 0 && !TAILQ_EMPTY(&granting))
+	if (parent_chan.queued == 0 && !TAILQ_EMPTY(&granting))
 		auth_release_grants();
 
-	if (parent_ibuf.queued > 0)
+	if (parent_chan.queued > 0)
 		events |= EV_WRITE;
 	event_del(&parent_ev);
-	event_set(&parent_ev, parent_ibuf.fd, events, parent_dispatch, NULL);
+	event_set(&parent_ev, parent_chan.fd, events, parent_dispatch, NULL);
 	if (event_add(&parent_ev, NULL) == -1)
 		fatal("%s: event_add", __func__);
 }
@@ -265,17 +265,17 @@ parent_event_add(void)
 static void
 parent_dispatch(int fd, short event, void *arg)
 {
-	struct imsg	imsg;
+	struct frame	fr;
 	int		n;
 
 	if (event & EV_WRITE) {
-		if (imsgbuf_write(&parent_ibuf) == -1)
+		if (chan_write(&parent_chan) == -1)
 			fatal("%s: write", __func__);
 		auth_release_grants();
 	}
 	if (event & EV_READ) {
 		for (;;) {
-			n = imsg_read(&parent_ibuf, &imsg);
+			n = chan_read(&parent_chan, &fr);
 			if (n == -1 && errno == EAGAIN)
 				break;
 			/*
@@ -286,42 +286,42 @@ parent_dispatch(int fd, short event, void *arg)
 				exit(0);
 			if (n == -1)
 				fatal("%s: read", __func__);
-			parent_imsg(&imsg);
-			imsg_free(&imsg);
+			parent_frame(&fr);
+			frame_done(&fr);
 		}
 	}
 	parent_event_add();
 }
 
 static void
-parent_imsg(struct imsg *imsg)
+parent_frame(struct frame *fr)
 {
-	if (imsg->fd != -1 && imsg->hdr.type != IMSG_AUTH_NEWSESS)
+	if (fr->fd != -1 && fr->hdr.type != MSG_AUTH_NEWSESS)
 		fatalx("%s: %s from parent with an fd", __func__,
-		    imsg_to_str(imsg->hdr.type));
-	switch (imsg->hdr.type) {
-	case IMSG_CONF_AUTH:
-		auth_configure(imsg);
+		    msg_name(fr->hdr.type));
+	switch (fr->hdr.type) {
+	case MSG_CONF_AUTH:
+		auth_configure(fr);
 		break;
-	case IMSG_AUTH_NEWSESS:
+	case MSG_AUTH_NEWSESS:
 		if (!configured)
 			fatalx("%s: session before configuration", __func__);
-		sess_new(imsg);
+		sess_new(fr);
 		break;
 	default:
 		fatalx("%s: unexpected %s from parent", __func__,
-		    imsg_to_str(imsg->hdr.type));
+		    msg_name(fr->hdr.type));
 	}
 }
 
 static void
-auth_configure(struct imsg *imsg)
+auth_configure(struct frame *fr)
 {
 	if (configured)
 		fatalx("%s: configuration sent twice", __func__);
-	imsg_expect_size(imsg, sizeof(conf), "parent");
-	if (imsg_get_data(imsg, &conf, sizeof(conf)) == -1)
-		fatal("%s: imsg_get_data", __func__);
+	frame_expect_size(fr, sizeof(conf), "parent");
+	if (frame_get(fr, &conf, sizeof(conf)) == -1)
+		fatal("%s: frame_get", __func__);
 	if ((conf.apop != 0 && conf.apop != 1) ||
 	    conf.poppass_min_length < 0 ||
 	    conf.poppass_min_length > POP3_PASS_MAX)
@@ -384,9 +384,9 @@ auth_release_grants(void)
 {
 	struct auth_sess	*s;
 
-	if (parent_ibuf.queued > 0 && imsgbuf_write(&parent_ibuf) == -1)
+	if (parent_chan.queued > 0 && chan_write(&parent_chan) == -1)
 		fatal("%s: write", __func__);
-	if (parent_ibuf.queued > 0)
+	if (parent_chan.queued > 0)
 		return;
 	while ((s = TAILQ_FIRST(&granting)) != NULL) {
 		TAILQ_REMOVE(&granting, s, wait);
@@ -396,30 +396,30 @@ auth_release_grants(void)
 }
 
 static void
-sess_new(struct imsg *imsg)
+sess_new(struct frame *fr)
 {
 	struct auth_newsess	 ns;
 	struct auth_sess	*s, key;
 
-	imsg_expect_size(imsg, sizeof(ns), "parent");
-	if (imsg_get_data(imsg, &ns, sizeof(ns)) == -1)
-		fatal("%s: imsg_get_data", __func__);
-	if (imsg->fd == -1)
+	frame_expect_size(fr, sizeof(ns), "parent");
+	if (frame_get(fr, &ns, sizeof(ns)) == -1)
+		fatal("%s: frame_get", __func__);
+	if (fr->fd == -1)
 		fatalx("%s: session %u without a channel", __func__,
-		    imsg->hdr.peerid);
-	if (imsg->hdr.peerid == 0)
+		    fr->hdr.peerid);
+	if (fr->hdr.peerid == 0)
 		fatalx("%s: session id 0", __func__);
 	if (memchr(ns.peername, '\0', sizeof(ns.peername)) == NULL)
 		fatalx("%s: session %u: unterminated peer name", __func__,
-		    imsg->hdr.peerid);
-	key.sid = imsg->hdr.peerid;
+		    fr->hdr.peerid);
+	key.sid = fr->hdr.peerid;
 	if (RB_FIND(sesstree, &sessions, &key) != NULL)
 		fatalx("%s: session %u already in use", __func__, key.sid);
 
 	s = xcalloc(1, sizeof(*s));
 	if (ns.kind < LISTEN_POP3 || ns.kind > LISTEN_POPPASS_TLS)
 		fatalx("%s: session %u: bad listener kind", __func__,
-		    imsg->hdr.peerid);
+		    fr->hdr.peerid);
 	s->sid = key.sid;
 	s->poppass = ns.kind == LISTEN_POPPASS ||
 	    ns.kind == LISTEN_POPPASS_TLS;
@@ -427,11 +427,11 @@ sess_new(struct imsg *imsg)
 	s->chal = CHAL_NONE;
 	strlcpy(s->peer, ns.peername, sizeof(s->peer));
 	snprintf(s->who, sizeof(s->who), "session %u [%s]", s->sid, s->peer);
-	set_nonblock(imsg->fd, 1);
+	set_nonblock(fr->fd, 1);
 	/* No fd passing: a session has nothing to hand us. */
-	imsgbuf_init(&s->ibuf, imsg->fd);
-	imsg->fd = -1;
-	event_set(&s->ev, s->ibuf.fd, EV_READ, sess_dispatch, s);
+	chan_init(&s->chan, fr->fd);
+	fr->fd = -1;
+	event_set(&s->ev, s->chan.fd, EV_READ, sess_dispatch, s);
 	evtimer_set(&s->delay, sess_delay_done, s);
 	RB_INSERT(sesstree, &sessions, s);
 	sess_event_add(s);
@@ -447,8 +447,8 @@ sess_free(struct auth_sess *s)
 	if (s->state == SESS_GRANTING)
 		TAILQ_REMOVE(&granting, s, wait);
 	RB_REMOVE(sesstree, &sessions, s);
-	close(s->ibuf.fd);
-	imsgbuf_clear(&s->ibuf);
+	close(s->chan.fd);
+	chan_clear(&s->chan);
 	sasl_free(s->sasl);
 	freezero(s, sizeof(*s));
 }
@@ -463,9 +463,9 @@ sess_event_add(struct auth_sess *s)
 {
 	short	events;
 
-	events = s->ibuf.queued > 0 ? EV_WRITE : EV_READ;
+	events = s->chan.queued > 0 ? EV_WRITE : EV_READ;
 	event_del(&s->ev);
-	event_set(&s->ev, s->ibuf.fd, events, sess_dispatch, s);
+	event_set(&s->ev, s->chan.fd, events, sess_dispatch, s);
 	if (event_add(&s->ev, NULL) == -1)
 		fatal("%s: event_add", __func__);
 }
@@ -478,17 +478,17 @@ static void
 sess_dispatch(int fd, short event, void *arg)
 {
 	struct auth_sess	*s = arg;
-	struct imsg		 imsg;
+	struct frame		 fr;
 	int			 n, rv;
 
-	if ((event & EV_WRITE) && imsgbuf_write(&s->ibuf) == -1) {
+	if ((event & EV_WRITE) && chan_write(&s->chan) == -1) {
 		log_debug("%s: write: %s", s->who, strerror(errno));
 		sess_free(s);
 		return;
 	}
 	if (event & EV_READ) {
 		s->asked_ms = auth_now_ms();
-		n = imsg_read(&s->ibuf, &imsg);
+		n = chan_read(&s->chan, &fr);
 		if (n == 0) {
 			log_debug("%s: closed", s->who);
 			sess_free(s);
@@ -506,11 +506,11 @@ sess_dispatch(int fd, short event, void *arg)
 			return;
 		}
 		if (n == 1) {
-			rv = sess_imsg(s, &imsg);
+			rv = sess_frame(s, &fr);
 			/* Whatever it held, it may have been a password. */
-			if (imsg.datalen > 0)
-				explicit_bzero(imsg.data, imsg.datalen);
-			imsg_free(&imsg);
+			if (fr.datalen > 0)
+				explicit_bzero(fr.data, fr.datalen);
+			frame_done(&fr);
 			if (rv == -1) {
 				log_warnx("%s: dropping session", s->who);
 				sess_free(s);
@@ -523,32 +523,32 @@ sess_dispatch(int fd, short event, void *arg)
 
 /* Returns -1 when the session must be dropped; the cause is logged. */
 static int
-sess_imsg(struct auth_sess *s, struct imsg *imsg)
+sess_frame(struct auth_sess *s, struct frame *fr)
 {
 	/* A poppass session only changes passwords; a POP3 one never. */
-	if (s->poppass != (imsg->hdr.type == IMSG_AUTH_CHANGE)) {
+	if (s->poppass != (fr->hdr.type == MSG_AUTH_CHANGE)) {
 		log_warnx("%s: %s not permitted on this listener", s->who,
-		    imsg_to_str(imsg->hdr.type));
+		    msg_name(fr->hdr.type));
 		return (-1);
 	}
-	switch (imsg->hdr.type) {
-	case IMSG_AUTH_USERPASS:
-		return (sess_userpass(s, imsg));
-	case IMSG_AUTH_CHALLENGE_REQ:
-		return (sess_challenge(s, imsg));
-	case IMSG_AUTH_APOP:
-		return (sess_apop(s, imsg));
-	case IMSG_AUTH_SASL_START:
-		return (sess_sasl_start(s, imsg));
-	case IMSG_AUTH_SASL_STEP:
-		return (sess_sasl_step(s, imsg));
-	case IMSG_AUTH_SASL_ABORT:
-		return (sess_sasl_abort(s, imsg));
-	case IMSG_AUTH_CHANGE:
-		return (sess_change(s, imsg));
+	switch (fr->hdr.type) {
+	case MSG_AUTH_USERPASS:
+		return (sess_userpass(s, fr));
+	case MSG_AUTH_CHALLENGE_REQ:
+		return (sess_challenge(s, fr));
+	case MSG_AUTH_APOP:
+		return (sess_apop(s, fr));
+	case MSG_AUTH_SASL_START:
+		return (sess_sasl_start(s, fr));
+	case MSG_AUTH_SASL_STEP:
+		return (sess_sasl_step(s, fr));
+	case MSG_AUTH_SASL_ABORT:
+		return (sess_sasl_abort(s, fr));
+	case MSG_AUTH_CHANGE:
+		return (sess_change(s, fr));
 	default:
 		log_warnx("%s: unexpected %s", s->who,
-		    imsg_to_str(imsg->hdr.type));
+		    msg_name(fr->hdr.type));
 		return (-1);
 	}
 }
@@ -588,7 +588,7 @@ sess_may_try(struct auth_sess *s)
 }
 
 static int
-sess_userpass(struct auth_sess *s, struct imsg *imsg)
+sess_userpass(struct auth_sess *s, struct frame *fr)
 {
 	struct mreader		 r;
 	const char		*user, *pass;
@@ -598,7 +598,7 @@ sess_userpass(struct auth_sess *s, struct imsg *imsg)
 
 	if (sess_may_try(s) == -1)
 		return (-1);
-	m_read_soft(&r, imsg, s->who);
+	m_read_soft(&r, fr, s->who);
 	m_get_string(&r, &user, POP3_USER_MAX);
 	m_get_string(&r, &pass, POP3_PASS_MAX);
 	if (m_end(&r) == -1)
@@ -607,18 +607,18 @@ sess_userpass(struct auth_sess *s, struct imsg *imsg)
 	strlcpy(name, user, sizeof(name));
 	log_debug("%s: attempt %d for user %s", s->who, s->tries, name);
 	res = auth_userpass(name, pass, &be);
-	explicit_bzero(imsg->data, imsg->datalen);
+	explicit_bzero(fr->data, fr->datalen);
 	sess_verdict(s, res, name, be, "PASS");
 	return (0);
 }
 
 /* The APOP timestamp for the greeting: once, and only with apop on. */
 static int
-sess_challenge(struct auth_sess *s, struct imsg *imsg)
+sess_challenge(struct auth_sess *s, struct frame *fr)
 {
 	struct mbuf	m;
 
-	if (imsg->datalen != 0 || !conf.apop || s->chal != CHAL_NONE ||
+	if (fr->datalen != 0 || !conf.apop || s->chal != CHAL_NONE ||
 	    s->state != SESS_READY) {
 		log_warnx("%s: challenge request not permitted", s->who);
 		return (-1);
@@ -629,7 +629,7 @@ sess_challenge(struct auth_sess *s, struct imsg *imsg)
 	s->chal = CHAL_ISSUED;
 	m_init(&m);
 	m_add_string(&m, s->challenge);
-	m_compose(&s->ibuf, IMSG_AUTH_CHALLENGE, s->sid, -1, &m);
+	m_compose(&s->chan, MSG_AUTH_CHALLENGE, s->sid, -1, &m);
 	return (0);
 }
 
@@ -639,7 +639,7 @@ sess_challenge(struct auth_sess *s, struct imsg *imsg)
  * or in another session) never matches again.
  */
 static int
-sess_apop(struct auth_sess *s, struct imsg *imsg)
+sess_apop(struct auth_sess *s, struct frame *fr)
 {
 	struct mreader		 r;
 	const char		*user, *digest;
@@ -652,7 +652,7 @@ sess_apop(struct auth_sess *s, struct imsg *imsg)
 	}
 	if (sess_may_try(s) == -1)
 		return (-1);
-	m_read_soft(&r, imsg, s->who);
+	m_read_soft(&r, fr, s->who);
 	m_get_string(&r, &user, POP3_USER_MAX);
 	m_get_string(&r, &digest, POP3_LINE_MAX);
 	if (m_end(&r) == -1)
@@ -675,7 +675,7 @@ sess_apop(struct auth_sess *s, struct imsg *imsg)
  * without spending an attempt: it is a question, not a guess.
  */
 static int
-sess_sasl_start(struct auth_sess *s, struct imsg *imsg)
+sess_sasl_start(struct auth_sess *s, struct frame *fr)
 {
 	struct mreader	 r;
 	const char	*mech;
@@ -684,7 +684,7 @@ sess_sasl_start(struct auth_sess *s, struct imsg *imsg)
 
 	if (sess_may_try(s) == -1)
 		return (-1);
-	m_read_soft(&r, imsg, s->who);
+	m_read_soft(&r, fr, s->who);
 	m_get_string(&r, &mech, SASL_MECH_MAX);
 	m_get_u32(&r, &initial);
 	m_get_u32(&r, &len);
@@ -712,7 +712,7 @@ sess_sasl_start(struct auth_sess *s, struct imsg *imsg)
 }
 
 static int
-sess_sasl_step(struct auth_sess *s, struct imsg *imsg)
+sess_sasl_step(struct auth_sess *s, struct frame *fr)
 {
 	struct mreader	 r;
 	unsigned char	 buf[SASL_LINE_MAX];
@@ -722,7 +722,7 @@ sess_sasl_step(struct auth_sess *s, struct imsg *imsg)
 		log_warnx("%s: SASL response outside an exchange", s->who);
 		return (-1);
 	}
-	m_read_soft(&r, imsg, s->who);
+	m_read_soft(&r, fr, s->who);
 	m_get_u32(&r, &len);
 	if (!r.failed && len > sizeof(buf))
 		m_error(&r, "response too long");
@@ -736,9 +736,9 @@ sess_sasl_step(struct auth_sess *s, struct imsg *imsg)
 
 /* The client sent "*": the exchange ends as a failed attempt. */
 static int
-sess_sasl_abort(struct auth_sess *s, struct imsg *imsg)
+sess_sasl_abort(struct auth_sess *s, struct frame *fr)
 {
-	if (s->state != SESS_SASL || imsg->datalen != 0) {
+	if (s->state != SESS_SASL || fr->datalen != 0) {
 		log_warnx("%s: SASL abort not permitted", s->who);
 		return (-1);
 	}
@@ -772,7 +772,7 @@ sess_sasl_challenge(struct auth_sess *s, const unsigned char *out,
 	m_add_u32(&m, (uint32_t)len);
 	if (len > 0)
 		m_add_data(&m, out, len);
-	m_compose(&s->ibuf, IMSG_AUTH_SASL_CHALLENGE, s->sid, -1, &m);
+	m_compose(&s->chan, MSG_AUTH_SASL_CHALLENGE, s->sid, -1, &m);
 	m_wipe(&m);
 }
 
@@ -802,7 +802,7 @@ sess_sasl_end(struct auth_sess *s, enum sasl_status st)
  * session may ask.  A failure costs what a failed login costs.
  */
 static int
-sess_change(struct auth_sess *s, struct imsg *imsg)
+sess_change(struct auth_sess *s, struct frame *fr)
 {
 	struct mreader		 r;
 	const char		*user, *old, *new;
@@ -811,7 +811,7 @@ sess_change(struct auth_sess *s, struct imsg *imsg)
 
 	if (sess_may_try(s) == -1)
 		return (-1);
-	m_read_soft(&r, imsg, s->who);
+	m_read_soft(&r, fr, s->who);
 	m_get_string(&r, &user, POP3_USER_MAX);
 	m_get_string(&r, &old, POP3_PASS_MAX);
 	/* Too long is the client's mistake: a refusal, not a violation. */
@@ -821,7 +821,7 @@ sess_change(struct auth_sess *s, struct imsg *imsg)
 	s->tries++;
 	strlcpy(name, user, sizeof(name));
 	res = auth_file_change(name, old, new, conf.poppass_min_length);
-	explicit_bzero(imsg->data, imsg->datalen);
+	explicit_bzero(fr->data, fr->datalen);
 	switch (res) {
 	case AUTH_OK:
 		log_info("password changed for user %s from %s", name,
@@ -876,7 +876,7 @@ sess_grant(struct auth_sess *s, const char *user, enum auth_backend_id be,
 	m_init(&m);
 	m_add_string(&m, user);
 	m_add_u32(&m, be);
-	m_compose(&parent_ibuf, IMSG_AUTH_GRANT, s->sid, -1, &m);
+	m_compose(&parent_chan, MSG_AUTH_GRANT, s->sid, -1, &m);
 	log_debug("login accepted for user %s from %s (%s)", user, s->peer,
 	    method);
 	s->state = SESS_GRANTING;
@@ -907,9 +907,9 @@ sess_fail(struct auth_sess *s)
 	 * Reported now, while the session surely exists, with the delay:
 	 * the parent's refusals count from when the client hears of it.
 	 */
-	if (imsg_compose(&parent_ibuf, IMSG_AUTH_FAILURE, s->sid, -1,
+	if (chan_queue(&parent_chan, MSG_AUTH_FAILURE, s->sid, -1,
 	    &ms, sizeof(ms)) == -1)
-		fatal("%s: imsg_compose", __func__);
+		fatal("%s: chan_queue", __func__);
 	parent_event_add();
 	log_debug("%s: failure answered in %u ms", s->who, ms);
 	s->state = SESS_DELAY;
@@ -933,8 +933,8 @@ sess_result(struct auth_sess *s, enum auth_result res)
 {
 	uint32_t	v = res;
 
-	if (imsg_compose(&s->ibuf, IMSG_AUTH_RESULT, s->sid, -1, &v,
+	if (chan_queue(&s->chan, MSG_AUTH_RESULT, s->sid, -1, &v,
 	    sizeof(v)) == -1)
-		fatal("%s: imsg_compose", __func__);
+		fatal("%s: chan_queue", __func__);
 	sess_event_add(s);
 }

@@ -30,7 +30,7 @@
 #include "compat.h"
 #include "pathnames.h"
 #include "proto.h"
-#include "imsg.h"
+#include "frame.h"
 #include "log.h"
 #include "util.h"
 #include "addr.h"

@@ -403,14 +403,14 @@ pop3_sasl_loop(struct pop3 *p, const char *mech, unsigned char *data, int n,
 	unsigned char	out[SASL_LINE_MAX / 4 * 3];
 	char		b64[SASL_LINE_MAX + 1];
 	size_t		outlen;
-	int		rc, op = SASL_START;
+	int		rc, op = POP3_SASL_START;
 
 	for (;;) {
 		outlen = sizeof(out);
 		rc = p->be->sasl(p->bearg, op, mech, data, n, has_initial,
 		    out, &outlen, st);
 		explicit_bzero(data, SASL_LINE_MAX);
-		if (rc != SASL_CONTINUE)
+		if (rc != POP3_SASL_CONTINUE)
 			return (rc);
 		if (b64_ntop(out, outlen, b64, sizeof(b64)) == -1)
 			return (AUTH_TEMPFAIL);
@@ -419,7 +419,7 @@ pop3_sasl_loop(struct pop3 *p, const char *mech, unsigned char *data, int n,
 		if (n == -3)
 			return (-1);
 		/* "*", or a response that is not base64: the exchange ends. */
-		op = n < 0 ? SASL_ABORT : SASL_STEP;
+		op = n < 0 ? POP3_SASL_ABORT : POP3_SASL_STEP;
 		has_initial = 1;
 		if (n < 0)
 			n = 0;

@@ -40,7 +40,7 @@
 #include "tlsctx.h"
 
 struct channel {
-	struct imsgbuf	ibuf;
+	struct chan	chan;
 	const char	*name;
 	int		 open;
 	int		 use_sid;	/* peerid: our sid, or 0 */
@@ -63,7 +63,7 @@ static char		 peer[NI_MAXHOST + 8];
  * frame is fatal: the peers are our own processes.
  */
 static int
-channel_recv(struct channel *ch, struct imsg *imsg, time_t deadline)
+channel_recv(struct channel *ch, struct frame *fr, time_t deadline)
 {
 	struct pollfd	pfd;
 	time_t		left;
@@ -72,7 +72,7 @@ channel_recv(struct channel *ch, struct imsg *imsg, time_t deadline)
 	if (!ch->open)
 		return (0);
 	for (;;) {
-		if ((n = imsg_read(&ch->ibuf, imsg)) == 1)
+		if ((n = chan_read(&ch->chan, fr)) == 1)
 			return (1);
 		if (n == 0)
 			break;
@@ -82,7 +82,7 @@ channel_recv(struct channel *ch, struct imsg *imsg, time_t deadline)
 			log_warnx("%s: %s did not answer", peer, ch->name);
 			break;
 		}
-		pfd.fd = ch->ibuf.fd;
+		pfd.fd = ch->chan.fd;
 		pfd.events = POLLIN;
 		if (left > 86400)
 			left = 86400;
@@ -99,10 +99,10 @@ channel_send(struct channel *ch, uint32_t type, int fd, const void *data,
 {
 	if (!ch->open)
 		return;
-	if (imsg_compose(&ch->ibuf, type, ch->use_sid ? sid : 0, fd, data,
+	if (chan_queue(&ch->chan, type, ch->use_sid ? sid : 0, fd, data,
 	    len) == -1)
-		fatal("%s: %s", __func__, imsg_to_str(type));
-	if (imsgbuf_flush(&ch->ibuf) == -1) {
+		fatal("%s: %s", __func__, msg_name(type));
+	if (chan_flush(&ch->chan) == -1) {
 		log_warn("%s: write to %s", peer, ch->name);
 		ch->open = 0;
 	}
@@ -112,21 +112,21 @@ static void
 channel_open(struct channel *ch, int fd)
 {
 	set_nonblock(fd, 1);
-	imsgbuf_init(&ch->ibuf, fd);
+	chan_init(&ch->chan, fd);
 	ch->open = 1;
 }
 
 static __dead void
-unexpected(struct channel *ch, struct imsg *imsg)
+unexpected(struct channel *ch, struct frame *fr)
 {
 	fatalx("%s: unexpected %s from %s", __func__,
-	    imsg_to_str(imsg->hdr.type), ch->name);
+	    msg_name(fr->hdr.type), ch->name);
 }
 
 /* One request to the store, one frame back (or 0 if it is gone). */
 static int
 store_request(uint32_t type, const void *data, size_t len,
-    struct imsg *reply)
+    struct frame *reply)
 {
 	channel_send(&store_ch, type, -1, data, len);
 	return (channel_recv(&store_ch, reply, io_now() + TIMEOUT_BACKEND));
@@ -134,53 +134,53 @@ store_request(uint32_t type, const void *data, size_t len,
 
 /* STORE_FAIL payload, checked; anything else from the store is fatal. */
 static int
-store_failure(struct imsg *imsg)
+store_failure(struct frame *fr)
 {
 	struct store_fail	f;
 
-	if (imsg->hdr.type != IMSG_STORE_FAIL)
-		unexpected(&store_ch, imsg);
-	if (imsg_get_data(imsg, &f, sizeof(f)) == -1 ||
+	if (fr->hdr.type != MSG_STORE_FAIL)
+		unexpected(&store_ch, fr);
+	if (frame_get(fr, &f, sizeof(f)) == -1 ||
 	    f.code < STORE_ERR_NOMSG || f.code > STORE_ERR_PERM)
-		fatalx("%s: bad IMSG_STORE_FAIL", __func__);
+		fatalx("%s: bad MSG_STORE_FAIL", __func__);
 	return (f.code);
 }
 
 static int
-store_get_stat(struct imsg *imsg, struct store_stat *st)
+store_get_stat(struct frame *fr, struct store_stat *st)
 {
-	if (imsg->hdr.type != IMSG_STORE_STAT)
-		return (store_failure(imsg));
-	imsg_expect_size(imsg, sizeof(*st), store_ch.name);
-	memcpy(st, imsg->data, sizeof(*st));
+	if (fr->hdr.type != MSG_STORE_STAT)
+		return (store_failure(fr));
+	frame_expect_size(fr, sizeof(*st), store_ch.name);
+	memcpy(st, fr->data, sizeof(*st));
 	return (0);
 }
 
 static int
 be_stat(void *arg, struct store_stat *st)
 {
-	struct imsg	imsg;
+	struct frame	fr;
 
-	if (!store_request(IMSG_STORE_STAT_REQ, NULL, 0, &imsg))
+	if (!store_request(MSG_STORE_STAT_REQ, NULL, 0, &fr))
 		return (STORE_ERR_TEMP);
-	return (store_get_stat(&imsg, st));
+	return (store_get_stat(&fr, st));
 }
 
 static int
 be_rset(void *arg, struct store_stat *st)
 {
-	struct imsg	imsg;
+	struct frame	fr;
 
-	if (!store_request(IMSG_STORE_RSET, NULL, 0, &imsg))
+	if (!store_request(MSG_STORE_RSET, NULL, 0, &fr))
 		return (STORE_ERR_TEMP);
-	return (store_get_stat(&imsg, st));
+	return (store_get_stat(&fr, st));
 }
 
 static void
-store_get_entry(struct imsg *imsg, struct store_entry *e)
+store_get_entry(struct frame *fr, struct store_entry *e)
 {
-	imsg_expect_size(imsg, sizeof(*e), store_ch.name);
-	memcpy(e, imsg->data, sizeof(*e));
+	frame_expect_size(fr, sizeof(*e), store_ch.name);
+	memcpy(e, fr->data, sizeof(*e));
 	if (memchr(e->uidl, '\0', sizeof(e->uidl)) == NULL)
 		fatalx("%s: unterminated UIDL from store", __func__);
 }
@@ -191,26 +191,26 @@ be_list(void *arg, uint32_t index, int uidl,
 {
 	struct store_index	si = { index };
 	struct store_entry	e;
-	struct imsg		imsg;
+	struct frame		fr;
 
-	if (!store_request(uidl ? IMSG_STORE_UIDL : IMSG_STORE_LIST, &si,
-	    sizeof(si), &imsg))
+	if (!store_request(uidl ? MSG_STORE_UIDL : MSG_STORE_LIST, &si,
+	    sizeof(si), &fr))
 		return (STORE_ERR_TEMP);
 	for (;;) {
-		if (index == 0 && imsg.hdr.type == IMSG_STORE_END) {
-			imsg_expect_size(&imsg, 0, store_ch.name);
+		if (index == 0 && fr.hdr.type == MSG_STORE_END) {
+			frame_expect_size(&fr, 0, store_ch.name);
 			return (0);
 		}
-		if (imsg.hdr.type != IMSG_STORE_ENTRY)
-			return (store_failure(&imsg));
-		store_get_entry(&imsg, &e);
+		if (fr.hdr.type != MSG_STORE_ENTRY)
+			return (store_failure(&fr));
+		store_get_entry(&fr, &e);
 		if (index != 0 && e.index != index)
 			fatalx("%s: store answered for another message",
 			    __func__);
 		cb(cbarg, &e);
 		if (index != 0)
 			return (0);
-		if (!channel_recv(&store_ch, &imsg,
+		if (!channel_recv(&store_ch, &fr,
 		    io_now() + TIMEOUT_BACKEND))
 			return (STORE_ERR_TEMP);
 	}
@@ -221,18 +221,18 @@ be_retr(void *arg, uint32_t index, int64_t lines, struct store_msg *m,
     int *fd)
 {
 	struct store_retr	r = { index, lines };
-	struct imsg		imsg;
+	struct frame		fr;
 
-	if (!store_request(IMSG_STORE_RETR, &r, sizeof(r), &imsg))
+	if (!store_request(MSG_STORE_RETR, &r, sizeof(r), &fr))
 		return (STORE_ERR_TEMP);
-	if (imsg.hdr.type != IMSG_STORE_MSG) {
-		imsg_free(&imsg);
-		return (store_failure(&imsg));
+	if (fr.hdr.type != MSG_STORE_MSG) {
+		frame_done(&fr);
+		return (store_failure(&fr));
 	}
-	if (imsg.fd == -1 || imsg_get_data(&imsg, m, sizeof(*m)) == -1 ||
+	if (fr.fd == -1 || frame_get(&fr, m, sizeof(*m)) == -1 ||
 	    m->index != index)
-		fatalx("%s: bad IMSG_STORE_MSG", __func__);
-	*fd = imsg.fd;
+		fatalx("%s: bad MSG_STORE_MSG", __func__);
+	*fd = fr.fd;
 	return (0);
 }
 
@@ -240,27 +240,27 @@ static int
 be_dele(void *arg, uint32_t index)
 {
 	struct store_index	si = { index };
-	struct imsg		imsg;
+	struct frame		fr;
 
-	if (!store_request(IMSG_STORE_DELE, &si, sizeof(si), &imsg))
+	if (!store_request(MSG_STORE_DELE, &si, sizeof(si), &fr))
 		return (STORE_ERR_TEMP);
-	if (imsg.hdr.type != IMSG_STORE_OK)
-		return (store_failure(&imsg));
-	imsg_expect_size(&imsg, 0, store_ch.name);
+	if (fr.hdr.type != MSG_STORE_OK)
+		return (store_failure(&fr));
+	frame_expect_size(&fr, 0, store_ch.name);
 	return (0);
 }
 
 static int
 be_update(void *arg, struct store_update *up)
 {
-	struct imsg	imsg;
+	struct frame	fr;
 
-	if (!store_request(IMSG_STORE_UPDATE, NULL, 0, &imsg))
+	if (!store_request(MSG_STORE_UPDATE, NULL, 0, &fr))
 		return (STORE_ERR_TEMP);
-	if (imsg.hdr.type != IMSG_STORE_OK)
-		return (store_failure(&imsg));
-	if (imsg_get_data(&imsg, up, sizeof(*up)) == -1)
-		fatalx("%s: bad IMSG_STORE_OK", __func__);
+	if (fr.hdr.type != MSG_STORE_UPDATED)
+		return (store_failure(&fr));
+	if (frame_get(&fr, up, sizeof(*up)) == -1)
+		fatalx("%s: bad MSG_STORE_UPDATED", __func__);
 	return (0);
 }
 
@@ -268,53 +268,53 @@ be_update(void *arg, struct store_update *up)
 static int
 session_open_store(struct store_stat *st)
 {
-	struct imsg	 imsg;
+	struct frame	 fr;
 	struct mreader	 r;
 	const char	*user;
 	int		 fd;
 
-	if (!channel_recv(&parent_ch, &imsg, io_now() + TIMEOUT_BACKEND))
+	if (!channel_recv(&parent_ch, &fr, io_now() + TIMEOUT_BACKEND))
 		fatalx("%s: parent gone", __func__);
-	if (imsg.hdr.peerid != sid)
+	if (fr.hdr.peerid != sid)
 		fatalx("%s: %s for another session", __func__,
-		    imsg_to_str(imsg.hdr.type));
-	switch (imsg.hdr.type) {
-	case IMSG_STORE_FD:
-		if (imsg.fd == -1)
-			fatalx("%s: IMSG_STORE_FD without fd", __func__);
+		    msg_name(fr.hdr.type));
+	switch (fr.hdr.type) {
+	case MSG_STORE_FD:
+		if (fr.fd == -1)
+			fatalx("%s: MSG_STORE_FD without fd", __func__);
 		/* The name the user logged in as, whatever the method. */
-		m_read(&r, &imsg, parent_ch.name);
+		m_read(&r, &fr, parent_ch.name);
 		m_get_string(&r, &user, POP3_USER_MAX);
 		m_end(&r);
 		strlcpy(authuser, user, sizeof(authuser));
-		fd = imsg.fd;
+		fd = fr.fd;
 		break;
-	case IMSG_STORE_FAIL:
-		imsg_free(&imsg);
-		return (POP3_LOGIN_STORE(store_failure(&imsg)));
+	case MSG_STORE_FAIL:
+		frame_done(&fr);
+		return (POP3_LOGIN_STORE(store_failure(&fr)));
 	default:
-		unexpected(&parent_ch, &imsg);
+		unexpected(&parent_ch, &fr);
 	}
 	channel_open(&store_ch, fd);
 	/* Message files come this way for RETR and TOP. */
-	imsgbuf_allow_fdpass(&store_ch.ibuf);
-	if (!store_request(IMSG_STORE_INIT, NULL, 0, &imsg))
+	chan_allow_fd(&store_ch.chan);
+	if (!store_request(MSG_STORE_INIT, NULL, 0, &fr))
 		return (POP3_LOGIN_STORE(STORE_ERR_TEMP));
-	if (imsg.hdr.type != IMSG_STORE_STAT)
-		return (POP3_LOGIN_STORE(store_failure(&imsg)));
-	return (store_get_stat(&imsg, st) == 0 ? AUTH_OK :
+	if (fr.hdr.type != MSG_STORE_STAT)
+		return (POP3_LOGIN_STORE(store_failure(&fr)));
+	return (store_get_stat(&fr, st) == 0 ? AUTH_OK :
 	    POP3_LOGIN_STORE(STORE_ERR_TEMP));
 }
 
 /* pop3d-auth's verdict on a login attempt; on success, the store. */
 static int
-auth_verdict(struct imsg *imsg, struct store_stat *st)
+auth_verdict(struct frame *fr, struct store_stat *st)
 {
 	uint32_t	result;
 
-	if (imsg->hdr.type != IMSG_AUTH_RESULT ||
-	    imsg_get_data(imsg, &result, sizeof(result)) == -1)
-		unexpected(&auth_ch, imsg);
+	if (fr->hdr.type != MSG_AUTH_RESULT ||
+	    frame_get(fr, &result, sizeof(result)) == -1)
+		unexpected(&auth_ch, fr);
 	switch (result) {
 	case AUTH_OK:
 		if (st == NULL)
@@ -330,7 +330,7 @@ auth_verdict(struct imsg *imsg, struct store_stat *st)
 
 /* Send a packed request to pop3d-auth, wipe it, and wait for one frame. */
 static int
-auth_request(uint32_t type, struct mbuf *m, struct imsg *reply)
+auth_request(uint32_t type, struct mbuf *m, struct frame *reply)
 {
 	channel_send(&auth_ch, type, -1, m->buf, m->len);
 	m_wipe(m);
@@ -342,14 +342,14 @@ be_login(void *arg, const char *user, const char *pass,
     struct store_stat *st)
 {
 	struct mbuf	m;
-	struct imsg	imsg;
+	struct frame	fr;
 
 	m_init(&m);
 	m_add_string(&m, user);
 	m_add_string(&m, pass);
-	if (!auth_request(IMSG_AUTH_USERPASS, &m, &imsg))
+	if (!auth_request(MSG_AUTH_USERPASS, &m, &fr))
 		return (AUTH_TEMPFAIL);
-	return (auth_verdict(&imsg, st));
+	return (auth_verdict(&fr, st));
 }
 
 static int
@@ -357,14 +357,14 @@ be_apop(void *arg, const char *user, const char *digest,
     struct store_stat *st)
 {
 	struct mbuf	m;
-	struct imsg	imsg;
+	struct frame	fr;
 
 	m_init(&m);
 	m_add_string(&m, user);
 	m_add_string(&m, digest);
-	if (!auth_request(IMSG_AUTH_APOP, &m, &imsg))
+	if (!auth_request(MSG_AUTH_APOP, &m, &fr))
 		return (AUTH_TEMPFAIL);
-	return (auth_verdict(&imsg, st));
+	return (auth_verdict(&fr, st));
 }
 
 /* The timestamp pop3d-auth made for this session (RFC 1939 7). */
@@ -372,17 +372,17 @@ static int
 be_challenge(void *arg, char *buf, size_t len)
 {
 	struct mbuf	 m;
-	struct imsg	 imsg;
+	struct frame	 fr;
 	struct mreader	 r;
 	const char	*ts;
 	size_t		 n;
 
 	m_init(&m);
-	if (!auth_request(IMSG_AUTH_CHALLENGE_REQ, &m, &imsg))
+	if (!auth_request(MSG_AUTH_CHALLENGE_REQ, &m, &fr))
 		return (-1);
-	if (imsg.hdr.type != IMSG_AUTH_CHALLENGE)
-		unexpected(&auth_ch, &imsg);
-	m_read(&r, &imsg, auth_ch.name);
+	if (fr.hdr.type != MSG_AUTH_CHALLENGE)
+		unexpected(&auth_ch, &fr);
+	m_read(&r, &fr, auth_ch.name);
 	m_get_string(&r, &ts, APOP_CHALLENGE_MAX);
 	m_end(&r);
 	n = strlen(ts);
@@ -396,49 +396,49 @@ static int
 be_sasl(void *arg, int op, const char *mech, const void *data, size_t len,
     int has_data, void *out, size_t *outlen, struct store_stat *st)
 {
-	static const uint32_t types[] = { 0, IMSG_AUTH_SASL_START,
-				    IMSG_AUTH_SASL_STEP, IMSG_AUTH_SASL_ABORT };
+	static const uint32_t types[] = { 0, MSG_AUTH_SASL_START,
+				    MSG_AUTH_SASL_STEP, MSG_AUTH_SASL_ABORT };
 	struct mbuf	 m;
-	struct imsg	 imsg;
+	struct frame	 fr;
 	struct mreader	 r;
 	uint32_t	 n;
 
 	m_init(&m);
-	if (op == SASL_START) {
+	if (op == POP3_SASL_START) {
 		m_add_string(&m, mech);
 		m_add_u32(&m, has_data);
 	}
-	if (op != SASL_ABORT) {
+	if (op != POP3_SASL_ABORT) {
 		m_add_u32(&m, len);
 		m_add_data(&m, data, len);
 	}
-	if (!auth_request(types[op], &m, &imsg))
+	if (!auth_request(types[op], &m, &fr))
 		return (AUTH_TEMPFAIL);
-	if (imsg.hdr.type != IMSG_AUTH_SASL_CHALLENGE)
-		return (auth_verdict(&imsg, st));
-	m_read(&r, &imsg, auth_ch.name);
+	if (fr.hdr.type != MSG_AUTH_SASL_CHALLENGE)
+		return (auth_verdict(&fr, st));
+	m_read(&r, &fr, auth_ch.name);
 	m_get_u32(&r, &n);
 	if (n > *outlen || n != r.left)
 		fatalx("%s: bad SASL challenge", __func__);
 	m_get_data(&r, out, n);
 	m_end(&r);
 	*outlen = n;
-	return (SASL_CONTINUE);
+	return (POP3_SASL_CONTINUE);
 }
 
 static int
 be_change(void *arg, const char *user, const char *old, const char *new)
 {
 	struct mbuf	m;
-	struct imsg	imsg;
+	struct frame	fr;
 
 	m_init(&m);
 	m_add_string(&m, user);
 	m_add_string(&m, old);
 	m_add_string(&m, new);
-	if (!auth_request(IMSG_AUTH_CHANGE, &m, &imsg))
+	if (!auth_request(MSG_AUTH_CHANGE, &m, &fr))
 		return (AUTH_TEMPFAIL);
-	return (auth_verdict(&imsg, NULL));
+	return (auth_verdict(&fr, NULL));
 }
 
 /*
@@ -448,16 +448,16 @@ be_change(void *arg, const char *user, const char *old, const char *new)
 static int
 be_xmit(void *arg, int fd)
 {
-	struct imsg	imsg;
+	struct frame	fr;
 	int32_t		status;
 
-	channel_send(&parent_ch, IMSG_SESS_XMIT, fd, NULL, 0);
-	if (!channel_recv(&parent_ch, &imsg, io_now() + XMIT_TIMEOUT + 30))
+	channel_send(&parent_ch, MSG_SESS_XMIT, fd, NULL, 0);
+	if (!channel_recv(&parent_ch, &fr, io_now() + XMIT_TIMEOUT + 30))
 		fatalx("%s: parent gone", __func__);
-	if (imsg.hdr.type != IMSG_SESS_XMIT_RESULT ||
-	    imsg.hdr.peerid != sid ||
-	    imsg_get_data(&imsg, &status, sizeof(status)) == -1)
-		unexpected(&parent_ch, &imsg);
+	if (fr.hdr.type != MSG_SESS_XMIT_RESULT ||
+	    fr.hdr.peerid != sid ||
+	    frame_get(&fr, &status, sizeof(status)) == -1)
+		unexpected(&parent_ch, &fr);
 	return (status);
 }
 
@@ -466,7 +466,7 @@ be_loggedin(void *arg, int method, int tls)
 {
 	struct sess_login	l = { method, tls };
 
-	channel_send(&parent_ch, IMSG_SESS_LOGIN, -1, &l, sizeof(l));
+	channel_send(&parent_ch, MSG_SESS_LOGIN, -1, &l, sizeof(l));
 }
 
 /* The parent denies the address it accepted; we only say why. */
@@ -475,7 +475,7 @@ be_autodeny(void *arg, int reason)
 {
 	uint32_t	r = reason;
 
-	channel_send(&parent_ch, IMSG_SESS_AUTODENY, -1, &r, sizeof(r));
+	channel_send(&parent_ch, MSG_SESS_AUTODENY, -1, &r, sizeof(r));
 }
 
 static const struct pop3_backend session_backend = {
@@ -485,33 +485,33 @@ static const struct pop3_backend session_backend = {
 };
 
 static void
-session_recv_parent(struct imsg *imsg, uint32_t type, size_t len)
+session_recv_parent(struct frame *fr, uint32_t type, size_t len)
 {
-	if (!channel_recv(&parent_ch, imsg, INT32_MAX))
+	if (!channel_recv(&parent_ch, fr, INT32_MAX))
 		exit(0);	/* the parent is shutting down the pool */
-	if (imsg->hdr.type != type)
-		unexpected(&parent_ch, imsg);
-	imsg_expect_size(imsg, len, parent_ch.name);
+	if (fr->hdr.type != type)
+		unexpected(&parent_ch, fr);
+	frame_expect_size(fr, len, parent_ch.name);
 }
 
 /* Append one chunk of PEM bytes, within TLS_PEM_MAX. */
 static void
-pem_append(uint8_t **buf, size_t *len, struct imsg *imsg)
+pem_append(uint8_t **buf, size_t *len, struct frame *fr)
 {
 	uint8_t	*p;
 
-	if (imsg->datalen == 0 || imsg->datalen > TLS_PEM_MAX - *len)
-		fatalx("%s: bad %s", __func__, imsg_to_str(imsg->hdr.type));
-	if ((p = malloc(*len + imsg->datalen)) == NULL)
+	if (fr->datalen == 0 || fr->datalen > TLS_PEM_MAX - *len)
+		fatalx("%s: bad %s", __func__, msg_name(fr->hdr.type));
+	if ((p = malloc(*len + fr->datalen)) == NULL)
 		fatal("%s", __func__);
 	/* Copy and wipe rather than realloc: no stale key copies. */
 	if (*len > 0)
 		memcpy(p, *buf, *len);
-	memcpy(p + *len, imsg->data, imsg->datalen);
+	memcpy(p + *len, fr->data, fr->datalen);
 	freezero(*buf, *len);
-	explicit_bzero(imsg->data, imsg->datalen);
+	explicit_bzero(fr->data, fr->datalen);
 	*buf = p;
-	*len += imsg->datalen;
+	*len += fr->datalen;
 }
 
 /*
@@ -521,24 +521,24 @@ pem_append(uint8_t **buf, size_t *len, struct imsg *imsg)
 static void
 session_tls_setup(void)
 {
-	struct imsg	 imsg;
+	struct frame	 fr;
 	uint8_t		*cert = NULL, *key = NULL;
 	size_t		 certlen = 0, keylen = 0;
 	const char	*why;
 
 	for (;;) {
-		if (!channel_recv(&parent_ch, &imsg, INT32_MAX))
+		if (!channel_recv(&parent_ch, &fr, INT32_MAX))
 			exit(0);
-		if (imsg.hdr.type == IMSG_CONF_TLS_END)
+		if (fr.hdr.type == MSG_CONF_TLS_END)
 			break;
-		if (imsg.hdr.type == IMSG_CONF_TLS_CERT)
-			pem_append(&cert, &certlen, &imsg);
-		else if (imsg.hdr.type == IMSG_CONF_TLS_KEY)
-			pem_append(&key, &keylen, &imsg);
+		if (fr.hdr.type == MSG_CONF_TLS_CERT)
+			pem_append(&cert, &certlen, &fr);
+		else if (fr.hdr.type == MSG_CONF_TLS_KEY)
+			pem_append(&key, &keylen, &fr);
 		else
-			unexpected(&parent_ch, &imsg);
+			unexpected(&parent_ch, &fr);
 	}
-	imsg_expect_size(&imsg, 0, parent_ch.name);
+	frame_expect_size(&fr, 0, parent_ch.name);
 	if (certlen == 0 || keylen == 0)
 		fatalx("%s: TLS without certificate or key", __func__);
 	tlsctx = tlsctx_new(sconf.tls_protocols, sconf.tls_ciphers, cert,
@@ -553,10 +553,10 @@ session_tls_setup(void)
 static int
 session_wait_conn(void)
 {
-	struct imsg	imsg;
+	struct frame	fr;
 
-	session_recv_parent(&imsg, IMSG_CONF_SESSION, sizeof(sconf));
-	memcpy(&sconf, imsg.data, sizeof(sconf));
+	session_recv_parent(&fr, MSG_CONF_SESSION, sizeof(sconf));
+	memcpy(&sconf, fr.data, sizeof(sconf));
 	if (memchr(sconf.banner, '\0', sizeof(sconf.banner)) == NULL ||
 	    memchr(sconf.tls_protocols, '\0',
 	    sizeof(sconf.tls_protocols)) == NULL ||
@@ -570,19 +570,19 @@ session_wait_conn(void)
 	if (sconf.tls)
 		session_tls_setup();
 
-	session_recv_parent(&imsg, IMSG_SESS_AUTHFD, 0);
-	if (imsg.fd == -1)
-		fatalx("%s: IMSG_SESS_AUTHFD without fd", __func__);
-	sid = imsg.hdr.peerid;
-	channel_open(&auth_ch, imsg.fd);
+	session_recv_parent(&fr, MSG_SESS_AUTHFD, 0);
+	if (fr.fd == -1)
+		fatalx("%s: MSG_SESS_AUTHFD without fd", __func__);
+	sid = fr.hdr.peerid;
+	channel_open(&auth_ch, fr.fd);
 
-	session_recv_parent(&imsg, IMSG_SESS_CONN, sizeof(sconn));
-	if (imsg.fd == -1 || imsg.hdr.peerid != sid)
-		fatalx("%s: bad IMSG_SESS_CONN", __func__);
-	memcpy(&sconn, imsg.data, sizeof(sconn));
+	session_recv_parent(&fr, MSG_SESS_CONN, sizeof(sconn));
+	if (fr.fd == -1 || fr.hdr.peerid != sid)
+		fatalx("%s: bad MSG_SESS_CONN", __func__);
+	memcpy(&sconn, fr.data, sizeof(sconn));
 	if (memchr(sconn.peername, '\0', sizeof(sconn.peername)) == NULL)
 		fatalx("%s: unterminated peer name", __func__);
-	return (imsg.fd);
+	return (fr.fd);
 }
 
 /* RFC 8314: TLS from the first byte; the greeting comes after it. */
@@ -610,10 +610,10 @@ main(int argc, char *argv[])
 	/* A client that vanishes mid-reply is an EPIPE, not a death. */
 	signal(SIGPIPE, SIG_IGN);
 	set_nonblock(PARENT_FD, 1);
-	imsgbuf_init(&parent_ch.ibuf, PARENT_FD);
-	imsgbuf_allow_fdpass(&parent_ch.ibuf);
+	chan_init(&parent_ch.chan, PARENT_FD);
+	chan_allow_fd(&parent_ch.chan);
 	parent_ch.open = 1;
-	log_to_parent(&parent_ch.ibuf);
+	log_to_parent(&parent_ch.chan);
 
 	if ((pw = getpwnam(POP3D_USER)) == NULL)
 		fatalx("unknown user %s", POP3D_USER);
@@ -649,6 +649,6 @@ main(int argc, char *argv[])
 		pop3_run(&p);
 
 	io_close(&io);
-	channel_send(&parent_ch, IMSG_SESS_END, -1, &p.end, sizeof(p.end));
+	channel_send(&parent_ch, MSG_SESS_END, -1, &p.end, sizeof(p.end));
 	exit(0);
 }

@@ -23,7 +23,7 @@
 #include "compat.h"
 #include "pathnames.h"
 #include "proto.h"
-#include "imsg.h"
+#include "frame.h"
 #include "log.h"
 #include "util.h"
 #include "addr.h"
@@ -100,9 +100,10 @@ struct pop3_backend {
 	/* as login(), for APOP's name and digest */
 	int	(*apop)(void *, const char *, const char *, struct store_stat *);
 	/*
-	 * One SASL step: SASL_START (mechanism, optional initial data),
-	 * SASL_STEP (data) or SASL_ABORT.  Returns SASL_CONTINUE with the
-	 * server's next challenge in out/outlen, or a login() result.
+	 * One SASL step: POP3_SASL_START (mechanism, optional initial
+	 * data), POP3_SASL_STEP (data) or POP3_SASL_ABORT.  Returns
+	 * POP3_SASL_CONTINUE with the server's next challenge in
+	 * out/outlen, or a login() result.
 	 */
 	int	(*sasl)(void *, int, const char *, const void *, size_t, int,
 		    void *, size_t *, struct store_stat *);
@@ -116,10 +117,11 @@ struct pop3_backend {
 	void	(*loggedin)(void *, int, int);
 };
 
-#define SASL_START	1
-#define SASL_STEP	2
-#define SASL_ABORT	3
-#define SASL_CONTINUE	0x200
+#define POP3_SASL_START		1
+#define POP3_SASL_STEP		2
+#define POP3_SASL_ABORT		3
+/* Above every AUTH_* and POP3_LOGIN_STORE() value it shares a return with. */
+#define POP3_SASL_CONTINUE	0x200
 
 /* login() result when the maildrop could not be opened */
 #define POP3_LOGIN_STORE(err)	(0x100 | (err))

@@ -39,8 +39,8 @@
 #include "sandbox.h"
 #include "store.h"
 
-static struct imsgbuf	 parent_ibuf;
-static struct imsgbuf	 sess_ibuf;
+static struct chan	 parent_chan;
+static struct chan	 sess_chan;
 static struct maildrop	 md;
 static int		 md_inited;
 /* No maildrop yet: served as an empty one, since that is normal. */
@@ -59,15 +59,15 @@ store_exit(void)
 static void
 store_send(uint32_t type, int fd, const void *data, size_t len)
 {
-	if (imsg_compose(&sess_ibuf, type, 0, fd, data, len) == -1)
-		fatal("%s: compose %s", __func__, imsg_to_str(type));
+	if (chan_queue(&sess_chan, type, 0, fd, data, len) == -1)
+		fatal("%s: compose %s", __func__, msg_name(type));
 }
 
 /* A session that hung up mid-reply is a client that left, not a fault. */
 static void
 store_flush(void)
 {
-	if (imsgbuf_flush(&sess_ibuf) == -1) {
+	if (chan_flush(&sess_chan) == -1) {
 		if (errno == EPIPE || errno == ECONNRESET)
 			store_exit();
 		fatal("%s: session", __func__);
@@ -81,7 +81,7 @@ store_fail(int code)
 
 	memset(&f, 0, sizeof(f));
 	f.code = code;
-	store_send(IMSG_STORE_FAIL, -1, &f, sizeof(f));
+	store_send(MSG_STORE_FAIL, -1, &f, sizeof(f));
 	store_flush();
 }
 
@@ -98,7 +98,7 @@ store_stat(void)
 		st.count++;
 		st.octets += md.msgs[i].size;
 	}
-	store_send(IMSG_STORE_STAT, -1, &st, sizeof(st));
+	store_send(MSG_STORE_STAT, -1, &st, sizeof(st));
 	store_flush();
 }
 
@@ -122,7 +122,7 @@ store_entry(uint32_t index)
 	e.index = index;
 	e.size = m->size;
 	strlcpy(e.uidl, m->uidl, sizeof(e.uidl));
-	store_send(IMSG_STORE_ENTRY, -1, &e, sizeof(e));
+	store_send(MSG_STORE_ENTRY, -1, &e, sizeof(e));
 }
 
 static void
@@ -146,10 +146,10 @@ store_list(uint32_t index)
 			continue;
 		store_entry(i + 1);
 		/* Bounded memory for a maildrop of a million messages. */
-		if (sess_ibuf.queued >= 64)
+		if (sess_chan.queued >= 64)
 			store_flush();
 	}
-	store_send(IMSG_STORE_END, -1, NULL, 0);
+	store_send(MSG_STORE_END, -1, NULL, 0);
 	store_flush();
 }
 
@@ -175,7 +175,7 @@ store_retr(struct store_retr *req)
 	msg.index = req->index;
 	msg.size = m->size;
 	msg.mboxrd = md.mboxrd;
-	store_send(IMSG_STORE_MSG, fd, &msg, sizeof(msg));
+	store_send(MSG_STORE_MSG, fd, &msg, sizeof(msg));
 	store_flush();
 }
 
@@ -190,7 +190,7 @@ store_dele(uint32_t index)
 		return;
 	}
 	m->deleted = 1;
-	store_send(IMSG_STORE_OK, -1, NULL, 0);
+	store_send(MSG_STORE_OK, -1, NULL, 0);
 	store_flush();
 }
 
@@ -246,67 +246,67 @@ store_update(void)
 	if (rc != 0)
 		store_fail(rc);
 	else {
-		store_send(IMSG_STORE_OK, -1, &up, sizeof(up));
+		store_send(MSG_STORE_UPDATED, -1, &up, sizeof(up));
 		store_flush();
 	}
 	store_exit();
 }
 
 static void
-store_get(struct imsg *imsg, void *data, size_t len)
+store_get(struct frame *fr, void *data, size_t len)
 {
-	imsg_expect_size(imsg, len, "session");
-	if (imsg_get_data(imsg, data, len) == -1)
-		fatal("%s: imsg_get_data", __func__);
+	frame_expect_size(fr, len, "session");
+	if (frame_get(fr, data, len) == -1)
+		fatal("%s: frame_get", __func__);
 }
 
 static void
-store_dispatch(struct imsg *imsg)
+store_dispatch(struct frame *fr)
 {
 	struct store_index	idx;
 	struct store_retr	retr;
-	uint32_t		type = imsg->hdr.type;
+	uint32_t		type = fr->hdr.type;
 
-	if (imsg->hdr.peerid != 0)
+	if (fr->hdr.peerid != 0)
 		fatalx("%s: %s with peer id %u from session", __func__,
-		    imsg_to_str(type), imsg->hdr.peerid);
+		    msg_name(type), fr->hdr.peerid);
 	/* INIT first, and only once. */
-	if (md_inited == (type == IMSG_STORE_INIT))
+	if (md_inited == (type == MSG_STORE_INIT))
 		fatalx("%s: %s out of order from session", __func__,
-		    imsg_to_str(type));
+		    msg_name(type));
 	switch (type) {
-	case IMSG_STORE_INIT:
-		imsg_expect_size(imsg, 0, "session");
+	case MSG_STORE_INIT:
+		frame_expect_size(fr, 0, "session");
 		store_init();
 		break;
-	case IMSG_STORE_STAT_REQ:
-		imsg_expect_size(imsg, 0, "session");
+	case MSG_STORE_STAT_REQ:
+		frame_expect_size(fr, 0, "session");
 		store_stat();
 		break;
-	case IMSG_STORE_LIST:
-	case IMSG_STORE_UIDL:
-		store_get(imsg, &idx, sizeof(idx));
+	case MSG_STORE_LIST:
+	case MSG_STORE_UIDL:
+		store_get(fr, &idx, sizeof(idx));
 		store_list(idx.index);
 		break;
-	case IMSG_STORE_RETR:
-		store_get(imsg, &retr, sizeof(retr));
+	case MSG_STORE_RETR:
+		store_get(fr, &retr, sizeof(retr));
 		store_retr(&retr);
 		break;
-	case IMSG_STORE_DELE:
-		store_get(imsg, &idx, sizeof(idx));
+	case MSG_STORE_DELE:
+		store_get(fr, &idx, sizeof(idx));
 		store_dele(idx.index);
 		break;
-	case IMSG_STORE_RSET:
-		imsg_expect_size(imsg, 0, "session");
+	case MSG_STORE_RSET:
+		frame_expect_size(fr, 0, "session");
 		store_rset();
 		break;
-	case IMSG_STORE_UPDATE:
-		imsg_expect_size(imsg, 0, "session");
+	case MSG_STORE_UPDATE:
+		frame_expect_size(fr, 0, "session");
 		store_update();
 		/* NOTREACHED */
 	default:
 		fatalx("%s: unexpected %s from session", __func__,
-		    imsg_to_str(type));
+		    msg_name(type));
 	}
 }
 
@@ -314,10 +314,10 @@ store_dispatch(struct imsg *imsg)
 static void
 store_parent(void)
 {
-	struct imsg	imsg;
+	struct frame	fr;
 	int		n;
 
-	if ((n = imsg_read(&parent_ibuf, &imsg)) == 0) {
+	if ((n = chan_read(&parent_chan, &fr)) == 0) {
 		/* Nobody left to log to. */
 		log_sethook(NULL);
 		log_setnone();
@@ -328,14 +328,14 @@ store_parent(void)
 	if (n == -1)
 		fatal("%s: read", __func__);
 	fatalx("%s: unexpected %s from parent", __func__,
-	    imsg_to_str(imsg.hdr.type));
+	    msg_name(fr.hdr.type));
 }
 
 static __dead void
 store_serve(void)
 {
 	struct pollfd	pfd[2];
-	struct imsg	imsg;
+	struct frame	fr;
 	int		n;
 
 	for (;;) {
@@ -349,7 +349,7 @@ store_serve(void)
 			fatal("%s: poll", __func__);
 		}
 		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if ((n = imsg_read(&sess_ibuf, &imsg)) == 0)
+			if ((n = chan_read(&sess_chan, &fr)) == 0)
 				store_exit();
 			if (n == -1 && errno == EBADMSG)
 				fatalx("%s: malformed frame from session",
@@ -357,8 +357,8 @@ store_serve(void)
 			if (n == -1 && errno != EAGAIN)
 				fatal("%s: read from session", __func__);
 			if (n == 1) {
-				store_dispatch(&imsg);
-				imsg_free(&imsg);
+				store_dispatch(&fr);
+				frame_done(&fr);
 			}
 		}
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
@@ -369,19 +369,19 @@ store_serve(void)
 static void
 store_conf_recv(struct store_conf *conf)
 {
-	struct imsg	imsg;
+	struct frame	fr;
 	int		n;
 
-	if ((n = imsg_read(&parent_ibuf, &imsg)) == -1)
+	if ((n = chan_read(&parent_chan, &fr)) == -1)
 		fatal("%s: read", __func__);
 	if (n == 0)
 		fatalx("%s: parent closed the channel", __func__);
-	if (imsg.hdr.type != IMSG_CONF_STORE)
+	if (fr.hdr.type != MSG_CONF_STORE)
 		fatalx("%s: unexpected %s from parent", __func__,
-		    imsg_to_str(imsg.hdr.type));
-	imsg_expect_size(&imsg, sizeof(*conf), "parent");
-	if (imsg_get_data(&imsg, conf, sizeof(*conf)) == -1)
-		fatal("%s: imsg_get_data", __func__);
+		    msg_name(fr.hdr.type));
+	frame_expect_size(&fr, sizeof(*conf), "parent");
+	if (frame_get(&fr, conf, sizeof(*conf)) == -1)
+		fatal("%s: frame_get", __func__);
 	if (memchr(conf->path, '\0', sizeof(conf->path)) == NULL ||
 	    memchr(conf->user, '\0', sizeof(conf->user)) == NULL)
 		fatalx("%s: unterminated path or user", __func__);
@@ -542,14 +542,14 @@ main(int argc, char *argv[])
 	store_check_fd(PARENT_FD);
 	store_check_fd(STORE_SESSION_FD);
 	closefrom(STORE_SESSION_FD + 1);
-	imsgbuf_init(&parent_ibuf, PARENT_FD);
-	log_to_parent(&parent_ibuf);
+	chan_init(&parent_chan, PARENT_FD);
+	log_to_parent(&parent_chan);
 
 	store_conf_recv(&conf);
 	log_setverbose(conf.debug);
 	store_confine(&conf);
 
-	imsgbuf_init(&sess_ibuf, STORE_SESSION_FD);
+	chan_init(&sess_chan, STORE_SESSION_FD);
 	store_serve();
 	/* NOTREACHED */
 }

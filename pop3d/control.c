@@ -39,7 +39,7 @@
 
 struct ctl_conn {
 	TAILQ_ENTRY(ctl_conn)	 entry;
-	struct imsgbuf		 ibuf;
+	struct chan		 chan;
 	struct event		 ev_read;
 	struct event		 ev_write;
 	uid_t			 euid;
@@ -136,7 +136,7 @@ control_conn_new(int fd, uid_t euid)
 
 	c = xcalloc(1, sizeof(*c));
 	c->euid = euid;
-	imsgbuf_init(&c->ibuf, fd);
+	chan_init(&c->chan, fd);
 	TAILQ_INSERT_TAIL(&ctl_conns, c, entry);
 	ctl_nconns++;
 	return (c);
@@ -237,8 +237,8 @@ control_conn_close(struct ctl_conn *c)
 {
 	event_del(&c->ev_read);
 	event_del(&c->ev_write);
-	close(c->ibuf.fd);
-	imsgbuf_clear(&c->ibuf);
+	close(c->chan.fd);
+	chan_clear(&c->chan);
 	TAILQ_REMOVE(&ctl_conns, c, entry);
 	ctl_nconns--;
 	free(c);
@@ -248,11 +248,11 @@ control_conn_close(struct ctl_conn *c)
 static int
 control_flush(struct ctl_conn *c)
 {
-	if (imsgbuf_write(&c->ibuf) == -1) {
+	if (chan_write(&c->chan) == -1) {
 		control_conn_close(c);
 		return (-1);
 	}
-	if (c->ibuf.queued > 0) {
+	if (c->chan.queued > 0) {
 		event_add(&c->ev_write, NULL);
 		return (0);
 	}
@@ -272,8 +272,8 @@ control_write(int fd, short event, void *arg)
 static void
 control_send(struct ctl_conn *c, uint32_t type, const void *data, size_t len)
 {
-	if (imsg_compose(&c->ibuf, type, IMSG_VERSION, -1, data, len) == -1)
-		fatal("%s: %s", __func__, imsg_to_str(type));
+	if (chan_queue(&c->chan, type, PROTO_VERSION, -1, data, len) == -1)
+		fatal("%s: %s", __func__, msg_name(type));
 }
 
 static void
@@ -290,7 +290,7 @@ control_result(struct ctl_conn *c, uint32_t type, const char *text)
 static void
 control_refuse(struct ctl_conn *c, const char *why)
 {
-	control_result(c, IMSG_CTL_FAIL, why);
+	control_result(c, MSG_CTL_FAIL, why);
 	c->closing = 1;
 	event_del(&c->ev_read);
 }
@@ -304,13 +304,13 @@ control_status(struct ctl_conn *c)
 	struct ctl_listener	 cl;
 
 	parent_status(&st);
-	control_send(c, IMSG_CTL_STATUS, &st, sizeof(st));
+	control_send(c, MSG_CTL_STATUS, &st, sizeof(st));
 	TAILQ_FOREACH(l, &conf->listeners, entry) {
 		memset(&cl, 0, sizeof(cl));
 		strlcpy(cl.addr, ss_to_text(&l->ss), sizeof(cl.addr));
 		cl.port = ss_port(&l->ss);
 		cl.kind = l->kind;
-		control_send(c, IMSG_CTL_LISTENER, &cl, sizeof(cl));
+		control_send(c, MSG_CTL_LISTENER, &cl, sizeof(cl));
 	}
 }
 
@@ -334,20 +334,20 @@ control_sessions(struct ctl_conn *c)
 		strlcpy(cs.peer, s->peername, sizeof(cs.peer));
 		if (s->state == SESSION_GRANTED)
 			strlcpy(cs.user, s->user, sizeof(cs.user));
-		control_send(c, IMSG_CTL_SESSION, &cs, sizeof(cs));
+		control_send(c, MSG_CTL_SESSION, &cs, sizeof(cs));
 	}
 }
 
 static void
 control_send_autodeny(const struct ctl_autodeny *e, void *arg)
 {
-	control_send(arg, IMSG_CTL_AUTODENY, e, sizeof(*e));
+	control_send(arg, MSG_CTL_AUTODENY, e, sizeof(*e));
 }
 
 static void
 control_send_penalty(const struct ctl_penalty *e, void *arg)
 {
-	control_send(arg, IMSG_CTL_PENALTY, e, sizeof(*e));
+	control_send(arg, MSG_CTL_PENALTY, e, sizeof(*e));
 }
 
 static void
@@ -362,7 +362,7 @@ control_rule(struct ctl_conn *c, int is_default, enum access_action action,
 	r.prefixlen = prefixlen;
 	if (net != NULL)
 		strlcpy(r.addr, ss_to_text(net), sizeof(r.addr));
-	control_send(c, IMSG_CTL_ACCESS_RULE, &r, sizeof(r));
+	control_send(c, MSG_CTL_ACCESS_RULE, &r, sizeof(r));
 }
 
 static void
@@ -379,30 +379,30 @@ control_access(struct ctl_conn *c)
 }
 
 static void
-control_autodeny_clear(struct ctl_conn *c, struct imsg *imsg)
+control_autodeny_clear(struct ctl_conn *c, struct frame *fr)
 {
 	struct ctl_addr	a;
 	char		msg[128];
 	int		n;
 
-	if (imsg_get_data(imsg, &a, sizeof(a)) == -1 ||
+	if (frame_get(fr, &a, sizeof(a)) == -1 ||
 	    memchr(a.addr, '\0', sizeof(a.addr)) == NULL) {
 		control_refuse(c, "bad request");
 		return;
 	}
 	if ((n = autodeny_clear(a.addr)) == -1) {
-		control_result(c, IMSG_CTL_FAIL, "not an IP address");
+		control_result(c, MSG_CTL_FAIL, "not an IP address");
 		return;
 	}
 	if (strcmp(a.addr, "all") != 0 && n == 0) {
 		snprintf(msg, sizeof(msg), "%s is not on the auto-deny list",
 		    a.addr);
-		control_result(c, IMSG_CTL_FAIL, msg);
+		control_result(c, MSG_CTL_FAIL, msg);
 		return;
 	}
 	snprintf(msg, sizeof(msg), "%d address%s removed from the auto-deny "
 	    "list", n, n == 1 ? "" : "es");
-	control_result(c, IMSG_CTL_OK, msg);
+	control_result(c, MSG_CTL_OK, msg);
 }
 
 static void
@@ -411,9 +411,9 @@ control_reload(struct ctl_conn *c)
 	char	why[CTL_MSG_MAX];
 
 	if (parent_reload(why, sizeof(why)) == -1)
-		control_result(c, IMSG_CTL_FAIL, why);
+		control_result(c, MSG_CTL_FAIL, why);
 	else
-		control_result(c, IMSG_CTL_OK, why);
+		control_result(c, MSG_CTL_OK, why);
 }
 
 /*
@@ -424,45 +424,45 @@ static void
 control_stop(struct ctl_conn *c)
 {
 	log_info("stopping on request of pop3ctl");
-	control_result(c, IMSG_CTL_OK, "pop3d stopping");
-	imsgbuf_write(&c->ibuf);
+	control_result(c, MSG_CTL_OK, "pop3d stopping");
+	chan_write(&c->chan);
 	parent_shutdown();
 }
 
-/* Requests without a payload; the show ones end with IMSG_CTL_END. */
+/* Requests without a payload; the show ones end with MSG_CTL_END. */
 static int
 control_simple(struct ctl_conn *c, uint32_t type)
 {
 	switch (type) {
-	case IMSG_CTL_SHOW_STATUS:
+	case MSG_CTL_SHOW_STATUS:
 		control_status(c);
 		break;
-	case IMSG_CTL_SHOW_SESSIONS:
+	case MSG_CTL_SHOW_SESSIONS:
 		control_sessions(c);
 		break;
-	case IMSG_CTL_SHOW_AUTODENY:
+	case MSG_CTL_SHOW_AUTODENY:
 		access_show_autodeny(control_send_autodeny, c);
 		break;
-	case IMSG_CTL_SHOW_ACCESS:
+	case MSG_CTL_SHOW_ACCESS:
 		control_access(c);
 		break;
-	case IMSG_CTL_RELOAD:
+	case MSG_CTL_RELOAD:
 		control_reload(c);
 		return (0);
-	case IMSG_CTL_STOP:
+	case MSG_CTL_STOP:
 		control_stop(c);
 		return (0);
 	default:
 		return (-1);
 	}
-	control_send(c, IMSG_CTL_END, NULL, 0);
+	control_send(c, MSG_CTL_END, NULL, 0);
 	return (0);
 }
 
 static void
-control_dispatch(struct ctl_conn *c, struct imsg *imsg)
+control_dispatch(struct ctl_conn *c, struct frame *fr)
 {
-	if (imsg->hdr.peerid != IMSG_VERSION) {
+	if (fr->hdr.peerid != PROTO_VERSION) {
 		control_refuse(c, "version mismatch between pop3ctl and "
 		    "pop3d: install them together");
 		return;
@@ -472,11 +472,11 @@ control_dispatch(struct ctl_conn *c, struct imsg *imsg)
 		control_refuse(c, "permission denied");
 		return;
 	}
-	if (imsg->hdr.type == IMSG_CTL_AUTODENY_CLEAR) {
-		control_autodeny_clear(c, imsg);
+	if (fr->hdr.type == MSG_CTL_AUTODENY_CLEAR) {
+		control_autodeny_clear(c, fr);
 		return;
 	}
-	if (imsg->datalen != 0 || control_simple(c, imsg->hdr.type) == -1)
+	if (fr->datalen != 0 || control_simple(c, fr->hdr.type) == -1)
 		control_refuse(c, "bad request");
 }
 
@@ -484,11 +484,11 @@ static void
 control_read(int fd, short event, void *arg)
 {
 	struct ctl_conn	*c = arg;
-	struct imsg	 imsg;
+	struct frame	 fr;
 	int		 n;
 
 	while (!c->closing) {
-		if ((n = imsg_read(&c->ibuf, &imsg)) == -1 &&
+		if ((n = chan_read(&c->chan, &fr)) == -1 &&
 		    (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (n <= 0) {
@@ -496,8 +496,8 @@ control_read(int fd, short event, void *arg)
 			control_conn_close(c);
 			return;
 		}
-		control_dispatch(c, &imsg);
-		imsg_free(&imsg);
+		control_dispatch(c, &fr);
+		frame_done(&fr);
 	}
 	control_flush(c);
 }

@@ -183,13 +183,13 @@ session_send_tls(struct child *c)
 
 	for (off = 0; off < tlsmat.certlen; off += n) {
 		n = MINIMUM(chunk, tlsmat.certlen - off);
-		child_send(c, IMSG_CONF_TLS_CERT, 0, -1, tlsmat.cert + off, n);
+		child_send(c, MSG_CONF_TLS_CERT, 0, -1, tlsmat.cert + off, n);
 	}
 	for (off = 0; off < tlsmat.keylen; off += n) {
 		n = MINIMUM(chunk, tlsmat.keylen - off);
-		child_send(c, IMSG_CONF_TLS_KEY, 0, -1, tlsmat.key + off, n);
+		child_send(c, MSG_CONF_TLS_KEY, 0, -1, tlsmat.key + off, n);
 	}
-	child_send(c, IMSG_CONF_TLS_END, 0, -1, NULL, 0);
+	child_send(c, MSG_CONF_TLS_END, 0, -1, NULL, 0);
 }
 
 static __dead void
@@ -247,22 +247,22 @@ end_reason(int32_t reason)
  * parent's (which would take every other session down with it).
  */
 static void
-child_abort(struct child *c, struct imsg *imsg)
+child_abort(struct child *c, struct frame *fr)
 {
 	char	why[64];
 
 	snprintf(why, sizeof(why), "bad or unexpected %s",
-	    imsg_to_str(imsg->hdr.type));
+	    msg_name(fr->hdr.type));
 	child_kill(c, why);
 }
 
 static int
-session_end(struct child *c, struct imsg *imsg)
+session_end(struct child *c, struct frame *fr)
 {
 	struct sess_end	e;
 
 	if ((c->state != SESSION_CONNECTED && c->state != SESSION_GRANTED) ||
-	    imsg_get_data(imsg, &e, sizeof(e)) == -1)
+	    frame_get(fr, &e, sizeof(e)) == -1)
 		return (-1);
 	if (c->state == SESSION_GRANTED)
 		log_info("%s: logout user %s: retrieved %u messages "
@@ -284,12 +284,12 @@ session_end(struct child *c, struct imsg *imsg)
  * never one the session could name.
  */
 static int
-session_autodeny(struct child *c, struct imsg *imsg)
+session_autodeny(struct child *c, struct frame *fr)
 {
 	uint32_t	reason;
 
 	if ((c->state != SESSION_CONNECTED && c->state != SESSION_GRANTED) ||
-	    imsg_get_data(imsg, &reason, sizeof(reason)) == -1 ||
+	    frame_get(fr, &reason, sizeof(reason)) == -1 ||
 	    reason != AUTODENY_LONG_LINE)
 		return (-1);
 	if (!conf->auto_deny) {
@@ -307,14 +307,14 @@ session_autodeny(struct child *c, struct imsg *imsg)
  * from the session, once the maildrop is open.
  */
 static int
-session_login(struct child *s, struct imsg *imsg)
+session_login(struct child *s, struct frame *fr)
 {
 	static const char *const methods[] = { "", "pass", "apop",
 				    "plain", "scram-sha-256" };
 	struct sess_login	 l;
 
 	if (s->state != SESSION_GRANTED || s->logged_in ||
-	    imsg_get_data(imsg, &l, sizeof(l)) == -1 ||
+	    frame_get(fr, &l, sizeof(l)) == -1 ||
 	    l.method < LOGIN_PASS || l.method > LOGIN_SCRAM)
 		return (-1);
 	s->logged_in = 1;
@@ -327,7 +327,7 @@ session_login(struct child *s, struct imsg *imsg)
 static void
 xmit_result(struct child *s, int32_t status)
 {
-	child_send(s, IMSG_SESS_XMIT_RESULT, s->sid, -1, &status,
+	child_send(s, MSG_SESS_XMIT_RESULT, s->sid, -1, &status,
 	    sizeof(status));
 }
 
@@ -337,18 +337,18 @@ xmit_result(struct child *s, int32_t status)
  * wrote.  One at a time per session; the answer comes when it exits.
  */
 static int
-session_xmit(struct child *s, struct imsg *imsg)
+session_xmit(struct child *s, struct frame *fr)
 {
 	struct passwd	*pw;
 	struct child	*x;
 	pid_t		 pid;
 
 	if (s->state != SESSION_GRANTED || !conf->xtnd_xmit ||
-	    imsg->fd == -1 || imsg->datalen != 0 || s->xmit_pid != 0)
+	    fr->fd == -1 || fr->datalen != 0 || s->xmit_pid != 0)
 		return (-1);
 	if ((pw = getpwnam(s->account)) == NULL || pw->pw_uid == 0 ||
 	    (pid = submit_spawn(conf->xmit_sendmail, pw, s->user,
-	    imsg->fd)) == -1) {
+	    fr->fd)) == -1) {
 		log_warnx("%s: XTND XMIT for user %s: cannot run the "
 		    "submission program", s->peername, s->user);
 		xmit_result(s, -1);
@@ -386,40 +386,40 @@ xmit_gone(struct child *x, int status)
 }
 
 static void
-session_dispatch(struct child *c, struct imsg *imsg)
+session_dispatch(struct child *c, struct frame *fr)
 {
 	int	rc = -1;
 
-	if (imsg->fd != -1 && imsg->hdr.type != IMSG_SESS_XMIT) {
-		child_abort(c, imsg);
+	if (fr->fd != -1 && fr->hdr.type != MSG_SESS_XMIT) {
+		child_abort(c, fr);
 		return;
 	}
-	switch (imsg->hdr.type) {
-	case IMSG_SESS_XMIT:
-		rc = session_xmit(c, imsg);
+	switch (fr->hdr.type) {
+	case MSG_SESS_XMIT:
+		rc = session_xmit(c, fr);
 		break;
-	case IMSG_SESS_LOGIN:
-		rc = session_login(c, imsg);
+	case MSG_SESS_LOGIN:
+		rc = session_login(c, fr);
 		break;
-	case IMSG_LOG:
-		rc = log_from_child(imsg, "session");
+	case MSG_LOG:
+		rc = log_from_child(fr, "session");
 		break;
-	case IMSG_SESS_END:
-		rc = session_end(c, imsg);
+	case MSG_SESS_END:
+		rc = session_end(c, fr);
 		break;
-	case IMSG_SESS_AUTODENY:
-		rc = session_autodeny(c, imsg);
+	case MSG_SESS_AUTODENY:
+		rc = session_autodeny(c, fr);
 		break;
 	}
 	if (rc == -1)
-		child_abort(c, imsg);
+		child_abort(c, fr);
 }
 
 static void
-store_dispatch(struct child *c, struct imsg *imsg)
+store_dispatch(struct child *c, struct frame *fr)
 {
-	if (imsg->hdr.type != IMSG_LOG || log_from_child(imsg, "store") == -1)
-		child_abort(c, imsg);
+	if (fr->hdr.type != MSG_LOG || log_from_child(fr, "store") == -1)
+		child_abort(c, fr);
 }
 
 /*
@@ -457,7 +457,7 @@ store_refuse(struct child *s, int code)
 {
 	struct store_fail	f = { code };
 
-	child_send(s, IMSG_STORE_FAIL, s->sid, -1, &f, sizeof(f));
+	child_send(s, MSG_STORE_FAIL, s->sid, -1, &f, sizeof(f));
 }
 
 /*
@@ -509,11 +509,11 @@ store_spawn(struct child *s, const struct passwd *pw, const char *user,
 	}
 	c = child_new(CHILD_STORE, pid, ctl[0], store_dispatch);
 	c->sid = s->sid;
-	child_send(c, IMSG_CONF_STORE, 0, -1, &sc, sizeof(sc));
+	child_send(c, MSG_CONF_STORE, 0, -1, &sc, sizeof(sc));
 	/* The session learns the login name here, whatever the method. */
 	m_init(&m);
 	m_add_string(&m, user);
-	child_send(s, IMSG_STORE_FD, s->sid, data[0], m.buf, m.len);
+	child_send(s, MSG_STORE_FD, s->sid, data[0], m.buf, m.len);
 	return;
  fail:
 	log_warn("%s: cannot start store for %s", s->peername, user);
@@ -557,7 +557,7 @@ grant_account(const char *user, uint32_t backend, enum maildrop_format *fmt,
 }
 
 static void
-auth_grant(struct imsg *imsg)
+auth_grant(struct frame *fr)
 {
 	struct mreader		 r;
 	const char		*user, *tmpl;
@@ -566,11 +566,11 @@ auth_grant(struct imsg *imsg)
 	enum maildrop_format	 fmt;
 	uint32_t		 backend;
 
-	m_read(&r, imsg, "pop3d-auth");
+	m_read(&r, fr, "pop3d-auth");
 	m_get_string(&r, &user, POP3_USER_MAX);
 	m_get_u32(&r, &backend);
 	m_end(&r);
-	if ((s = session_by_sid(imsg->hdr.peerid)) == NULL) {
+	if ((s = session_by_sid(fr->hdr.peerid)) == NULL) {
 		/* The client left while pop3d-auth was deciding. */
 		log_debug("%s: grant for a session that is gone", __func__);
 		return;
@@ -614,27 +614,27 @@ auth_failure(uint32_t sid, uint32_t delay_ms)
 }
 
 static void
-auth_dispatch(struct child *c, struct imsg *imsg)
+auth_dispatch(struct child *c, struct frame *fr)
 {
 	uint32_t	delay;
 
-	switch (imsg->hdr.type) {
-	case IMSG_LOG:
-		if (log_from_child(imsg, "auth") == -1)
-			fatalx("%s: bad IMSG_LOG from pop3d-auth", __func__);
+	switch (fr->hdr.type) {
+	case MSG_LOG:
+		if (log_from_child(fr, "auth") == -1)
+			fatalx("%s: bad MSG_LOG from pop3d-auth", __func__);
 		break;
-	case IMSG_AUTH_GRANT:
-		auth_grant(imsg);
+	case MSG_AUTH_GRANT:
+		auth_grant(fr);
 		break;
-	case IMSG_AUTH_FAILURE:
-		if (imsg_get_data(imsg, &delay, sizeof(delay)) == -1 ||
+	case MSG_AUTH_FAILURE:
+		if (frame_get(fr, &delay, sizeof(delay)) == -1 ||
 		    delay > 60 * 1000)
-			fatalx("%s: bad IMSG_AUTH_FAILURE", __func__);
-		auth_failure(imsg->hdr.peerid, delay);
+			fatalx("%s: bad MSG_AUTH_FAILURE", __func__);
+		auth_failure(fr->hdr.peerid, delay);
 		break;
 	default:
 		fatalx("%s: unexpected %s from pop3d-auth", __func__,
-		    imsg_to_str(imsg->hdr.type));
+		    msg_name(fr->hdr.type));
 	}
 }
 
@@ -659,7 +659,7 @@ auth_spawn(void)
 	ac.apop = conf->apop;
 	ac.poppass_min_length = conf->poppass_min_length;
 	strlcpy(ac.hostname, hostname, sizeof(ac.hostname));
-	child_send(auth_child, IMSG_CONF_AUTH, 0, -1, &ac, sizeof(ac));
+	child_send(auth_child, MSG_CONF_AUTH, 0, -1, &ac, sizeof(ac));
 }
 
 static struct child *
@@ -682,8 +682,8 @@ session_spawn(void)
 		return (NULL);
 	}
 	c = child_new(CHILD_SESSION, pid, sp[0], session_dispatch);
-	/* Only IMSG_SESS_XMIT may carry one; session_dispatch sees to it. */
-	imsgbuf_allow_fdpass(&c->ibuf);
+	/* Only MSG_SESS_XMIT may carry one; session_dispatch sees to it. */
+	chan_allow_fd(&c->chan);
 	c->state = SESSION_IDLE;
 	memset(&sc, 0, sizeof(sc));
 	strlcpy(sc.banner, conf->banner, sizeof(sc.banner));
@@ -703,7 +703,7 @@ session_spawn(void)
 	strlcpy(sc.tls_protocols, conf->tls_protocols,
 	    sizeof(sc.tls_protocols));
 	strlcpy(sc.tls_ciphers, conf->tls_ciphers, sizeof(sc.tls_ciphers));
-	child_send(c, IMSG_CONF_SESSION, 0, -1, &sc, sizeof(sc));
+	child_send(c, MSG_CONF_SESSION, 0, -1, &sc, sizeof(sc));
 	if (sc.tls)
 		session_send_tls(c);
 	sessions_idle++;
@@ -804,10 +804,10 @@ session_start(int fd, struct listener *l, struct sockaddr_storage *peer)
 	memset(&an, 0, sizeof(an));
 	strlcpy(an.peername, sc.peername, sizeof(an.peername));
 	an.kind = l->kind;
-	child_send(auth_child, IMSG_AUTH_NEWSESS, c->sid, sp[0], &an,
+	child_send(auth_child, MSG_AUTH_NEWSESS, c->sid, sp[0], &an,
 	    sizeof(an));
-	child_send(c, IMSG_SESS_AUTHFD, c->sid, sp[1], NULL, 0);
-	child_send(c, IMSG_SESS_CONN, c->sid, fd, &sc, sizeof(sc));
+	child_send(c, MSG_SESS_AUTHFD, c->sid, sp[1], NULL, 0);
+	child_send(c, MSG_SESS_CONN, c->sid, fd, &sc, sizeof(sc));
 	log_info("%s: connection on %s port %u", c->peername,
 	    ss_to_text(&l->ss), ss_port(&l->ss));
 	pool_refill();

@@ -34,7 +34,7 @@
 #include "compat.h"
 #include "pathnames.h"
 #include "proto.h"
-#include "imsg.h"
+#include "frame.h"
 #include "log.h"
 #include "util.h"
 #include "addr.h"
@@ -156,6 +156,6 @@ struct pop3d_conf	*parse_config(const char *, int);
 int			 cmdline_symset(char *);
 
 /* proc.c */
-int		 log_from_child(struct imsg *, const char *);
+int		 log_from_child(struct frame *, const char *);
 
 #endif /* POP3D_H */

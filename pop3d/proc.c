@@ -85,12 +85,12 @@ child_flush(struct child *c)
 {
 	if (c->closed)
 		return;
-	if (imsgbuf_write(&c->ibuf) == -1) {
+	if (chan_write(&c->chan) == -1) {
 		log_warn("write to %s %d", child_name(c), c->pid);
 		child_close(c);
 		return;
 	}
-	if (c->ibuf.queued > 0)
+	if (c->chan.queued > 0)
 		event_add(&c->ev_write, NULL);
 }
 
@@ -118,11 +118,11 @@ child_kill(struct child *c, const char *why)
 static void
 child_drain(struct child *c)
 {
-	struct imsg	imsg;
+	struct frame	fr;
 	int		n;
 
 	while (!c->closed) {
-		n = imsg_read(&c->ibuf, &imsg);
+		n = chan_read(&c->chan, &fr);
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (n == -1 && errno == EBADMSG && c->kind != CHILD_AUTH) {
@@ -137,8 +137,8 @@ child_drain(struct child *c)
 			child_close(c);
 			return;
 		}
-		c->dispatch(c, &imsg);
-		imsg_free(&imsg);
+		c->dispatch(c, &fr);
+		frame_done(&fr);
 	}
 }
 
@@ -150,7 +150,7 @@ child_read_cb(int fd, short event, void *arg)
 
 struct child *
 child_new(enum child_kind kind, pid_t pid, int fd,
-    void (*dispatch)(struct child *, struct imsg *))
+    void (*dispatch)(struct child *, struct frame *))
 {
 	struct child	*c;
 
@@ -159,7 +159,7 @@ child_new(enum child_kind kind, pid_t pid, int fd,
 	c->pid = pid;
 	c->dispatch = dispatch;
 	set_nonblock(fd, 1);
-	imsgbuf_init(&c->ibuf, fd);
+	chan_init(&c->chan, fd);
 	event_set(&c->ev_read, fd, EV_READ | EV_PERSIST, child_read_cb, c);
 	event_set(&c->ev_write, fd, EV_WRITE, child_write_cb, c);
 	event_add(&c->ev_read, NULL);
@@ -190,8 +190,8 @@ child_send(struct child *c, uint32_t type, uint32_t peerid, int fd,
 			close(fd);
 		return;
 	}
-	if (imsg_compose(&c->ibuf, type, peerid, fd, data, len) == -1)
-		fatal("%s: %s", __func__, imsg_to_str(type));
+	if (chan_queue(&c->chan, type, peerid, fd, data, len) == -1)
+		fatal("%s: %s", __func__, msg_name(type));
 	child_flush(c);
 }
 
@@ -202,8 +202,8 @@ child_close(struct child *c)
 		return;
 	event_del(&c->ev_read);
 	event_del(&c->ev_write);
-	close(c->ibuf.fd);
-	imsgbuf_clear(&c->ibuf);
+	close(c->chan.fd);
+	chan_clear(&c->chan);
 	c->closed = 1;
 }
 
@@ -266,7 +266,7 @@ child_kill_all(void)
  * the child.
  */
 int
-log_from_child(struct imsg *imsg, const char *who)
+log_from_child(struct frame *fr, const char *who)
 {
 	struct mreader	 r;
 	uint32_t	 pri;
@@ -274,7 +274,7 @@ log_from_child(struct imsg *imsg, const char *who)
 	char		 buf[LOG_LINE_MAX + 64];
 	size_t		 i, off;
 
-	m_read_soft(&r, imsg, who);
+	m_read_soft(&r, fr, who);
 	m_get_u32(&r, &pri);
 	m_get_string(&r, &line, LOG_LINE_MAX);
 	if (m_end(&r) == -1 || pri > LOG_DEBUG)

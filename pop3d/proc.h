@@ -43,7 +43,7 @@ enum session_state {
 	SESSION_IDLE = 1,	/* in the pool, no connection yet */
 	SESSION_CONNECTED,	/* serving a client, not logged in */
 	SESSION_GRANTED,	/* pop3d-auth granted a login */
-	SESSION_ENDED,		/* sent IMSG_SESS_END */
+	SESSION_ENDED,		/* sent MSG_SESS_END */
 };
 
 struct child {
@@ -52,10 +52,10 @@ struct child {
 	pid_t			 pid;
 	int			 reaped;
 	int			 closed;
-	struct imsgbuf		 ibuf;
+	struct chan		 chan;
 	struct event		 ev_read;
 	struct event		 ev_write;
-	void			(*dispatch)(struct child *, struct imsg *);
+	void			(*dispatch)(struct child *, struct frame *);
 
 	/* sessions */
 	enum session_state	 state;
@@ -66,7 +66,7 @@ struct child {
 	char			 account[POP3_USER_MAX + 1];	/* system */
 	time_t			 started;
 	pid_t			 xmit_pid;	/* XTND XMIT running, or 0 */
-	int			 logged_in;	/* IMSG_SESS_LOGIN seen */
+	int			 logged_in;	/* MSG_SESS_LOGIN seen */
 };
 TAILQ_HEAD(childlist, child);
 
@@ -75,7 +75,7 @@ extern struct childlist	 children;
 /* proc.c */
 pid_t		 proc_exec(const char *, char *const [], int, int);
 struct child	*child_new(enum child_kind, pid_t, int,
-		    void (*)(struct child *, struct imsg *));
+		    void (*)(struct child *, struct frame *));
 void		 child_send(struct child *, uint32_t, uint32_t, int,
 		    const void *, size_t);
 void		 child_close(struct child *);

@@ -726,28 +726,28 @@ control_socket_body()
 import struct
 from pop3test import *
 E = TestEnv()
-T = imsg_types(os.environ["P3_HEADER"])
-V = imsg_version(os.environ["P3_HEADER"])
+T = msg_types(os.environ["P3_HEADER"])
+V = proto_version(os.environ["P3_HEADER"])
 CTL = os.environ["P3_CTL"]
 def main():
-    got, closed = ctl_raw(CTL, [(T["IMSG_CTL_SHOW_STATUS"], V + 1, b"")])
-    check(closed and [g[0] for g in got] == [T["IMSG_CTL_FAIL"]],
+    got, closed = ctl_raw(CTL, [(T["MSG_CTL_SHOW_STATUS"], V + 1, b"")])
+    check(closed and [g[0] for g in got] == [T["MSG_CTL_FAIL"]],
         "wrong version: got %r, closed %r" % (got, closed))
     check(b"version mismatch" in got[0][2], "wrong version: %r" %
         got[0][2][:80])
-    got, closed = ctl_raw(CTL, [(T["IMSG_CTL_RELOAD"], V, b"x" * 7)])
-    check(closed and [g[0] for g in got] == [T["IMSG_CTL_FAIL"]],
+    got, closed = ctl_raw(CTL, [(T["MSG_CTL_RELOAD"], V, b"x" * 7)])
+    check(closed and [g[0] for g in got] == [T["MSG_CTL_FAIL"]],
         "bad size: got %r, closed %r" % (got, closed))
-    got, closed = ctl_raw(CTL, [(T["IMSG_CTL_AUTODENY_CLEAR"], V,
+    got, closed = ctl_raw(CTL, [(T["MSG_CTL_AUTODENY_CLEAR"], V,
         b"all")])
-    check(closed and [g[0] for g in got] == [T["IMSG_CTL_FAIL"]],
+    check(closed and [g[0] for g in got] == [T["MSG_CTL_FAIL"]],
         "short address: got %r" % got)
     got, closed = ctl_raw(CTL, [(9999, V, b"")])
-    check(closed and [g[0] for g in got] == [T["IMSG_CTL_FAIL"]],
+    check(closed and [g[0] for g in got] == [T["MSG_CTL_FAIL"]],
         "unknown request: got %r" % got)
-    got, closed = ctl_raw(CTL, [(T["IMSG_CTL_SHOW_SESSIONS"], V, b"")],
-        until=(T["IMSG_CTL_END"], T["IMSG_CTL_FAIL"]))
-    check([g[0] for g in got] == [T["IMSG_CTL_END"]],
+    got, closed = ctl_raw(CTL, [(T["MSG_CTL_SHOW_SESSIONS"], V, b"")],
+        until=(T["MSG_CTL_END"], T["MSG_CTL_FAIL"]))
+    check([g[0] for g in got] == [T["MSG_CTL_END"]],
         "show sessions after the bad clients: %r" % got)
     # The daemon serves on.
     quit_ok(E.login(source="127.0.0.1"))

@@ -1165,21 +1165,23 @@ def wait_log(path, pattern, seconds=5.0, count=1):
         time.sleep(0.1)
 
 
-def imsg_types(header):
-    """enum imsg_type of proto.h: name -> value."""
+def msg_types(header):
+    """The message types of proto.h, in the order of PROTO_MESSAGES after
+    MSG_NONE (0): name -> value."""
     with open(header) as f:
         text = f.read()
-    m = re.search(r"enum imsg_type \{(.*?)\};", text, re.S)
-    check(m, "no enum imsg_type in %s" % header)
+    m = re.search(r"#define PROTO_MESSAGES\(X\)(.*?)\n\n", text, re.S)
+    check(m, "no PROTO_MESSAGES in %s" % header)
     body = re.sub(r"/\*.*?\*/", "", m.group(1), flags=re.S)
-    names = [n.strip() for n in body.split(",") if n.strip()]
-    return {n: i for i, n in enumerate(names)}
+    names = re.findall(r"\bX\((MSG_[A-Z0-9_]+),", body)
+    check(names, "no X(MSG_...) entries in %s" % header)
+    return {n: i + 1 for i, n in enumerate(names)}
 
 
-def imsg_version(header):
+def proto_version(header):
     with open(header) as f:
-        m = re.search(r"#define\s+IMSG_VERSION\s+(\d+)", f.read())
-    check(m, "no IMSG_VERSION in %s" % header)
+        m = re.search(r"#define\s+PROTO_VERSION\s+(\d+)", f.read())
+    check(m, "no PROTO_VERSION in %s" % header)
     return int(m.group(1))
 
 

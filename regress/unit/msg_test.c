@@ -29,12 +29,12 @@
 
 #include "compat.h"
 #include "proto.h"
-#include "imsg.h"
+#include "frame.h"
 #include "log.h"
 #include "util.h"
 #include "msg.h"
 
-#define BUFMAX		(MAX_IMSGSIZE - IMSG_HEADER_SIZE)
+#define BUFMAX		(FRAME_MAX - FRAME_HDR_SIZE)
 
 /*
  * Payloads are built by hand here, not with m_add_*(), so that a bug
@@ -60,16 +60,16 @@ raw_bytes(struct raw *r, const void *p, size_t n)
 	r->len += n;
 }
 
-/* An imsg as imsg_read() would hand it over. */
+/* A frame as chan_read() would hand it over. */
 static void
-fake_imsg(struct imsg *imsg, struct raw *r)
+fake_frame(struct frame *fr, struct raw *r)
 {
-	memset(imsg, 0, sizeof(*imsg));
-	imsg->hdr.type = IMSG_AUTH_USERPASS;
-	imsg->hdr.len = IMSG_HEADER_SIZE + r->len;
-	imsg->fd = -1;
-	imsg->data = r->len ? r->buf : NULL;
-	imsg->datalen = r->len;
+	memset(fr, 0, sizeof(*fr));
+	fr->hdr.type = MSG_AUTH_USERPASS;
+	fr->hdr.len = FRAME_HDR_SIZE + r->len;
+	fr->fd = -1;
+	fr->data = r->len ? r->buf : NULL;
+	fr->datalen = r->len;
 }
 
 /*
@@ -157,7 +157,7 @@ read_data8(struct mreader *r)
 			ATF_REQUIRE_MSG(d[i] == 0, "failed data not zeroed");
 }
 
-/* A user and a password, as IMSG_AUTH_USERPASS carries them. */
+/* A user and a password, as MSG_AUTH_USERPASS carries them. */
 static void
 read_userpass(struct mreader *r)
 {
@@ -271,10 +271,10 @@ die_strict(void *arg)
 {
 	struct bad	*b = arg;
 	struct mreader	 r;
-	struct imsg	 imsg;
+	struct frame	 fr;
 
-	fake_imsg(&imsg, &b->raw);
-	m_read(&r, &imsg, "test");
+	fake_frame(&fr, &b->raw);
+	m_read(&r, &fr, "test");
 	b->read(&r);
 	m_end(&r);
 }
@@ -284,7 +284,7 @@ ATF_TC_BODY(msg__roundtrip, tc)
 {
 	struct mbuf	 m;
 	struct mreader	 r;
-	struct imsg	 imsg;
+	struct frame	 fr;
 	const char	*s1, *s2;
 	unsigned char	 d[5];
 	uint32_t	 v32;
@@ -299,11 +299,11 @@ ATF_TC_BODY(msg__roundtrip, tc)
 	ATF_REQUIRE_MSG(m.len == 4 + 8 + 4 + 6 + 5 + 4 + 1,
 	    "packed %zu bytes", m.len);
 
-	memset(&imsg, 0, sizeof(imsg));
-	imsg.hdr.type = IMSG_AUTH_USERPASS;
-	imsg.data = m.buf;
-	imsg.datalen = m.len;
-	m_read(&r, &imsg, "test");
+	memset(&fr, 0, sizeof(fr));
+	fr.hdr.type = MSG_AUTH_USERPASS;
+	fr.data = m.buf;
+	fr.datalen = m.len;
+	m_read(&r, &fr, "test");
 	m_get_u32(&r, &v32);
 	m_get_u64(&r, &v64);
 	m_get_string(&r, &s1, 5);
@@ -344,7 +344,7 @@ ATF_TC_BODY(msg__string_at_max, tc)
 {
 	struct mbuf	 m;
 	struct mreader	 r;
-	struct imsg	 imsg;
+	struct frame	 fr;
 	char		 user[POP3_USER_MAX + 1], pass[POP3_PASS_MAX + 1];
 	const char	*u, *p;
 	int		 soft;
@@ -356,15 +356,15 @@ ATF_TC_BODY(msg__string_at_max, tc)
 	m_init(&m);
 	m_add_string(&m, user);
 	m_add_string(&m, pass);
-	memset(&imsg, 0, sizeof(imsg));
-	imsg.hdr.type = IMSG_AUTH_USERPASS;
-	imsg.data = m.buf;
-	imsg.datalen = m.len;
+	memset(&fr, 0, sizeof(fr));
+	fr.hdr.type = MSG_AUTH_USERPASS;
+	fr.data = m.buf;
+	fr.datalen = m.len;
 	for (soft = 0; soft < 2; soft++) {
 		if (soft)
-			m_read_soft(&r, &imsg, "test");
+			m_read_soft(&r, &fr, "test");
 		else
-			m_read(&r, &imsg, "test");
+			m_read(&r, &fr, "test");
 		m_get_string(&r, &u, POP3_USER_MAX);
 		m_get_string(&r, &p, POP3_PASS_MAX);
 		ATF_REQUIRE_MSG(m_end(&r) == 0 && r.failed == 0,
@@ -395,14 +395,14 @@ ATF_TC_WITHOUT_HEAD(msg__soft_fails);
 ATF_TC_BODY(msg__soft_fails, tc)
 {
 	struct mreader	 r;
-	struct imsg	 imsg;
+	struct frame	 fr;
 	size_t		 i;
 
 	log_init(1, LOG_DAEMON);
 	bads_init();
 	for (i = 0; i < nbads; i++) {
-		fake_imsg(&imsg, &bads[i].raw);
-		m_read_soft(&r, &imsg, "test");
+		fake_frame(&fr, &bads[i].raw);
+		m_read_soft(&r, &fr, "test");
 		bads[i].read(&r);
 		ATF_REQUIRE_MSG(m_end(&r) == -1, "%s: m_end accepted it",
 		    bads[i].what);
@@ -419,7 +419,7 @@ ATF_TC_BODY(msg__soft_sticky, tc)
 {
 	struct raw	 raw;
 	struct mreader	 r;
-	struct imsg	 imsg;
+	struct frame	 fr;
 	const char	*s;
 	uint32_t	 v;
 
@@ -430,8 +430,8 @@ ATF_TC_BODY(msg__soft_sticky, tc)
 	raw_u32(&raw, 42);
 	raw_u32(&raw, 3);
 	raw_bytes(&raw, "ok\0", 3);
-	fake_imsg(&imsg, &raw);
-	m_read_soft(&r, &imsg, "test");
+	fake_frame(&fr, &raw);
+	m_read_soft(&r, &fr, "test");
 	m_get_string(&r, &s, 10);
 	ATF_REQUIRE(r.failed && strcmp(s, "") == 0);
 	v = 1;
@@ -528,33 +528,33 @@ ATF_TC_BODY(msg__wipe, tc)
 ATF_TC_WITHOUT_HEAD(msg__over_socket);
 ATF_TC_BODY(msg__over_socket, tc)
 {
-	struct imsgbuf	 a, b;
-	struct imsg	 imsg;
+	struct chan	 a, b;
+	struct frame	 fr;
 	struct mbuf	 m;
 	struct mreader	 r;
 	const char	*user, *pass;
 	int		 sv[2];
 
 	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
-	imsgbuf_init(&a, sv[0]);
-	imsgbuf_init(&b, sv[1]);
+	chan_init(&a, sv[0]);
+	chan_init(&b, sv[1]);
 	m_init(&m);
 	m_add_string(&m, "alice");
 	m_add_string(&m, "secret");
-	m_compose(&a, IMSG_AUTH_USERPASS, 3, -1, &m);
+	m_compose(&a, MSG_AUTH_USERPASS, 3, -1, &m);
 	m_wipe(&m);
-	ATF_REQUIRE(imsgbuf_flush(&a) == 0);
-	ATF_REQUIRE(imsg_read(&b, &imsg) == 1);
-	ATF_REQUIRE(imsg.hdr.type == IMSG_AUTH_USERPASS &&
-	    imsg.hdr.peerid == 3);
-	m_read(&r, &imsg, "test");
+	ATF_REQUIRE(chan_flush(&a) == 0);
+	ATF_REQUIRE(chan_read(&b, &fr) == 1);
+	ATF_REQUIRE(fr.hdr.type == MSG_AUTH_USERPASS &&
+	    fr.hdr.peerid == 3);
+	m_read(&r, &fr, "test");
 	m_get_string(&r, &user, POP3_USER_MAX);
 	m_get_string(&r, &pass, POP3_PASS_MAX);
 	ATF_REQUIRE(m_end(&r) == 0);
 	ATF_REQUIRE_MSG(strcmp(user, "alice") == 0 &&
 	    strcmp(pass, "secret") == 0, "read \"%s\", \"%s\"", user, pass);
-	imsgbuf_clear(&a);
-	imsgbuf_clear(&b);
+	chan_clear(&a);
+	chan_clear(&b);
 	close(sv[0]);
 	close(sv[1]);
 }

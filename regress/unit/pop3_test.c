@@ -177,11 +177,11 @@ fake_sasl(void *arg, int op, const char *mech, const void *data,
 {
 	static const char	plain[] = "\0alice\0secret pw";
 
-	if (op == SASL_ABORT)
+	if (op == POP3_SASL_ABORT)
 		return (AUTH_FAIL);
-	if (op == SASL_START && !has_data) {
+	if (op == POP3_SASL_START && !has_data) {
 		*outlen = 0;
-		return (SASL_CONTINUE);
+		return (POP3_SASL_CONTINUE);
 	}
 	if (len != sizeof(plain) - 1 || memcmp(data, plain, len) != 0)
 		return (AUTH_FAIL);

@@ -28,7 +28,7 @@
 
 #include "compat.h"
 #include "proto.h"
-#include "imsg.h"
+#include "frame.h"
 #include "log.h"
 #include "util.h"
 #include "userdb.h"

@@ -14,15 +14,16 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-#ifndef POP3D_IMSG_H
-#define POP3D_IMSG_H
+#ifndef POP3D_FRAME_H
+#define POP3D_FRAME_H
 
 /*
- * pop3d's own message layer, in the spirit of OpenBSD's imsg API.  Each
- * frame is one datagram on an AF_UNIX SOCK_SEQPACKET socketpair: a fixed
- * header, then at most MAX_IMSGSIZE - header bytes of payload, and at
- * most one file descriptor.  The datagram boundary makes a frame arrive
- * whole or not at all, so the fd travels with exactly its own frame.
+ * pop3d's own frame layer.  A channel (struct chan) is one end of an
+ * AF_UNIX SOCK_SEQPACKET socketpair, and each frame is one datagram on
+ * it: a fixed header, then at most FRAME_MAX - header bytes of payload,
+ * and at most one file descriptor.  The datagram boundary makes a
+ * frame arrive whole or not at all, so the fd travels with exactly its
+ * own frame.
  */
 
 #include <sys/types.h>
@@ -30,47 +31,47 @@
 
 #include <stdint.h>
 
-struct imsg_hdr {
+struct frame_hdr {
 	uint32_t	type;
 	uint32_t	len;		/* header included */
-	uint32_t	peerid;		/* session id, or IMSG_VERSION */
+	uint32_t	peerid;		/* session id, or PROTO_VERSION */
 	uint32_t	flags;
 };
-#define IMSG_HEADER_SIZE	sizeof(struct imsg_hdr)
-#define IMSGF_HASFD		0x1
+#define FRAME_HDR_SIZE		sizeof(struct frame_hdr)
+#define FRAME_HASFD		0x1
 
-struct imsg {
-	struct imsg_hdr	 hdr;
+struct frame {
+	struct frame_hdr	 hdr;
 	int		 fd;		/* -1 unless the frame carried one */
-	void		*data;		/* points into the imsgbuf */
+	void		*data;		/* points into the channel */
 	size_t		 datalen;
 };
 
-struct imsg_out {
-	TAILQ_ENTRY(imsg_out)	 entry;
+struct frame_out {
+	TAILQ_ENTRY(frame_out)	 entry;
 	int			 fd;	/* closed once sent */
 	size_t			 len;
 	unsigned char		 buf[];
 };
 
-struct imsgbuf {
+struct chan {
 	int			 fd;
 	int			 allow_fdpass;
 	int			 eof;
 	size_t			 queued;	/* frames waiting to be sent */
-	TAILQ_HEAD(, imsg_out)	 out;
-	unsigned char		*in;		/* MAX_IMSGSIZE bytes */
+	TAILQ_HEAD(, frame_out)	 out;
+	unsigned char		*in;		/* FRAME_MAX bytes */
 };
 
-void	imsgbuf_init(struct imsgbuf *, int);
-void	imsgbuf_allow_fdpass(struct imsgbuf *);
-void	imsgbuf_clear(struct imsgbuf *);
-int	imsg_compose(struct imsgbuf *, uint32_t, uint32_t, int,
+void	chan_init(struct chan *, int);
+void	chan_allow_fd(struct chan *);
+void	chan_clear(struct chan *);
+int	chan_queue(struct chan *, uint32_t, uint32_t, int,
 	    const void *, size_t);
-int	imsgbuf_write(struct imsgbuf *);
-int	imsgbuf_flush(struct imsgbuf *);
-int	imsg_read(struct imsgbuf *, struct imsg *);
-int	imsg_get_data(struct imsg *, void *, size_t);
-void	imsg_free(struct imsg *);
+int	chan_write(struct chan *);
+int	chan_flush(struct chan *);
+int	chan_read(struct chan *, struct frame *);
+int	frame_get(struct frame *, void *, size_t);
+void	frame_done(struct frame *);
 
-#endif /* POP3D_IMSG_H */
+#endif /* POP3D_FRAME_H */

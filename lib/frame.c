@@ -26,39 +26,39 @@
 #include <unistd.h>
 
 #include "params.h"
-#include "imsg.h"
+#include "frame.h"
 
 void
-imsgbuf_init(struct imsgbuf *ibuf, int fd)
+chan_init(struct chan *chan, int fd)
 {
-	memset(ibuf, 0, sizeof(*ibuf));
-	ibuf->fd = fd;
-	TAILQ_INIT(&ibuf->out);
-	if ((ibuf->in = malloc(MAX_IMSGSIZE)) == NULL)
+	memset(chan, 0, sizeof(*chan));
+	chan->fd = fd;
+	TAILQ_INIT(&chan->out);
+	if ((chan->in = malloc(FRAME_MAX)) == NULL)
 		abort();
 }
 
 /* Without this, a frame that carries an fd is refused. */
 void
-imsgbuf_allow_fdpass(struct imsgbuf *ibuf)
+chan_allow_fd(struct chan *chan)
 {
-	ibuf->allow_fdpass = 1;
+	chan->allow_fdpass = 1;
 }
 
 void
-imsgbuf_clear(struct imsgbuf *ibuf)
+chan_clear(struct chan *chan)
 {
-	struct imsg_out	*o;
+	struct frame_out	*o;
 
-	while ((o = TAILQ_FIRST(&ibuf->out)) != NULL) {
-		TAILQ_REMOVE(&ibuf->out, o, entry);
+	while ((o = TAILQ_FIRST(&chan->out)) != NULL) {
+		TAILQ_REMOVE(&chan->out, o, entry);
 		if (o->fd != -1)
 			close(o->fd);
 		freezero(o, sizeof(*o) + o->len);
 	}
-	ibuf->queued = 0;
-	freezero(ibuf->in, MAX_IMSGSIZE);
-	ibuf->in = NULL;
+	chan->queued = 0;
+	freezero(chan->in, FRAME_MAX);
+	chan->in = NULL;
 }
 
 /*
@@ -66,36 +66,36 @@ imsgbuf_clear(struct imsgbuf *ibuf)
  * and closed once sent.  A payload over the cap is a caller bug.
  */
 int
-imsg_compose(struct imsgbuf *ibuf, uint32_t type, uint32_t peerid, int fd,
+chan_queue(struct chan *chan, uint32_t type, uint32_t peerid, int fd,
     const void *data, size_t datalen)
 {
-	struct imsg_out	*o;
-	struct imsg_hdr	 hdr;
+	struct frame_out	*o;
+	struct frame_hdr	 hdr;
 
-	if (datalen > MAX_IMSGSIZE - IMSG_HEADER_SIZE ||
+	if (datalen > FRAME_MAX - FRAME_HDR_SIZE ||
 	    (datalen > 0 && data == NULL)) {
 		errno = ERANGE;
 		return (-1);
 	}
-	if ((o = malloc(sizeof(*o) + IMSG_HEADER_SIZE + datalen)) == NULL)
+	if ((o = malloc(sizeof(*o) + FRAME_HDR_SIZE + datalen)) == NULL)
 		return (-1);
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.type = type;
-	hdr.len = IMSG_HEADER_SIZE + datalen;
+	hdr.len = FRAME_HDR_SIZE + datalen;
 	hdr.peerid = peerid;
-	hdr.flags = fd == -1 ? 0 : IMSGF_HASFD;
+	hdr.flags = fd == -1 ? 0 : FRAME_HASFD;
 	o->fd = fd;
 	o->len = hdr.len;
 	memcpy(o->buf, &hdr, sizeof(hdr));
 	if (datalen > 0)
-		memcpy(o->buf + IMSG_HEADER_SIZE, data, datalen);
-	TAILQ_INSERT_TAIL(&ibuf->out, o, entry);
-	ibuf->queued++;
+		memcpy(o->buf + FRAME_HDR_SIZE, data, datalen);
+	TAILQ_INSERT_TAIL(&chan->out, o, entry);
+	chan->queued++;
 	return (0);
 }
 
 static int
-imsg_send_one(struct imsgbuf *ibuf, struct imsg_out *o)
+frame_send(struct chan *chan, struct frame_out *o)
 {
 	struct msghdr	 msg;
 	struct iovec	 iov;
@@ -122,7 +122,7 @@ imsg_send_one(struct imsgbuf *ibuf, struct imsg_out *o)
 		memcpy(CMSG_DATA(cmsg), &o->fd, sizeof(int));
 	}
 	do {
-		n = sendmsg(ibuf->fd, &msg, MSG_NOSIGNAL);
+		n = sendmsg(chan->fd, &msg, MSG_NOSIGNAL);
 	} while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return (-1);
@@ -139,16 +139,16 @@ imsg_send_one(struct imsgbuf *ibuf, struct imsg_out *o)
  * the socket is full (errno EAGAIN), -1 on a real error.
  */
 int
-imsgbuf_write(struct imsgbuf *ibuf)
+chan_write(struct chan *chan)
 {
-	struct imsg_out	*o;
+	struct frame_out	*o;
 
-	while ((o = TAILQ_FIRST(&ibuf->out)) != NULL) {
-		if (imsg_send_one(ibuf, o) == -1)
+	while ((o = TAILQ_FIRST(&chan->out)) != NULL) {
+		if (frame_send(chan, o) == -1)
 			return ((errno == EAGAIN || errno == EWOULDBLOCK) ?
 			    0 : -1);
-		TAILQ_REMOVE(&ibuf->out, o, entry);
-		ibuf->queued--;
+		TAILQ_REMOVE(&chan->out, o, entry);
+		chan->queued--;
 		if (o->fd != -1)
 			close(o->fd);
 		freezero(o, sizeof(*o) + o->len);
@@ -158,16 +158,16 @@ imsgbuf_write(struct imsgbuf *ibuf)
 
 /* Send everything, waiting for room if the socket is non-blocking. */
 int
-imsgbuf_flush(struct imsgbuf *ibuf)
+chan_flush(struct chan *chan)
 {
 	struct pollfd	 pfd;
 
-	while (ibuf->queued > 0) {
-		if (imsgbuf_write(ibuf) == -1)
+	while (chan->queued > 0) {
+		if (chan_write(chan) == -1)
 			return (-1);
-		if (ibuf->queued == 0)
+		if (chan->queued == 0)
 			break;
-		pfd.fd = ibuf->fd;
+		pfd.fd = chan->fd;
 		pfd.events = POLLOUT;
 		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
 			return (-1);
@@ -176,7 +176,7 @@ imsgbuf_flush(struct imsgbuf *ibuf)
 }
 
 static int
-imsg_take_fd(struct msghdr *msg, int *fd)
+frame_take_fd(struct msghdr *msg, int *fd)
 {
 	struct cmsghdr	*cmsg;
 	int		 i, n, fds[8];
@@ -206,13 +206,13 @@ imsg_take_fd(struct msghdr *msg, int *fd)
 }
 
 /*
- * Read one frame.  Returns 1 with *imsg filled, 0 on end of file, -1 on
+ * Read one frame.  Returns 1 with *fr filled, 0 on end of file, -1 on
  * error: EAGAIN when nothing is waiting on a non-blocking socket,
  * EBADMSG for a malformed frame (which the caller treats as fatal for an
- * internal peer).  imsg->data stays valid until the next imsg_read().
+ * internal peer).  fr->data stays valid until the next chan_read().
  */
 int
-imsg_read(struct imsgbuf *ibuf, struct imsg *imsg)
+chan_read(struct chan *chan, struct frame *fr)
 {
 	struct msghdr	 msg;
 	struct iovec	 iov;
@@ -223,42 +223,42 @@ imsg_read(struct imsgbuf *ibuf, struct imsg *imsg)
 	ssize_t		 n;
 	int		 fd;
 
-	memset(imsg, 0, sizeof(*imsg));
-	imsg->fd = -1;
+	memset(fr, 0, sizeof(*fr));
+	fr->fd = -1;
 	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = ibuf->in;
-	iov.iov_len = MAX_IMSGSIZE;
+	iov.iov_base = chan->in;
+	iov.iov_len = FRAME_MAX;
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	msg.msg_control = &cmsgbuf.buf;
 	msg.msg_controllen = sizeof(cmsgbuf.buf);
 	do {
-		n = recvmsg(ibuf->fd, &msg, MSG_CMSG_CLOEXEC);
+		n = recvmsg(chan->fd, &msg, MSG_CMSG_CLOEXEC);
 	} while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return (-1);
-	if (imsg_take_fd(&msg, &fd) == -1)
+	if (frame_take_fd(&msg, &fd) == -1)
 		goto bad;
 	/* An empty datagram that smuggles an fd is no end of file. */
 	if (n == 0 && fd == -1) {
-		ibuf->eof = 1;
+		chan->eof = 1;
 		return (0);
 	}
-	if (fd != -1 && !ibuf->allow_fdpass) {
+	if (fd != -1 && !chan->allow_fdpass) {
 		close(fd);
 		goto bad;
 	}
 	if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-	    (size_t)n < IMSG_HEADER_SIZE)
+	    (size_t)n < FRAME_HDR_SIZE)
 		goto badfd;
-	memcpy(&imsg->hdr, ibuf->in, IMSG_HEADER_SIZE);
-	if (imsg->hdr.len != (size_t)n ||
-	    (imsg->hdr.flags & ~IMSGF_HASFD) != 0 ||
-	    ((imsg->hdr.flags & IMSGF_HASFD) != 0) != (fd != -1))
+	memcpy(&fr->hdr, chan->in, FRAME_HDR_SIZE);
+	if (fr->hdr.len != (size_t)n ||
+	    (fr->hdr.flags & ~FRAME_HASFD) != 0 ||
+	    ((fr->hdr.flags & FRAME_HASFD) != 0) != (fd != -1))
 		goto badfd;
-	imsg->fd = fd;
-	imsg->datalen = n - IMSG_HEADER_SIZE;
-	imsg->data = imsg->datalen ? ibuf->in + IMSG_HEADER_SIZE : NULL;
+	fr->fd = fd;
+	fr->datalen = n - FRAME_HDR_SIZE;
+	fr->data = fr->datalen ? chan->in + FRAME_HDR_SIZE : NULL;
 	return (1);
  badfd:
 	if (fd != -1)
@@ -270,23 +270,23 @@ imsg_read(struct imsgbuf *ibuf, struct imsg *imsg)
 
 /* Fixed-size payloads: anything but the exact size is refused. */
 int
-imsg_get_data(struct imsg *imsg, void *data, size_t len)
+frame_get(struct frame *fr, void *data, size_t len)
 {
-	if (imsg->datalen != len) {
+	if (fr->datalen != len) {
 		errno = EBADMSG;
 		return (-1);
 	}
 	if (len > 0)
-		memcpy(data, imsg->data, len);
+		memcpy(data, fr->data, len);
 	return (0);
 }
 
 /* Close an fd that the frame carried and nobody took. */
 void
-imsg_free(struct imsg *imsg)
+frame_done(struct frame *fr)
 {
-	if (imsg->fd != -1) {
-		close(imsg->fd);
-		imsg->fd = -1;
+	if (fr->fd != -1) {
+		close(fr->fd);
+		fr->fd = -1;
 	}
 }

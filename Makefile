@@ -50,10 +50,11 @@ RESOLV_Linux=	-lresolv
 LIBS=		${PKG_LIBS} -lcrypt ${RESOLV_${OS}}
 
 LIB=		lib/libpop3d.a
-LIB_OBJS=	lib/frame.o lib/proto.o lib/msg.o lib/log.o lib/util.o lib/addr.o \
+LIB_OBJS=	lib/frame.o lib/proto.o lib/dispatch.o lib/msg.o lib/log.o lib/util.o lib/addr.o \
 		lib/xform.o lib/tlsctx.o lib/userdb.o \
 		lib/sandbox_${SANDBOX}.o compat/timingsafe_bcmp.o
 LIB_HDRS=	lib/params.h lib/pathnames.h lib/proto.h lib/frame.h \
+		lib/dispatch.h \
 		lib/msg.h lib/log.h lib/util.h lib/addr.h lib/xform.h \
 		lib/tlsctx.h lib/userdb.h lib/sandbox.h compat/compat.h
 
@@ -128,11 +129,13 @@ ${CTL_OBJS}: ${LIB_HDRS} ${POP3D_HDRS} ${CTL_HDRS}
 # Unit tests: atf-c programs that link the objects they test.  Only they
 # get the ATF flags, and each sees the folder of the code it tests.
 UNIT_TESTS=	regress/unit/frame_test regress/unit/msg_test \
+		regress/unit/dispatch_test \
 		regress/unit/xform_test regress/unit/maildir_test \
 		regress/unit/mbox_test regress/unit/pop3_test \
 		regress/unit/tls_test regress/unit/auth_test \
 		regress/unit/userdb_test regress/admin/access_test
 UNIT_OBJS=	regress/unit/frame_test.o regress/unit/msg_test.o \
+		regress/unit/dispatch_test.o \
 		regress/unit/xform_test.o regress/unit/maildir_test.o \
 		regress/unit/mbox_test.o regress/unit/pop3_test.o \
 		regress/unit/tls_test.o regress/unit/auth_test.o \
@@ -142,6 +145,8 @@ TESTLINK=	${CC} ${LDFLAGS} -o $@
 
 regress/unit/frame_test.o: regress/unit/frame_test.c
 	${CC} ${TESTCFLAGS} -c regress/unit/frame_test.c -o $@
+regress/unit/dispatch_test.o: regress/unit/dispatch_test.c
+	${CC} ${TESTCFLAGS} -c regress/unit/dispatch_test.c -o $@
 regress/unit/msg_test.o: regress/unit/msg_test.c
 	${CC} ${TESTCFLAGS} -c regress/unit/msg_test.c -o $@
 regress/unit/xform_test.o: regress/unit/xform_test.c
@@ -165,6 +170,8 @@ ${UNIT_OBJS}: ${LIB_HDRS} ${POP3D_HDRS} ${SESSION_HDRS} ${AUTH_HDRS} \
 
 regress/unit/frame_test: regress/unit/frame_test.o ${LIB}
 	${TESTLINK} regress/unit/frame_test.o ${LIB} ${ATF_LIBS} ${LIBS}
+regress/unit/dispatch_test: regress/unit/dispatch_test.o ${LIB}
+	${TESTLINK} regress/unit/dispatch_test.o ${LIB} ${ATF_LIBS} ${LIBS}
 regress/unit/msg_test: regress/unit/msg_test.o ${LIB}
 	${TESTLINK} regress/unit/msg_test.o ${LIB} ${ATF_LIBS} ${LIBS}
 regress/unit/xform_test: regress/unit/xform_test.o ${LIB}

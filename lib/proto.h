@@ -48,7 +48,9 @@
  *    field by field, which the receiver closes with m_end();
  *  - fd: P_FD when the frame must carry a descriptor, P_NOFD when it
  *    must not.
- * The enum, msg_name() and msg_spec() are made from this one list.
+ * Every receiver holds each frame to this list (frame_check() in
+ * dispatch.c) before its channel table says whether it takes that type
+ * now.  The enum, msg_name() and msg_spec() are made from this list.
  */
 #define PROTO_MESSAGES(X)						\
 	/* any child -> parent: a log line (level, text) */		\

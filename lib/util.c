@@ -142,14 +142,6 @@ set_nonblock(int fd, int on)
 		fatal("fcntl F_SETFL");
 }
 
-void
-frame_expect_size(struct frame *fr, size_t len, const char *who)
-{
-	if (fr->datalen != len)
-		fatalx("bad %s message from %s: %zu bytes, want %zu",
-		    msg_name(fr->hdr.type), who, fr->datalen, len);
-}
-
 /*
  * Sandboxed children cannot reach syslog; their lines travel to the
  * parent on their parent channel.  Blocking on purpose: a line is never

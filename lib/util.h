@@ -32,6 +32,5 @@ void		 demote(const char *, uid_t, gid_t, int, const gid_t *);
 void		 log_to_parent(struct chan *);
 void		 set_cloexec(int, int);
 void		 set_nonblock(int, int);
-void		 frame_expect_size(struct frame *, size_t, const char *);
 
 #endif /* POP3D_UTIL_H */

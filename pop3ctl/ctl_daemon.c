@@ -37,12 +37,12 @@
 #include <unistd.h>
 
 #include "pop3d.h"
+#include "dispatch.h"
 #include "ctl.h"
 
-/* What a reply frame is checked against and printed with. */
+/* A reply frame and what prints it; proto.h gives its size. */
 struct ctl_reply {
 	uint32_t	 type;
-	size_t		 size;
 	void		(*print)(const void *);
 };
 
@@ -64,22 +64,22 @@ static void	header_sessions(void);
 static void	header_autodeny(void);
 
 static const struct ctl_reply status_replies[] = {
-	{ MSG_CTL_STATUS, sizeof(struct ctl_status), print_status },
-	{ MSG_CTL_LISTENER, sizeof(struct ctl_listener), print_listener },
-	{ 0, 0, NULL }
+	{ MSG_CTL_STATUS, print_status },
+	{ MSG_CTL_LISTENER, print_listener },
+	{ 0, NULL }
 };
 static const struct ctl_reply session_replies[] = {
-	{ MSG_CTL_SESSION, sizeof(struct ctl_session), print_session },
-	{ 0, 0, NULL }
+	{ MSG_CTL_SESSION, print_session },
+	{ 0, NULL }
 };
 static const struct ctl_reply autodeny_replies[] = {
-	{ MSG_CTL_AUTODENY, sizeof(struct ctl_autodeny), print_autodeny },
-	{ 0, 0, NULL }
+	{ MSG_CTL_AUTODENY, print_autodeny },
+	{ 0, NULL }
 };
 static const struct ctl_reply access_replies[] = {
-	{ MSG_CTL_ACCESS_RULE, sizeof(struct ctl_rule), print_rule },
-	{ MSG_CTL_PENALTY, sizeof(struct ctl_penalty), print_penalty },
-	{ 0, 0, NULL }
+	{ MSG_CTL_ACCESS_RULE, print_rule },
+	{ MSG_CTL_PENALTY, print_penalty },
+	{ 0, NULL }
 };
 
 static const struct ctl_cmd ctl_cmds[] = {
@@ -366,8 +366,9 @@ ctl_connect(const char *path)
 static int
 ctl_next(struct chan *chan, struct frame *fr)
 {
-	struct pollfd	pfd;
-	int		n;
+	struct pollfd	 pfd;
+	const char	*why;
+	int		 n;
 
 	pfd.fd = chan->fd;
 	pfd.events = POLLIN;
@@ -379,8 +380,12 @@ ctl_next(struct chan *chan, struct frame *fr)
 		warnx("pop3d did not answer within %d seconds", CTL_TIMEOUT);
 		return (0);
 	}
-	if ((n = chan_read(chan, fr)) == 1)
-		return (1);
+	if ((n = chan_read(chan, fr)) == 1) {
+		if (frame_check(fr, &why) == 0)
+			return (1);
+		warnx("malformed answer from pop3d: %s", why);
+		return (0);
+	}
 	if (n == 0)
 		warnx("pop3d closed the connection without an answer");
 	else
@@ -395,7 +400,8 @@ ctl_result(struct frame *fr, int *status)
 
 	if (fr->hdr.type != MSG_CTL_OK && fr->hdr.type != MSG_CTL_FAIL)
 		return (0);
-	if (frame_get(fr, &r, sizeof(r)) == -1 || !TERMINATED(r.text)) {
+	frame_get(fr, &r, sizeof(r));
+	if (!TERMINATED(r.text)) {
 		warnx("malformed answer from pop3d");
 		*status = 1;
 		return (1);
@@ -419,8 +425,7 @@ ctl_show_frame(const struct ctl_cmd *cmd, struct frame *fr)
 	for (r = cmd->replies; r->type != 0; r++) {
 		if (r->type != fr->hdr.type)
 			continue;
-		if (fr->datalen != r->size ||
-		    !print_checked(r, fr->data))
+		if (!print_checked(r, fr->data))
 			return (-1);
 		r->print(fr->data);
 		return (0);
@@ -446,7 +451,7 @@ ctl_answer(const struct ctl_cmd *cmd, struct chan *chan)
 			cmd->header();
 		header = 1;
 		if (fr.hdr.type == MSG_CTL_END)
-			return (fr.datalen == 0 ? 0 : 1);
+			return (0);
 		if (ctl_show_frame(cmd, &fr) == -1)
 			goto bad;
 	}

@@ -49,16 +49,21 @@
 
 #include "msg.h"
 #include "sandbox.h"
+#include "dispatch.h"
 #include "auth.h"
 
 
+/* A session's state, as bits for its channel table (dispatch.h). */
 enum sess_state {
-	SESS_READY,		/* may send a request */
-	SESS_SASL,		/* inside a SASL exchange: step or abort */
-	SESS_DELAY,		/* a failure is being answered late */
-	SESS_GRANTING,		/* OK waits until the parent has it */
-	SESS_DONE,		/* logged in or password changed: all done */
+	SESS_READY = 0x01,	/* may send a request */
+	SESS_SASL = 0x02,	/* inside a SASL exchange: step or abort */
+	SESS_DELAY = 0x04,	/* a failure is being answered late */
+	SESS_GRANTING = 0x08,	/* OK waits until the parent has it */
+	SESS_DONE = 0x10,	/* logged in or password changed: all done */
 };
+/* Added to the state: the kind of listener the session serves. */
+#define SESS_POP3	0x100
+#define SESS_POPPASS	0x200
 
 enum chal_state {
 	CHAL_NONE,		/* no APOP challenge asked for */
@@ -73,6 +78,7 @@ struct auth_sess {
 	char			 peer[NI_MAXHOST];
 	char			 who[NI_MAXHOST + 32];	/* for log lines */
 	enum sess_state		 state;
+	uint64_t		 seen;		/* its D_ONCE requests */
 	int			 poppass;	/* a poppass listener's */
 	int			 tries;
 	enum chal_state		 chal;
@@ -94,28 +100,26 @@ RB_GENERATE(sesstree, auth_sess, entry, sess_cmp);
 
 static void	parent_event_add(void);
 static void	parent_dispatch(int, short, void *);
-static void	parent_frame(struct frame *);
-static void	auth_configure(struct frame *);
+static int	auth_configure(void *, struct frame *);
 static void	auth_backends_configure(void);
 static void	auth_release_grants(void);
-static void	sess_new(struct frame *);
+static int	sess_new(void *, struct frame *);
 static void	sess_free(struct auth_sess *);
 static void	sess_event_add(struct auth_sess *);
 static void	sess_dispatch(int, short, void *);
-static int	sess_frame(struct auth_sess *, struct frame *);
 static int	sess_may_try(struct auth_sess *);
-static int	sess_userpass(struct auth_sess *, struct frame *);
-static int	sess_challenge(struct auth_sess *, struct frame *);
-static int	sess_apop(struct auth_sess *, struct frame *);
-static int	sess_sasl_start(struct auth_sess *, struct frame *);
-static int	sess_sasl_step(struct auth_sess *, struct frame *);
-static int	sess_sasl_abort(struct auth_sess *, struct frame *);
+static int	sess_userpass(void *, struct frame *);
+static int	sess_challenge(void *, struct frame *);
+static int	sess_apop(void *, struct frame *);
+static int	sess_sasl_start(void *, struct frame *);
+static int	sess_sasl_step(void *, struct frame *);
+static int	sess_sasl_abort(void *, struct frame *);
 static void	sess_sasl_run(struct auth_sess *, const unsigned char *,
 		    size_t);
 static void	sess_sasl_challenge(struct auth_sess *,
 		    const unsigned char *, size_t);
 static void	sess_sasl_end(struct auth_sess *, enum sasl_status);
-static int	sess_change(struct auth_sess *, struct frame *);
+static int	sess_change(void *, struct frame *);
 static void	sess_verdict(struct auth_sess *, enum auth_result,
 		    const char *, enum auth_backend_id, const char *);
 static void	sess_grant(struct auth_sess *, const char *,
@@ -124,12 +128,46 @@ static void	sess_fail(struct auth_sess *);
 static void	sess_delay_done(int, short, void *);
 static void	sess_result(struct auth_sess *, enum auth_result);
 
+/* The parent configures us once, then hands us sessions. */
+#define AUTH_UNCONFIGURED	0x01
+#define AUTH_CONFIGURED		0x02
+
+static const struct dispatch_rule parent_rules[] = {
+	{ MSG_CONF_AUTH,	AUTH_UNCONFIGURED,	D_ONCE, auth_configure },
+	{ MSG_AUTH_NEWSESS,	AUTH_CONFIGURED,	0,	sess_new },
+};
+static const struct dispatch_table parent_table =
+    DISPATCH_TABLE("parent", parent_rules);
+
+/*
+ * What a session may ask, and when: logins on a POP3 listener, password
+ * changes on a poppass one; one APOP challenge; SASL steps only inside
+ * an exchange; nothing while a failure is answered late, after a login
+ * or after a change.  sess_may_try() adds the MAX_AUTH_TRIES budget.
+ */
+static const struct dispatch_rule sess_rules[] = {
+	{ MSG_AUTH_USERPASS,	SESS_READY | SESS_POP3,	0,	sess_userpass },
+	{ MSG_AUTH_CHALLENGE_REQ, SESS_READY | SESS_POP3, D_ONCE,
+	    sess_challenge },
+	{ MSG_AUTH_APOP,	SESS_READY | SESS_POP3,	0,	sess_apop },
+	{ MSG_AUTH_SASL_START,	SESS_READY | SESS_POP3,	0,
+	    sess_sasl_start },
+	{ MSG_AUTH_SASL_STEP,	SESS_SASL | SESS_POP3,	0,
+	    sess_sasl_step },
+	{ MSG_AUTH_SASL_ABORT,	SESS_SASL | SESS_POP3,	0,
+	    sess_sasl_abort },
+	{ MSG_AUTH_CHANGE,	SESS_READY | SESS_POPPASS, 0,	sess_change },
+};
+static const struct dispatch_table sess_table =
+    DISPATCH_TABLE("session", sess_rules);
+
 static struct chan		 parent_chan;
 static struct event		 parent_ev;
 static struct sesstree		 sessions = RB_INITIALIZER(&sessions);
 static struct sessqueue		 granting = TAILQ_HEAD_INITIALIZER(granting);
 static struct auth_conf		 conf;
-static int			 configured;
+static uint32_t			 auth_state = AUTH_UNCONFIGURED;
+static uint64_t			 parent_seen;
 static int			 file_configured;
 
 static int
@@ -265,8 +303,9 @@ parent_event_add(void)
 static void
 parent_dispatch(int fd, short event, void *arg)
 {
-	struct frame	fr;
-	int		n;
+	struct frame	 fr;
+	const char	*why;
+	int		 n;
 
 	if (event & EV_WRITE) {
 		if (chan_write(&parent_chan) == -1)
@@ -286,42 +325,19 @@ parent_dispatch(int fd, short event, void *arg)
 				exit(0);
 			if (n == -1)
 				fatal("%s: read", __func__);
-			parent_frame(&fr);
+			if (dispatch(&parent_table, NULL, &fr, auth_state,
+			    &parent_seen, &why) == -1)
+				fatalx("parent: %s", why);
 			frame_done(&fr);
 		}
 	}
 	parent_event_add();
 }
 
-static void
-parent_frame(struct frame *fr)
+static int
+auth_configure(void *arg, struct frame *fr)
 {
-	if (fr->fd != -1 && fr->hdr.type != MSG_AUTH_NEWSESS)
-		fatalx("%s: %s from parent with an fd", __func__,
-		    msg_name(fr->hdr.type));
-	switch (fr->hdr.type) {
-	case MSG_CONF_AUTH:
-		auth_configure(fr);
-		break;
-	case MSG_AUTH_NEWSESS:
-		if (!configured)
-			fatalx("%s: session before configuration", __func__);
-		sess_new(fr);
-		break;
-	default:
-		fatalx("%s: unexpected %s from parent", __func__,
-		    msg_name(fr->hdr.type));
-	}
-}
-
-static void
-auth_configure(struct frame *fr)
-{
-	if (configured)
-		fatalx("%s: configuration sent twice", __func__);
-	frame_expect_size(fr, sizeof(conf), "parent");
-	if (frame_get(fr, &conf, sizeof(conf)) == -1)
-		fatal("%s: frame_get", __func__);
+	frame_get(fr, &conf, sizeof(conf));
 	if ((conf.apop != 0 && conf.apop != 1) ||
 	    conf.poppass_min_length < 0 ||
 	    conf.poppass_min_length > POP3_PASS_MAX)
@@ -332,7 +348,8 @@ auth_configure(struct frame *fr)
 	log_setverbose(conf.debug);
 	auth_backends_configure();
 	auth_file_init(file_configured ? conf.users_file : "");
-	configured = 1;
+	auth_state = AUTH_CONFIGURED;
+	return (0);
 }
 
 /*
@@ -395,31 +412,26 @@ auth_release_grants(void)
 	}
 }
 
-static void
-sess_new(struct frame *fr)
+static int
+sess_new(void *arg, struct frame *fr)
 {
 	struct auth_newsess	 ns;
 	struct auth_sess	*s, key;
 
-	frame_expect_size(fr, sizeof(ns), "parent");
-	if (frame_get(fr, &ns, sizeof(ns)) == -1)
-		fatal("%s: frame_get", __func__);
-	if (fr->fd == -1)
-		fatalx("%s: session %u without a channel", __func__,
-		    fr->hdr.peerid);
+	frame_get(fr, &ns, sizeof(ns));
 	if (fr->hdr.peerid == 0)
 		fatalx("%s: session id 0", __func__);
 	if (memchr(ns.peername, '\0', sizeof(ns.peername)) == NULL)
 		fatalx("%s: session %u: unterminated peer name", __func__,
+		    fr->hdr.peerid);
+	if (ns.kind < LISTEN_POP3 || ns.kind > LISTEN_POPPASS_TLS)
+		fatalx("%s: session %u: bad listener kind", __func__,
 		    fr->hdr.peerid);
 	key.sid = fr->hdr.peerid;
 	if (RB_FIND(sesstree, &sessions, &key) != NULL)
 		fatalx("%s: session %u already in use", __func__, key.sid);
 
 	s = xcalloc(1, sizeof(*s));
-	if (ns.kind < LISTEN_POP3 || ns.kind > LISTEN_POPPASS_TLS)
-		fatalx("%s: session %u: bad listener kind", __func__,
-		    fr->hdr.peerid);
 	s->sid = key.sid;
 	s->poppass = ns.kind == LISTEN_POPPASS ||
 	    ns.kind == LISTEN_POPPASS_TLS;
@@ -436,6 +448,7 @@ sess_new(struct frame *fr)
 	RB_INSERT(sesstree, &sessions, s);
 	sess_event_add(s);
 	log_debug("%s: new", s->who);
+	return (0);
 }
 
 /* Forget a session: its channel, its timer, its place in the queue. */
@@ -479,6 +492,7 @@ sess_dispatch(int fd, short event, void *arg)
 {
 	struct auth_sess	*s = arg;
 	struct frame		 fr;
+	const char		*why;
 	int			 n, rv;
 
 	if ((event & EV_WRITE) && chan_write(&s->chan) == -1) {
@@ -506,13 +520,16 @@ sess_dispatch(int fd, short event, void *arg)
 			return;
 		}
 		if (n == 1) {
-			rv = sess_frame(s, &fr);
+			rv = dispatch(&sess_table, s, &fr, s->state |
+			    (s->poppass ? SESS_POPPASS : SESS_POP3), &s->seen,
+			    &why);
 			/* Whatever it held, it may have been a password. */
 			if (fr.datalen > 0)
 				explicit_bzero(fr.data, fr.datalen);
 			frame_done(&fr);
 			if (rv == -1) {
-				log_warnx("%s: dropping session", s->who);
+				log_warnx("%s: %s, dropping session", s->who,
+				    why);
 				sess_free(s);
 				return;
 			}
@@ -521,64 +538,10 @@ sess_dispatch(int fd, short event, void *arg)
 	sess_event_add(s);
 }
 
-/* Returns -1 when the session must be dropped; the cause is logged. */
-static int
-sess_frame(struct auth_sess *s, struct frame *fr)
-{
-	/* A poppass session only changes passwords; a POP3 one never. */
-	if (s->poppass != (fr->hdr.type == MSG_AUTH_CHANGE)) {
-		log_warnx("%s: %s not permitted on this listener", s->who,
-		    msg_name(fr->hdr.type));
-		return (-1);
-	}
-	switch (fr->hdr.type) {
-	case MSG_AUTH_USERPASS:
-		return (sess_userpass(s, fr));
-	case MSG_AUTH_CHALLENGE_REQ:
-		return (sess_challenge(s, fr));
-	case MSG_AUTH_APOP:
-		return (sess_apop(s, fr));
-	case MSG_AUTH_SASL_START:
-		return (sess_sasl_start(s, fr));
-	case MSG_AUTH_SASL_STEP:
-		return (sess_sasl_step(s, fr));
-	case MSG_AUTH_SASL_ABORT:
-		return (sess_sasl_abort(s, fr));
-	case MSG_AUTH_CHANGE:
-		return (sess_change(s, fr));
-	default:
-		log_warnx("%s: unexpected %s", s->who,
-		    msg_name(fr->hdr.type));
-		return (-1);
-	}
-}
-
-static const char *
-sess_state_name(enum sess_state st)
-{
-	switch (st) {
-	case SESS_READY:
-		return ("ready");
-	case SESS_SASL:
-		return ("inside a SASL exchange");
-	case SESS_DELAY:
-		return ("a failure is pending");
-	case SESS_GRANTING:
-	case SESS_DONE:
-		break;
-	}
-	return ("done");
-}
-
-/* May the session start an attempt now?  0 if so, else -1 (logged). */
+/* Has the session an attempt left?  0 if so, else -1 (logged). */
 static int
 sess_may_try(struct auth_sess *s)
 {
-	if (s->state != SESS_READY) {
-		log_warnx("%s: request while %s", s->who,
-		    sess_state_name(s->state));
-		return (-1);
-	}
 	if (s->tries >= MAX_AUTH_TRIES) {
 		log_warnx("%s: more than %d attempts", s->who,
 		    MAX_AUTH_TRIES);
@@ -588,8 +551,9 @@ sess_may_try(struct auth_sess *s)
 }
 
 static int
-sess_userpass(struct auth_sess *s, struct frame *fr)
+sess_userpass(void *arg, struct frame *fr)
 {
+	struct auth_sess	*s = arg;
 	struct mreader		 r;
 	const char		*user, *pass;
 	char			 name[POP3_USER_MAX + 1];
@@ -614,13 +578,13 @@ sess_userpass(struct auth_sess *s, struct frame *fr)
 
 /* The APOP timestamp for the greeting: once, and only with apop on. */
 static int
-sess_challenge(struct auth_sess *s, struct frame *fr)
+sess_challenge(void *arg, struct frame *fr)
 {
-	struct mbuf	m;
+	struct auth_sess	*s = arg;
+	struct mbuf		 m;
 
-	if (fr->datalen != 0 || !conf.apop || s->chal != CHAL_NONE ||
-	    s->state != SESS_READY) {
-		log_warnx("%s: challenge request not permitted", s->who);
+	if (!conf.apop) {
+		log_warnx("%s: challenge request with apop off", s->who);
 		return (-1);
 	}
 	if (apop_challenge(s->challenge, sizeof(s->challenge),
@@ -639,8 +603,9 @@ sess_challenge(struct auth_sess *s, struct frame *fr)
  * or in another session) never matches again.
  */
 static int
-sess_apop(struct auth_sess *s, struct frame *fr)
+sess_apop(void *arg, struct frame *fr)
 {
+	struct auth_sess	*s = arg;
 	struct mreader		 r;
 	const char		*user, *digest;
 	char			 name[POP3_USER_MAX + 1];
@@ -675,8 +640,9 @@ sess_apop(struct auth_sess *s, struct frame *fr)
  * without spending an attempt: it is a question, not a guess.
  */
 static int
-sess_sasl_start(struct auth_sess *s, struct frame *fr)
+sess_sasl_start(void *arg, struct frame *fr)
 {
+	struct auth_sess	*s = arg;
 	struct mreader	 r;
 	const char	*mech;
 	unsigned char	 buf[SASL_LINE_MAX];
@@ -712,16 +678,13 @@ sess_sasl_start(struct auth_sess *s, struct frame *fr)
 }
 
 static int
-sess_sasl_step(struct auth_sess *s, struct frame *fr)
+sess_sasl_step(void *arg, struct frame *fr)
 {
+	struct auth_sess	*s = arg;
 	struct mreader	 r;
 	unsigned char	 buf[SASL_LINE_MAX];
 	uint32_t	 len;
 
-	if (s->state != SESS_SASL) {
-		log_warnx("%s: SASL response outside an exchange", s->who);
-		return (-1);
-	}
 	m_read_soft(&r, fr, s->who);
 	m_get_u32(&r, &len);
 	if (!r.failed && len > sizeof(buf))
@@ -736,12 +699,9 @@ sess_sasl_step(struct auth_sess *s, struct frame *fr)
 
 /* The client sent "*": the exchange ends as a failed attempt. */
 static int
-sess_sasl_abort(struct auth_sess *s, struct frame *fr)
+sess_sasl_abort(void *arg, struct frame *fr)
 {
-	if (s->state != SESS_SASL || fr->datalen != 0) {
-		log_warnx("%s: SASL abort not permitted", s->who);
-		return (-1);
-	}
+	struct auth_sess	*s = arg;
 	sess_sasl_end(s, SASL_FAIL);
 	return (0);
 }
@@ -802,8 +762,9 @@ sess_sasl_end(struct auth_sess *s, enum sasl_status st)
  * session may ask.  A failure costs what a failed login costs.
  */
 static int
-sess_change(struct auth_sess *s, struct frame *fr)
+sess_change(void *arg, struct frame *fr)
 {
+	struct auth_sess	*s = arg;
 	struct mreader		 r;
 	const char		*user, *old, *new;
 	char			 name[POP3_USER_MAX + 1];

@@ -36,6 +36,7 @@
 
 #include "msg.h"
 #include "sandbox.h"
+#include "dispatch.h"
 #include "session.h"
 #include "tlsctx.h"
 
@@ -60,20 +61,29 @@ static char		 peer[NI_MAXHOST + 8];
 /*
  * Wait for the next frame on a channel.  Returns 1 with the frame, 0 if
  * the peer closed the channel or did not answer in time.  A malformed
- * frame is fatal: the peers are our own processes.
+ * frame, one that breaks the contract of proto.h or one for another
+ * session is fatal: the peers are our own processes.  The caller then
+ * only says which types it expects.
  */
 static int
 channel_recv(struct channel *ch, struct frame *fr, time_t deadline)
 {
-	struct pollfd	pfd;
-	time_t		left;
-	int		n;
+	struct pollfd	 pfd;
+	const char	*why;
+	time_t		 left;
+	int		 n;
 
 	if (!ch->open)
 		return (0);
 	for (;;) {
-		if ((n = chan_read(&ch->chan, fr)) == 1)
+		if ((n = chan_read(&ch->chan, fr)) == 1) {
+			if (frame_check(fr, &why) == -1)
+				fatalx("%s: %s", ch->name, why);
+			if (ch->use_sid && sid != 0 && fr->hdr.peerid != sid)
+				fatalx("%s: %s for session %u", ch->name,
+				    msg_name(fr->hdr.type), fr->hdr.peerid);
 			return (1);
+		}
 		if (n == 0)
 			break;
 		if (errno != EAGAIN)
@@ -119,8 +129,14 @@ channel_open(struct channel *ch, int fd)
 static __dead void
 unexpected(struct channel *ch, struct frame *fr)
 {
-	fatalx("%s: unexpected %s from %s", __func__,
-	    msg_name(fr->hdr.type), ch->name);
+	fatalx("%s: unexpected %s", ch->name, msg_name(fr->hdr.type));
+}
+
+static void
+expect(struct channel *ch, struct frame *fr, uint32_t type)
+{
+	if (fr->hdr.type != type)
+		unexpected(ch, fr);
 }
 
 /* One request to the store, one frame back (or 0 if it is gone). */
@@ -138,10 +154,9 @@ store_failure(struct frame *fr)
 {
 	struct store_fail	f;
 
-	if (fr->hdr.type != MSG_STORE_FAIL)
-		unexpected(&store_ch, fr);
-	if (frame_get(fr, &f, sizeof(f)) == -1 ||
-	    f.code < STORE_ERR_NOMSG || f.code > STORE_ERR_PERM)
+	expect(&store_ch, fr, MSG_STORE_FAIL);
+	frame_get(fr, &f, sizeof(f));
+	if (f.code < STORE_ERR_NOMSG || f.code > STORE_ERR_PERM)
 		fatalx("%s: bad MSG_STORE_FAIL", __func__);
 	return (f.code);
 }
@@ -151,8 +166,7 @@ store_get_stat(struct frame *fr, struct store_stat *st)
 {
 	if (fr->hdr.type != MSG_STORE_STAT)
 		return (store_failure(fr));
-	frame_expect_size(fr, sizeof(*st), store_ch.name);
-	memcpy(st, fr->data, sizeof(*st));
+	frame_get(fr, st, sizeof(*st));
 	return (0);
 }
 
@@ -179,8 +193,7 @@ be_rset(void *arg, struct store_stat *st)
 static void
 store_get_entry(struct frame *fr, struct store_entry *e)
 {
-	frame_expect_size(fr, sizeof(*e), store_ch.name);
-	memcpy(e, fr->data, sizeof(*e));
+	frame_get(fr, e, sizeof(*e));
 	if (memchr(e->uidl, '\0', sizeof(e->uidl)) == NULL)
 		fatalx("%s: unterminated UIDL from store", __func__);
 }
@@ -197,10 +210,8 @@ be_list(void *arg, uint32_t index, int uidl,
 	    sizeof(si), &fr))
 		return (STORE_ERR_TEMP);
 	for (;;) {
-		if (index == 0 && fr.hdr.type == MSG_STORE_END) {
-			frame_expect_size(&fr, 0, store_ch.name);
+		if (index == 0 && fr.hdr.type == MSG_STORE_END)
 			return (0);
-		}
 		if (fr.hdr.type != MSG_STORE_ENTRY)
 			return (store_failure(&fr));
 		store_get_entry(&fr, &e);
@@ -229,8 +240,8 @@ be_retr(void *arg, uint32_t index, int64_t lines, struct store_msg *m,
 		frame_done(&fr);
 		return (store_failure(&fr));
 	}
-	if (fr.fd == -1 || frame_get(&fr, m, sizeof(*m)) == -1 ||
-	    m->index != index)
+	frame_get(&fr, m, sizeof(*m));
+	if (m->index != index)
 		fatalx("%s: bad MSG_STORE_MSG", __func__);
 	*fd = fr.fd;
 	return (0);
@@ -246,7 +257,6 @@ be_dele(void *arg, uint32_t index)
 		return (STORE_ERR_TEMP);
 	if (fr.hdr.type != MSG_STORE_OK)
 		return (store_failure(&fr));
-	frame_expect_size(&fr, 0, store_ch.name);
 	return (0);
 }
 
@@ -259,8 +269,7 @@ be_update(void *arg, struct store_update *up)
 		return (STORE_ERR_TEMP);
 	if (fr.hdr.type != MSG_STORE_UPDATED)
 		return (store_failure(&fr));
-	if (frame_get(&fr, up, sizeof(*up)) == -1)
-		fatalx("%s: bad MSG_STORE_UPDATED", __func__);
+	frame_get(&fr, up, sizeof(*up));
 	return (0);
 }
 
@@ -275,13 +284,8 @@ session_open_store(struct store_stat *st)
 
 	if (!channel_recv(&parent_ch, &fr, io_now() + TIMEOUT_BACKEND))
 		fatalx("%s: parent gone", __func__);
-	if (fr.hdr.peerid != sid)
-		fatalx("%s: %s for another session", __func__,
-		    msg_name(fr.hdr.type));
 	switch (fr.hdr.type) {
 	case MSG_STORE_FD:
-		if (fr.fd == -1)
-			fatalx("%s: MSG_STORE_FD without fd", __func__);
 		/* The name the user logged in as, whatever the method. */
 		m_read(&r, &fr, parent_ch.name);
 		m_get_string(&r, &user, POP3_USER_MAX);
@@ -302,8 +306,8 @@ session_open_store(struct store_stat *st)
 		return (POP3_LOGIN_STORE(STORE_ERR_TEMP));
 	if (fr.hdr.type != MSG_STORE_STAT)
 		return (POP3_LOGIN_STORE(store_failure(&fr)));
-	return (store_get_stat(&fr, st) == 0 ? AUTH_OK :
-	    POP3_LOGIN_STORE(STORE_ERR_TEMP));
+	store_get_stat(&fr, st);
+	return (AUTH_OK);
 }
 
 /* pop3d-auth's verdict on a login attempt; on success, the store. */
@@ -312,9 +316,8 @@ auth_verdict(struct frame *fr, struct store_stat *st)
 {
 	uint32_t	result;
 
-	if (fr->hdr.type != MSG_AUTH_RESULT ||
-	    frame_get(fr, &result, sizeof(result)) == -1)
-		unexpected(&auth_ch, fr);
+	expect(&auth_ch, fr, MSG_AUTH_RESULT);
+	frame_get(fr, &result, sizeof(result));
 	switch (result) {
 	case AUTH_OK:
 		if (st == NULL)
@@ -380,8 +383,7 @@ be_challenge(void *arg, char *buf, size_t len)
 	m_init(&m);
 	if (!auth_request(MSG_AUTH_CHALLENGE_REQ, &m, &fr))
 		return (-1);
-	if (fr.hdr.type != MSG_AUTH_CHALLENGE)
-		unexpected(&auth_ch, &fr);
+	expect(&auth_ch, &fr, MSG_AUTH_CHALLENGE);
 	m_read(&r, &fr, auth_ch.name);
 	m_get_string(&r, &ts, APOP_CHALLENGE_MAX);
 	m_end(&r);
@@ -454,10 +456,8 @@ be_xmit(void *arg, int fd)
 	channel_send(&parent_ch, MSG_SESS_XMIT, fd, NULL, 0);
 	if (!channel_recv(&parent_ch, &fr, io_now() + XMIT_TIMEOUT + 30))
 		fatalx("%s: parent gone", __func__);
-	if (fr.hdr.type != MSG_SESS_XMIT_RESULT ||
-	    fr.hdr.peerid != sid ||
-	    frame_get(&fr, &status, sizeof(status)) == -1)
-		unexpected(&parent_ch, &fr);
+	expect(&parent_ch, &fr, MSG_SESS_XMIT_RESULT);
+	frame_get(&fr, &status, sizeof(status));
 	return (status);
 }
 
@@ -485,13 +485,11 @@ static const struct pop3_backend session_backend = {
 };
 
 static void
-session_recv_parent(struct frame *fr, uint32_t type, size_t len)
+session_recv_parent(struct frame *fr, uint32_t type)
 {
 	if (!channel_recv(&parent_ch, fr, INT32_MAX))
 		exit(0);	/* the parent is shutting down the pool */
-	if (fr->hdr.type != type)
-		unexpected(&parent_ch, fr);
-	frame_expect_size(fr, len, parent_ch.name);
+	expect(&parent_ch, fr, type);
 }
 
 /* Append one chunk of PEM bytes, within TLS_PEM_MAX. */
@@ -538,7 +536,6 @@ session_tls_setup(void)
 		else
 			unexpected(&parent_ch, &fr);
 	}
-	frame_expect_size(&fr, 0, parent_ch.name);
 	if (certlen == 0 || keylen == 0)
 		fatalx("%s: TLS without certificate or key", __func__);
 	tlsctx = tlsctx_new(sconf.tls_protocols, sconf.tls_ciphers, cert,
@@ -555,8 +552,8 @@ session_wait_conn(void)
 {
 	struct frame	fr;
 
-	session_recv_parent(&fr, MSG_CONF_SESSION, sizeof(sconf));
-	memcpy(&sconf, fr.data, sizeof(sconf));
+	session_recv_parent(&fr, MSG_CONF_SESSION);
+	frame_get(&fr, &sconf, sizeof(sconf));
 	if (memchr(sconf.banner, '\0', sizeof(sconf.banner)) == NULL ||
 	    memchr(sconf.tls_protocols, '\0',
 	    sizeof(sconf.tls_protocols)) == NULL ||
@@ -570,16 +567,14 @@ session_wait_conn(void)
 	if (sconf.tls)
 		session_tls_setup();
 
-	session_recv_parent(&fr, MSG_SESS_AUTHFD, 0);
-	if (fr.fd == -1)
-		fatalx("%s: MSG_SESS_AUTHFD without fd", __func__);
-	sid = fr.hdr.peerid;
+	/* Our session id comes with it; every later frame must carry it. */
+	session_recv_parent(&fr, MSG_SESS_AUTHFD);
+	if ((sid = fr.hdr.peerid) == 0)
+		fatalx("%s: session id 0", __func__);
 	channel_open(&auth_ch, fr.fd);
 
-	session_recv_parent(&fr, MSG_SESS_CONN, sizeof(sconn));
-	if (fr.fd == -1 || fr.hdr.peerid != sid)
-		fatalx("%s: bad MSG_SESS_CONN", __func__);
-	memcpy(&sconn, fr.data, sizeof(sconn));
+	session_recv_parent(&fr, MSG_SESS_CONN);
+	frame_get(&fr, &sconn, sizeof(sconn));
 	if (memchr(sconn.peername, '\0', sizeof(sconn.peername)) == NULL)
 		fatalx("%s: unterminated peer name", __func__);
 	return (fr.fd);

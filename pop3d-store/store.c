@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "dispatch.h"
 #include "store.h"
 
 static struct chan	 parent_chan;
@@ -160,9 +161,6 @@ store_retr(struct store_retr *req)
 	struct smsg		*m;
 	int			 fd, rc;
 
-	if (req->lines < -1)
-		fatalx("%s: bad line count %lld from session", __func__,
-		    (long long)req->lines);
 	if ((rc = store_lookup(req->index, &m)) != 0) {
 		store_fail(rc);
 		return;
@@ -252,62 +250,100 @@ store_update(void)
 	store_exit();
 }
 
-static void
-store_get(struct frame *fr, void *data, size_t len)
+static int
+store_init_req(void *arg, struct frame *fr)
 {
-	frame_expect_size(fr, len, "session");
-	if (frame_get(fr, data, len) == -1)
-		fatal("%s: frame_get", __func__);
+	store_init();
+	return (0);
 }
+
+static int
+store_stat_req(void *arg, struct frame *fr)
+{
+	store_stat();
+	return (0);
+}
+
+static int
+store_list_req(void *arg, struct frame *fr)
+{
+	struct store_index	idx;
+
+	frame_get(fr, &idx, sizeof(idx));
+	store_list(idx.index);
+	return (0);
+}
+
+static int
+store_retr_req(void *arg, struct frame *fr)
+{
+	struct store_retr	retr;
+
+	frame_get(fr, &retr, sizeof(retr));
+	if (retr.lines < -1)
+		return (-1);
+	store_retr(&retr);
+	return (0);
+}
+
+static int
+store_dele_req(void *arg, struct frame *fr)
+{
+	struct store_index	idx;
+
+	frame_get(fr, &idx, sizeof(idx));
+	store_dele(idx.index);
+	return (0);
+}
+
+static int
+store_rset_req(void *arg, struct frame *fr)
+{
+	store_rset();
+	return (0);
+}
+
+static int
+store_update_req(void *arg, struct frame *fr)
+{
+	store_update();
+	/* NOTREACHED */
+}
+
+/*
+ * What the session may ask: INIT first and once, then anything, one
+ * request at a time; UPDATE ends us.  Every index is checked again by
+ * store_lookup().  A bad request is fatal: the session is the store's
+ * only client, and a compromised one gets nothing by killing it.
+ */
+#define STORE_NEW	0x01
+#define STORE_READY	0x02
+
+static const struct dispatch_rule sess_rules[] = {
+	{ MSG_STORE_INIT,	STORE_NEW,	D_ONCE,	store_init_req },
+	{ MSG_STORE_STAT_REQ,	STORE_READY,	0,	store_stat_req },
+	{ MSG_STORE_LIST,	STORE_READY,	0,	store_list_req },
+	{ MSG_STORE_UIDL,	STORE_READY,	0,	store_list_req },
+	{ MSG_STORE_RETR,	STORE_READY,	0,	store_retr_req },
+	{ MSG_STORE_DELE,	STORE_READY,	0,	store_dele_req },
+	{ MSG_STORE_RSET,	STORE_READY,	0,	store_rset_req },
+	{ MSG_STORE_UPDATE,	STORE_READY,	0,	store_update_req },
+};
+static const struct dispatch_table sess_table =
+    DISPATCH_TABLE("session", sess_rules);
 
 static void
 store_dispatch(struct frame *fr)
 {
-	struct store_index	idx;
-	struct store_retr	retr;
-	uint32_t		type = fr->hdr.type;
+	static uint64_t	 seen;
+	const char	*why;
 
 	if (fr->hdr.peerid != 0)
 		fatalx("%s: %s with peer id %u from session", __func__,
-		    msg_name(type), fr->hdr.peerid);
-	/* INIT first, and only once. */
-	if (md_inited == (type == MSG_STORE_INIT))
-		fatalx("%s: %s out of order from session", __func__,
-		    msg_name(type));
-	switch (type) {
-	case MSG_STORE_INIT:
-		frame_expect_size(fr, 0, "session");
-		store_init();
-		break;
-	case MSG_STORE_STAT_REQ:
-		frame_expect_size(fr, 0, "session");
-		store_stat();
-		break;
-	case MSG_STORE_LIST:
-	case MSG_STORE_UIDL:
-		store_get(fr, &idx, sizeof(idx));
-		store_list(idx.index);
-		break;
-	case MSG_STORE_RETR:
-		store_get(fr, &retr, sizeof(retr));
-		store_retr(&retr);
-		break;
-	case MSG_STORE_DELE:
-		store_get(fr, &idx, sizeof(idx));
-		store_dele(idx.index);
-		break;
-	case MSG_STORE_RSET:
-		frame_expect_size(fr, 0, "session");
-		store_rset();
-		break;
-	case MSG_STORE_UPDATE:
-		frame_expect_size(fr, 0, "session");
-		store_update();
-		/* NOTREACHED */
-	default:
-		fatalx("%s: unexpected %s from session", __func__,
-		    msg_name(type));
-	}
+		    msg_name(fr->hdr.type), fr->hdr.peerid);
+	if (dispatch(&sess_table, NULL, fr, md_inited ? STORE_READY :
+	    STORE_NEW, &seen, &why) == -1)
+		fatalx("session: %s", why);
 }
 
 /* The parent says nothing after the configuration; EOF means it died. */
@@ -369,19 +405,17 @@ store_serve(void)
 static void
 store_conf_recv(struct store_conf *conf)
 {
-	struct frame	fr;
-	int		n;
+	struct frame	 fr;
+	const char	*why;
+	int		 n;
 
 	if ((n = chan_read(&parent_chan, &fr)) == -1)
 		fatal("%s: read", __func__);
 	if (n == 0)
 		fatalx("%s: parent closed the channel", __func__);
-	if (fr.hdr.type != MSG_CONF_STORE)
-		fatalx("%s: unexpected %s from parent", __func__,
-		    msg_name(fr.hdr.type));
-	frame_expect_size(&fr, sizeof(*conf), "parent");
-	if (frame_get(&fr, conf, sizeof(*conf)) == -1)
-		fatal("%s: frame_get", __func__);
+	if (frame_expect(&fr, MSG_CONF_STORE, &why) == -1)
+		fatalx("parent: %s", why);
+	frame_get(&fr, conf, sizeof(*conf));
 	if (memchr(conf->path, '\0', sizeof(conf->path)) == NULL ||
 	    memchr(conf->user, '\0', sizeof(conf->user)) == NULL)
 		fatalx("%s: unterminated path or user", __func__);

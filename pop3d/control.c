@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "pop3d.h"
+#include "dispatch.h"
 #include "proc.h"
 
 struct ctl_conn {
@@ -378,90 +379,117 @@ control_access(struct ctl_conn *c)
 	access_show_penalties(conf, control_send_penalty, c);
 }
 
-static void
-control_autodeny_clear(struct ctl_conn *c, struct frame *fr)
+static int
+control_autodeny_clear(void *arg, struct frame *fr)
 {
-	struct ctl_addr	a;
-	char		msg[128];
-	int		n;
+	struct ctl_conn	*c = arg;
+	struct ctl_addr	 a;
+	char		 msg[128];
+	int		 n;
 
-	if (frame_get(fr, &a, sizeof(a)) == -1 ||
-	    memchr(a.addr, '\0', sizeof(a.addr)) == NULL) {
-		control_refuse(c, "bad request");
-		return;
-	}
+	frame_get(fr, &a, sizeof(a));
+	if (memchr(a.addr, '\0', sizeof(a.addr)) == NULL)
+		return (-1);
 	if ((n = autodeny_clear(a.addr)) == -1) {
 		control_result(c, MSG_CTL_FAIL, "not an IP address");
-		return;
+		return (0);
 	}
 	if (strcmp(a.addr, "all") != 0 && n == 0) {
 		snprintf(msg, sizeof(msg), "%s is not on the auto-deny list",
 		    a.addr);
 		control_result(c, MSG_CTL_FAIL, msg);
-		return;
+		return (0);
 	}
 	snprintf(msg, sizeof(msg), "%d address%s removed from the auto-deny "
 	    "list", n, n == 1 ? "" : "es");
 	control_result(c, MSG_CTL_OK, msg);
+	return (0);
 }
 
-static void
-control_reload(struct ctl_conn *c)
+static int
+control_reload(void *arg, struct frame *fr)
 {
-	char	why[CTL_MSG_MAX];
+	struct ctl_conn	*c = arg;
+	char		 why[CTL_MSG_MAX];
 
 	if (parent_reload(why, sizeof(why)) == -1)
 		control_result(c, MSG_CTL_FAIL, why);
 	else
 		control_result(c, MSG_CTL_OK, why);
+	return (0);
 }
 
 /*
  * The answer is sent before the event loop ends; one frame fits in the
  * socket buffer, so this does not wait for the client.
  */
-static void
-control_stop(struct ctl_conn *c)
+static int
+control_stop(void *arg, struct frame *fr)
 {
+	struct ctl_conn	*c = arg;
+
 	log_info("stopping on request of pop3ctl");
 	control_result(c, MSG_CTL_OK, "pop3d stopping");
 	chan_write(&c->chan);
 	parent_shutdown();
-}
-
-/* Requests without a payload; the show ones end with MSG_CTL_END. */
-static int
-control_simple(struct ctl_conn *c, uint32_t type)
-{
-	switch (type) {
-	case MSG_CTL_SHOW_STATUS:
-		control_status(c);
-		break;
-	case MSG_CTL_SHOW_SESSIONS:
-		control_sessions(c);
-		break;
-	case MSG_CTL_SHOW_AUTODENY:
-		access_show_autodeny(control_send_autodeny, c);
-		break;
-	case MSG_CTL_SHOW_ACCESS:
-		control_access(c);
-		break;
-	case MSG_CTL_RELOAD:
-		control_reload(c);
-		return (0);
-	case MSG_CTL_STOP:
-		control_stop(c);
-		return (0);
-	default:
-		return (-1);
-	}
-	control_send(c, MSG_CTL_END, NULL, 0);
 	return (0);
 }
+
+/* The show requests: their frames, then MSG_CTL_END. */
+static int
+control_show_status(void *arg, struct frame *fr)
+{
+	control_status(arg);
+	control_send(arg, MSG_CTL_END, NULL, 0);
+	return (0);
+}
+
+static int
+control_show_sessions(void *arg, struct frame *fr)
+{
+	control_sessions(arg);
+	control_send(arg, MSG_CTL_END, NULL, 0);
+	return (0);
+}
+
+static int
+control_show_autodeny(void *arg, struct frame *fr)
+{
+	access_show_autodeny(control_send_autodeny, arg);
+	control_send(arg, MSG_CTL_END, NULL, 0);
+	return (0);
+}
+
+static int
+control_show_access(void *arg, struct frame *fr)
+{
+	control_access(arg);
+	control_send(arg, MSG_CTL_END, NULL, 0);
+	return (0);
+}
+
+/*
+ * What pop3ctl may ask, once the version and the peer's uid have been
+ * checked.  A bad request closes that connection, and only that.
+ */
+static const struct dispatch_rule control_rules[] = {
+	{ MSG_CTL_SHOW_STATUS,	D_ANY,	0,	control_show_status },
+	{ MSG_CTL_SHOW_SESSIONS, D_ANY,	0,	control_show_sessions },
+	{ MSG_CTL_SHOW_AUTODENY, D_ANY,	0,	control_show_autodeny },
+	{ MSG_CTL_SHOW_ACCESS,	D_ANY,	0,	control_show_access },
+	{ MSG_CTL_AUTODENY_CLEAR, D_ANY, 0,	control_autodeny_clear },
+	{ MSG_CTL_RELOAD,	D_ANY,	0,	control_reload },
+	{ MSG_CTL_STOP,		D_ANY,	0,	control_stop },
+};
+static const struct dispatch_table control_table =
+    DISPATCH_TABLE("pop3ctl", control_rules);
 
 static void
 control_dispatch(struct ctl_conn *c, struct frame *fr)
 {
+	const char	*why;
+	uint64_t	 seen = 0;
+
 	if (fr->hdr.peerid != PROTO_VERSION) {
 		control_refuse(c, "version mismatch between pop3ctl and "
 		    "pop3d: install them together");
@@ -472,12 +500,10 @@ control_dispatch(struct ctl_conn *c, struct frame *fr)
 		control_refuse(c, "permission denied");
 		return;
 	}
-	if (fr->hdr.type == MSG_CTL_AUTODENY_CLEAR) {
-		control_autodeny_clear(c, fr);
-		return;
-	}
-	if (fr->datalen != 0 || control_simple(c, fr->hdr.type) == -1)
+	if (dispatch(&control_table, c, fr, D_ANY, &seen, &why) == -1) {
+		log_debug("control: %s", why);
 		control_refuse(c, "bad request");
+	}
 }
 
 static void

@@ -241,29 +241,13 @@ end_reason(int32_t reason)
 	}
 }
 
-/*
- * Sessions and stores handle client input, so the parent trusts them
- * least: a bad frame from one costs that process its life, never the
- * parent's (which would take every other session down with it).
- */
-static void
-child_abort(struct child *c, struct frame *fr)
-{
-	char	why[64];
-
-	snprintf(why, sizeof(why), "bad or unexpected %s",
-	    msg_name(fr->hdr.type));
-	child_kill(c, why);
-}
-
 static int
-session_end(struct child *c, struct frame *fr)
+session_end(void *arg, struct frame *fr)
 {
-	struct sess_end	e;
+	struct child	*c = arg;
+	struct sess_end	 e;
 
-	if ((c->state != SESSION_CONNECTED && c->state != SESSION_GRANTED) ||
-	    frame_get(fr, &e, sizeof(e)) == -1)
-		return (-1);
+	frame_get(fr, &e, sizeof(e));
 	if (c->state == SESSION_GRANTED)
 		log_info("%s: logout user %s: retrieved %u messages "
 		    "(%llu octets), deleted %u messages (%llu octets), %s",
@@ -284,13 +268,13 @@ session_end(struct child *c, struct frame *fr)
  * never one the session could name.
  */
 static int
-session_autodeny(struct child *c, struct frame *fr)
+session_autodeny(void *arg, struct frame *fr)
 {
-	uint32_t	reason;
+	struct child	*c = arg;
+	uint32_t	 reason;
 
-	if ((c->state != SESSION_CONNECTED && c->state != SESSION_GRANTED) ||
-	    frame_get(fr, &reason, sizeof(reason)) == -1 ||
-	    reason != AUTODENY_LONG_LINE)
+	frame_get(fr, &reason, sizeof(reason));
+	if (reason != AUTODENY_LONG_LINE)
 		return (-1);
 	if (!conf->auto_deny) {
 		/* Turned off by a reload after this session started. */
@@ -307,17 +291,16 @@ session_autodeny(struct child *c, struct frame *fr)
  * from the session, once the maildrop is open.
  */
 static int
-session_login(struct child *s, struct frame *fr)
+session_login(void *arg, struct frame *fr)
 {
 	static const char *const methods[] = { "", "pass", "apop",
 				    "plain", "scram-sha-256" };
+	struct child		*s = arg;
 	struct sess_login	 l;
 
-	if (s->state != SESSION_GRANTED || s->logged_in ||
-	    frame_get(fr, &l, sizeof(l)) == -1 ||
-	    l.method < LOGIN_PASS || l.method > LOGIN_SCRAM)
+	frame_get(fr, &l, sizeof(l));
+	if (l.method < LOGIN_PASS || l.method > LOGIN_SCRAM)
 		return (-1);
-	s->logged_in = 1;
 	stats.logins++;
 	log_info("%s: login user %s method %s tls %s", s->peername, s->user,
 	    methods[l.method], l.tls ? "yes" : "no");
@@ -337,14 +320,14 @@ xmit_result(struct child *s, int32_t status)
  * wrote.  One at a time per session; the answer comes when it exits.
  */
 static int
-session_xmit(struct child *s, struct frame *fr)
+session_xmit(void *arg, struct frame *fr)
 {
+	struct child	*s = arg;
 	struct passwd	*pw;
 	struct child	*x;
 	pid_t		 pid;
 
-	if (s->state != SESSION_GRANTED || !conf->xtnd_xmit ||
-	    fr->fd == -1 || fr->datalen != 0 || s->xmit_pid != 0)
+	if (!conf->xtnd_xmit || s->xmit_pid != 0)
 		return (-1);
 	if ((pw = getpwnam(s->account)) == NULL || pw->pw_uid == 0 ||
 	    (pid = submit_spawn(conf->xmit_sendmail, pw, s->user,
@@ -385,42 +368,29 @@ xmit_gone(struct child *x, int status)
 	xmit_result(s, status);
 }
 
-static void
-session_dispatch(struct child *c, struct frame *fr)
-{
-	int	rc = -1;
+/*
+ * What a session may tell us, and when.  It serves a client, so it is
+ * trusted least: anything else costs it its life (proc.c).
+ */
+static const struct dispatch_rule session_rules[] = {
+	{ MSG_LOG,		D_ANY,				0, child_log },
+	{ MSG_SESS_LOGIN,	SESSION_GRANTED,		D_ONCE,
+	    session_login },
+	{ MSG_SESS_AUTODENY,	SESSION_CONNECTED | SESSION_GRANTED, 0,
+	    session_autodeny },
+	{ MSG_SESS_XMIT,	SESSION_GRANTED,		0, session_xmit },
+	{ MSG_SESS_END,		SESSION_CONNECTED | SESSION_GRANTED, D_ONCE,
+	    session_end },
+};
+static const struct dispatch_table session_table =
+    DISPATCH_TABLE("session", session_rules);
 
-	if (fr->fd != -1 && fr->hdr.type != MSG_SESS_XMIT) {
-		child_abort(c, fr);
-		return;
-	}
-	switch (fr->hdr.type) {
-	case MSG_SESS_XMIT:
-		rc = session_xmit(c, fr);
-		break;
-	case MSG_SESS_LOGIN:
-		rc = session_login(c, fr);
-		break;
-	case MSG_LOG:
-		rc = log_from_child(fr, "session");
-		break;
-	case MSG_SESS_END:
-		rc = session_end(c, fr);
-		break;
-	case MSG_SESS_AUTODENY:
-		rc = session_autodeny(c, fr);
-		break;
-	}
-	if (rc == -1)
-		child_abort(c, fr);
-}
-
-static void
-store_dispatch(struct child *c, struct frame *fr)
-{
-	if (fr->hdr.type != MSG_LOG || log_from_child(fr, "store") == -1)
-		child_abort(c, fr);
-}
+/* A store only logs; the session is its client. */
+static const struct dispatch_rule store_rules[] = {
+	{ MSG_LOG,		D_ANY,				0, child_log },
+};
+static const struct dispatch_table store_table =
+    DISPATCH_TABLE("pop3d-store", store_rules);
 
 /*
  * "~/Maildir" and "/var/mail/%u" for one user: ~ is the home of the
@@ -507,7 +477,7 @@ store_spawn(struct child *s, const struct passwd *pw, const char *user,
 		close(data[0]);
 		goto fail;
 	}
-	c = child_new(CHILD_STORE, pid, ctl[0], store_dispatch);
+	c = child_new(CHILD_STORE, pid, ctl[0], &store_table);
 	c->sid = s->sid;
 	child_send(c, MSG_CONF_STORE, 0, -1, &sc, sizeof(sc));
 	/* The session learns the login name here, whatever the method. */
@@ -556,8 +526,8 @@ grant_account(const char *user, uint32_t backend, enum maildrop_format *fmt,
 	return (pw);
 }
 
-static void
-auth_grant(struct frame *fr)
+static int
+auth_grant(void *arg, struct frame *fr)
 {
 	struct mreader		 r;
 	const char		*user, *tmpl;
@@ -566,32 +536,37 @@ auth_grant(struct frame *fr)
 	enum maildrop_format	 fmt;
 	uint32_t		 backend;
 
-	m_read(&r, fr, "pop3d-auth");
+	m_read_soft(&r, fr, "pop3d-auth");
 	m_get_string(&r, &user, POP3_USER_MAX);
 	m_get_u32(&r, &backend);
-	m_end(&r);
+	if (m_end(&r) == -1)
+		return (-1);
 	if ((s = session_by_sid(fr->hdr.peerid)) == NULL) {
 		/* The client left while pop3d-auth was deciding. */
 		log_debug("%s: grant for a session that is gone", __func__);
-		return;
+		return (0);
 	}
 	/* Said goodbye already: the grant came too late, or it lied. */
 	if (s->state == SESSION_ENDED) {
 		log_debug("%s: grant for a session that ended", __func__);
-		return;
+		return (0);
 	}
-	if (s->state != SESSION_CONNECTED)
-		fatalx("%s: second grant for session %u", __func__, s->sid);
+	if (s->state != SESSION_CONNECTED) {
+		log_warnx("%s: second grant for session %u", __func__,
+		    s->sid);
+		return (-1);
+	}
 	s->state = SESSION_GRANTED;
 	strlcpy(s->user, user, sizeof(s->user));
 	if ((pw = grant_account(user, backend, &fmt, &tmpl)) == NULL) {
 		log_warnx("%s: refusing grant for user %s", s->peername, user);
 		store_refuse(s, STORE_ERR_PERM);
-		return;
+		return (0);
 	}
 	strlcpy(s->account, pw->pw_name, sizeof(s->account));
 	log_debug("%s: granted user %s", s->peername, user);
 	store_spawn(s, pw, user, fmt, tmpl);
+	return (0);
 }
 
 /*
@@ -599,44 +574,37 @@ auth_grant(struct frame *fr)
  * session was accepted from; the line carries nothing the client chose,
  * so that a log matcher cannot be fed a forged address.
  */
-static void
-auth_failure(uint32_t sid, uint32_t delay_ms)
+static int
+auth_failure(void *arg, struct frame *fr)
 {
 	struct child	*s;
+	uint32_t	 delay_ms;
 
+	frame_get(fr, &delay_ms, sizeof(delay_ms));
+	if (delay_ms > 60 * 1000)
+		return (-1);
 	stats.login_failures++;
-	if ((s = session_by_sid(sid)) == NULL) {
+	if ((s = session_by_sid(fr->hdr.peerid)) == NULL) {
 		log_debug("%s: failure for a session that is gone", __func__);
-		return;
+		return (0);
 	}
 	log_info("%s: authentication failed", ss_to_text(&s->peer));
 	penalty_failure(conf, &s->peer, delay_ms / 1000);
+	return (0);
 }
 
-static void
-auth_dispatch(struct child *c, struct frame *fr)
-{
-	uint32_t	delay;
-
-	switch (fr->hdr.type) {
-	case MSG_LOG:
-		if (log_from_child(fr, "auth") == -1)
-			fatalx("%s: bad MSG_LOG from pop3d-auth", __func__);
-		break;
-	case MSG_AUTH_GRANT:
-		auth_grant(fr);
-		break;
-	case MSG_AUTH_FAILURE:
-		if (frame_get(fr, &delay, sizeof(delay)) == -1 ||
-		    delay > 60 * 1000)
-			fatalx("%s: bad MSG_AUTH_FAILURE", __func__);
-		auth_failure(fr->hdr.peerid, delay);
-		break;
-	default:
-		fatalx("%s: unexpected %s from pop3d-auth", __func__,
-		    msg_name(fr->hdr.type));
-	}
-}
+/*
+ * pop3d-auth is trusted more than a session: a bad frame from it ends
+ * the parent (proc.c).  Its grant is the only way a user name reaches
+ * root.
+ */
+static const struct dispatch_rule auth_rules[] = {
+	{ MSG_LOG,		D_ANY,				0, child_log },
+	{ MSG_AUTH_GRANT,	D_ANY,				0, auth_grant },
+	{ MSG_AUTH_FAILURE,	D_ANY,				0, auth_failure },
+};
+static const struct dispatch_table auth_table =
+    DISPATCH_TABLE("pop3d-auth", auth_rules);
 
 static void
 auth_spawn(void)
@@ -651,7 +619,7 @@ auth_spawn(void)
 	if ((pid = proc_exec(POP3D_AUTH_PATH, argv, sp[1], -1)) == -1)
 		fatalx("%s: cannot start %s", __func__, POP3D_AUTH_PATH);
 	close(sp[1]);
-	auth_child = child_new(CHILD_AUTH, pid, sp[0], auth_dispatch);
+	auth_child = child_new(CHILD_AUTH, pid, sp[0], &auth_table);
 	memset(&ac, 0, sizeof(ac));
 	ac.debug = conf->debug;
 	memcpy(ac.users_order, conf->users_order, sizeof(ac.users_order));
@@ -681,8 +649,8 @@ session_spawn(void)
 		close(sp[0]);
 		return (NULL);
 	}
-	c = child_new(CHILD_SESSION, pid, sp[0], session_dispatch);
-	/* Only MSG_SESS_XMIT may carry one; session_dispatch sees to it. */
+	c = child_new(CHILD_SESSION, pid, sp[0], &session_table);
+	/* Only MSG_SESS_XMIT may carry one; its table sees to it. */
 	chan_allow_fd(&c->chan);
 	c->state = SESSION_IDLE;
 	memset(&sc, 0, sizeof(sc));

@@ -100,11 +100,7 @@ child_write_cb(int fd, short event, void *arg)
 	child_flush(arg);
 }
 
-/*
- * Kill a child that broke the protocol.  Only pop3d-auth's word is
- * trusted enough for its errors to end the parent; a session or store
- * that misbehaves costs its own life.
- */
+/* Kill a child that broke the protocol. */
 void
 child_kill(struct child *c, const char *why)
 {
@@ -115,11 +111,17 @@ child_kill(struct child *c, const char *why)
 }
 
 /* Read every frame that is waiting. */
+/*
+ * Every frame from a child goes through its channel table.  Only
+ * pop3d-auth's word is trusted enough for a bad frame from it to end
+ * the parent; a session or store that misbehaves costs its own life.
+ */
 static void
 child_drain(struct child *c)
 {
-	struct frame	fr;
-	int		n;
+	struct frame	 fr;
+	const char	*why;
+	int		 n;
 
 	while (!c->closed) {
 		n = chan_read(&c->chan, &fr);
@@ -137,7 +139,12 @@ child_drain(struct child *c)
 			child_close(c);
 			return;
 		}
-		c->dispatch(c, &fr);
+		if (dispatch(c->table, c, &fr, c->state, &c->seen,
+		    &why) == -1) {
+			if (c->kind == CHILD_AUTH)
+				fatalx("pop3d-auth: %s", why);
+			child_kill(c, why);
+		}
 		frame_done(&fr);
 	}
 }
@@ -150,14 +157,15 @@ child_read_cb(int fd, short event, void *arg)
 
 struct child *
 child_new(enum child_kind kind, pid_t pid, int fd,
-    void (*dispatch)(struct child *, struct frame *))
+    const struct dispatch_table *table)
 {
 	struct child	*c;
 
 	c = xcalloc(1, sizeof(*c));
 	c->kind = kind;
 	c->pid = pid;
-	c->dispatch = dispatch;
+	c->table = table;
+	c->state = CHILD_RUNNING;
 	set_nonblock(fd, 1);
 	chan_init(&c->chan, fd);
 	event_set(&c->ev_read, fd, EV_READ | EV_PERSIST, child_read_cb, c);
@@ -176,6 +184,7 @@ child_add(enum child_kind kind, pid_t pid)
 	c = xcalloc(1, sizeof(*c));
 	c->kind = kind;
 	c->pid = pid;
+	c->state = CHILD_RUNNING;
 	c->closed = 1;
 	TAILQ_INSERT_TAIL(&children, c, entry);
 	return (c);
@@ -288,4 +297,25 @@ log_from_child(struct frame *fr, const char *who)
 			buf[i] = '?';
 	log_emit(pri, buf);
 	return (0);
+}
+
+/* MSG_LOG from any child, prefixed with its kind. */
+int
+child_log(void *arg, struct frame *f)
+{
+	struct child	*c = arg;
+	const char	*who;
+
+	switch (c->kind) {
+	case CHILD_AUTH:
+		who = "auth";
+		break;
+	case CHILD_STORE:
+		who = "store";
+		break;
+	default:
+		who = "session";
+		break;
+	}
+	return (log_from_child(f, who));
 }

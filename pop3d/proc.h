@@ -31,6 +31,7 @@
 #include <event.h>
 
 #include "pop3d.h"
+#include "dispatch.h"
 
 enum child_kind {
 	CHILD_AUTH = 1,
@@ -39,11 +40,16 @@ enum child_kind {
 	CHILD_XMIT,		/* the submission program of XTND XMIT */
 };
 
-enum session_state {
-	SESSION_IDLE = 1,	/* in the pool, no connection yet */
-	SESSION_CONNECTED,	/* serving a client, not logged in */
-	SESSION_GRANTED,	/* pop3d-auth granted a login */
-	SESSION_ENDED,		/* sent MSG_SESS_END */
+/*
+ * A child's state, as bits for its channel table (dispatch.h).  A
+ * session goes through the four; the others stay CHILD_RUNNING.
+ */
+enum child_state {
+	CHILD_RUNNING = 0x01,
+	SESSION_IDLE = 0x01,	/* in the pool, no connection yet */
+	SESSION_CONNECTED = 0x02,	/* serving a client, not logged in */
+	SESSION_GRANTED = 0x04,	/* pop3d-auth granted a login */
+	SESSION_ENDED = 0x08,	/* sent MSG_SESS_END */
 };
 
 struct child {
@@ -55,10 +61,11 @@ struct child {
 	struct chan		 chan;
 	struct event		 ev_read;
 	struct event		 ev_write;
-	void			(*dispatch)(struct child *, struct frame *);
+	const struct dispatch_table *table;	/* what it may send us */
+	uint64_t		 seen;		/* its D_ONCE messages */
+	enum child_state	 state;
 
 	/* sessions */
-	enum session_state	 state;
 	uint32_t		 sid;
 	struct sockaddr_storage	 peer;
 	char			 peername[NI_MAXHOST + 8];
@@ -66,7 +73,6 @@ struct child {
 	char			 account[POP3_USER_MAX + 1];	/* system */
 	time_t			 started;
 	pid_t			 xmit_pid;	/* XTND XMIT running, or 0 */
-	int			 logged_in;	/* MSG_SESS_LOGIN seen */
 };
 TAILQ_HEAD(childlist, child);
 
@@ -75,7 +81,7 @@ extern struct childlist	 children;
 /* proc.c */
 pid_t		 proc_exec(const char *, char *const [], int, int);
 struct child	*child_new(enum child_kind, pid_t, int,
-		    void (*)(struct child *, struct frame *));
+		    const struct dispatch_table *);
 void		 child_send(struct child *, uint32_t, uint32_t, int,
 		    const void *, size_t);
 void		 child_close(struct child *);
@@ -84,6 +90,7 @@ void		 child_reap(void (*)(struct child *, int));
 const char	*child_name(struct child *);
 struct child	*child_add(enum child_kind, pid_t);
 void		 child_kill_all(void);
+int		 child_log(void *, struct frame *);
 
 /* submit.c */
 struct passwd;

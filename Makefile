@@ -45,21 +45,20 @@ CPPFLAGS+=	-Ilib -Icompat ${PKG_CFLAGS} -D_GNU_SOURCE \
 		-DPOP3D_CONFIG=\"${SYSCONFDIR}/pop3d.conf\" \
 		-DPOP3D_CHROOT=\"${CHROOTDIR}\"
 ALLCFLAGS=	${CFLAGS} ${WARNINGS} ${WERROR} ${CPPFLAGS}
-# glibc keeps b64_ntop/b64_pton in libresolv; the BSDs have them in libc.
-RESOLV_Linux=	-lresolv
-LIBS=		${PKG_LIBS} -lcrypt ${RESOLV_${OS}}
+LIBS=		${PKG_LIBS} -lcrypt
 
 LIB=		lib/libpop3d.a
 LIB_OBJS=	lib/frame.o lib/proto.o lib/dispatch.o lib/msg.o lib/log.o lib/util.o lib/addr.o \
-		lib/xform.o lib/tlsctx.o lib/userdb.o \
+		lib/xform.o lib/tlsctx.o lib/base64.o lib/userdb.o \
 		lib/sandbox_${SANDBOX}.o compat/timingsafe_bcmp.o
 LIB_HDRS=	lib/params.h lib/pathnames.h lib/proto.h lib/frame.h \
 		lib/dispatch.h \
 		lib/msg.h lib/log.h lib/util.h lib/addr.h lib/xform.h \
-		lib/tlsctx.h lib/userdb.h lib/sandbox.h compat/compat.h
+		lib/tlsctx.h lib/base64.h lib/userdb.h lib/sandbox.h compat/compat.h
 
-POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/access.o pop3d/control.o \
-		pop3d/submit.o pop3d/config.o pop3d/parse.o
+POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/grant.o pop3d/access.o \
+		pop3d/control.o pop3d/submit.o pop3d/tlsmat.o \
+		pop3d/config.o pop3d/printconf.o pop3d/parse.o
 POP3D_HDRS=	pop3d/pop3d.h pop3d/proc.h
 SESSION_OBJS=	pop3d-session/session.o pop3d-session/pop3.o \
 		pop3d-session/poppass.o pop3d-session/xmit.o \
@@ -67,7 +66,7 @@ SESSION_OBJS=	pop3d-session/session.o pop3d-session/pop3.o \
 SESSION_HDRS=	pop3d-session/session.h
 AUTH_OBJS=	pop3d-auth/auth.o pop3d-auth/auth_passwd.o \
 		pop3d-auth/auth_file.o pop3d-auth/auth_apop.o \
-		pop3d-auth/auth_sasl.o pop3d-auth/auth_penalty.o
+		pop3d-auth/auth_sasl.o pop3d-auth/auth_delay.o
 AUTH_HDRS=	pop3d-auth/auth.h
 STORE_OBJS=	pop3d-store/store.o pop3d-store/maildir.o \
 		pop3d-store/mbox.o pop3d-store/lock.o
@@ -75,7 +74,8 @@ STORE_HDRS=	pop3d-store/store.h
 CTL_OBJS=	pop3ctl/pop3ctl.o pop3ctl/ctl_user.o pop3ctl/ctl_daemon.o
 CTL_HDRS=	pop3ctl/ctl.h
 # The parent's parser, which pop3ctl shares to read pop3d.conf.
-CONF_OBJS=	pop3d/config.o pop3d/parse.o
+CONF_OBJS=	pop3d/config.o pop3d/printconf.o pop3d/tlsmat.o \
+		pop3d/parse.o
 
 PROGS=		pop3d/pop3d pop3d-session/pop3d-session \
 		pop3d-auth/pop3d-auth pop3d-store/pop3d-store pop3ctl/pop3ctl
@@ -129,13 +129,13 @@ ${CTL_OBJS}: ${LIB_HDRS} ${POP3D_HDRS} ${CTL_HDRS}
 # Unit tests: atf-c programs that link the objects they test.  Only they
 # get the ATF flags, and each sees the folder of the code it tests.
 UNIT_TESTS=	regress/unit/frame_test regress/unit/msg_test \
-		regress/unit/dispatch_test \
+		regress/unit/dispatch_test regress/unit/addr_test \
 		regress/unit/xform_test regress/unit/maildir_test \
 		regress/unit/mbox_test regress/unit/pop3_test \
 		regress/unit/tls_test regress/unit/auth_test \
 		regress/unit/userdb_test regress/admin/access_test
 UNIT_OBJS=	regress/unit/frame_test.o regress/unit/msg_test.o \
-		regress/unit/dispatch_test.o \
+		regress/unit/dispatch_test.o regress/unit/addr_test.o \
 		regress/unit/xform_test.o regress/unit/maildir_test.o \
 		regress/unit/mbox_test.o regress/unit/pop3_test.o \
 		regress/unit/tls_test.o regress/unit/auth_test.o \
@@ -147,6 +147,8 @@ regress/unit/frame_test.o: regress/unit/frame_test.c
 	${CC} ${TESTCFLAGS} -c regress/unit/frame_test.c -o $@
 regress/unit/dispatch_test.o: regress/unit/dispatch_test.c
 	${CC} ${TESTCFLAGS} -c regress/unit/dispatch_test.c -o $@
+regress/unit/addr_test.o: regress/unit/addr_test.c
+	${CC} ${TESTCFLAGS} -c regress/unit/addr_test.c -o $@
 regress/unit/msg_test.o: regress/unit/msg_test.c
 	${CC} ${TESTCFLAGS} -c regress/unit/msg_test.c -o $@
 regress/unit/xform_test.o: regress/unit/xform_test.c
@@ -172,6 +174,8 @@ regress/unit/frame_test: regress/unit/frame_test.o ${LIB}
 	${TESTLINK} regress/unit/frame_test.o ${LIB} ${ATF_LIBS} ${LIBS}
 regress/unit/dispatch_test: regress/unit/dispatch_test.o ${LIB}
 	${TESTLINK} regress/unit/dispatch_test.o ${LIB} ${ATF_LIBS} ${LIBS}
+regress/unit/addr_test: regress/unit/addr_test.o ${LIB}
+	${TESTLINK} regress/unit/addr_test.o ${LIB} ${ATF_LIBS} ${LIBS}
 regress/unit/msg_test: regress/unit/msg_test.o ${LIB}
 	${TESTLINK} regress/unit/msg_test.o ${LIB} ${ATF_LIBS} ${LIBS}
 regress/unit/xform_test: regress/unit/xform_test.o ${LIB}
@@ -198,7 +202,7 @@ regress/unit/tls_test: regress/unit/tls_test.o pop3d-session/tls.o \
 	    pop3d-session/io.o ${LIB} ${ATF_LIBS} ${LIBS}
 AUTH_UNIT=	pop3d-auth/auth_passwd.o pop3d-auth/auth_file.o \
 		pop3d-auth/auth_apop.o pop3d-auth/auth_sasl.o \
-		pop3d-auth/auth_penalty.o
+		pop3d-auth/auth_delay.o
 regress/unit/auth_test: regress/unit/auth_test.o ${AUTH_UNIT} ${LIB}
 	${TESTLINK} regress/unit/auth_test.o ${AUTH_UNIT} ${LIB} \
 	    ${ATF_LIBS} ${LIBS}

@@ -180,10 +180,21 @@
 #define UIDL_MAX		70
 
 /*
- * A failed login is answered only after this delay, to slow guessing; the
- * dummy hash for unknown users makes both failures cost the same.
+ * pop3d-auth answers a failed login late, per source address: the first
+ * failure after AUTH_FAIL_DELAY_MS, each further one twice as long, up
+ * to AUTH_DELAY_MAX_MS, so that a guesser who opens a new connection
+ * for every try still waits longer each time.  A few seconds is long
+ * enough to make guessing slow and short enough that a client which
+ * mistyped does not time out.  Each quiet AUTH_DELAY_DECAY_SEC forgives
+ * one failure.  At most AUTH_DELAY_SOURCES_MAX sources are kept; when
+ * full, the one quiet for longest goes.  The dummy hash for unknown
+ * users makes both kinds of failure cost the same.  (The parent's
+ * refusals at accept are the penalties below.)
  */
 #define AUTH_FAIL_DELAY_MS	500
+#define AUTH_DELAY_MAX_MS	4000
+#define AUTH_DELAY_DECAY_SEC	60
+#define AUTH_DELAY_SOURCES_MAX	4096
 
 /*
  * Commands a client may send before logging in; a client that needs more
@@ -194,6 +205,11 @@
 
 /* Read and write chunk when copying a message to the client. */
 #define RETR_CHUNK		65536
+/*
+ * A session's reply buffer: a RETR_CHUNK of message data goes out in
+ * one write, and a pipelined batch of short replies too.
+ */
+#define IO_OUTBUF		(64 * 1024)
 
 /* File descriptors the parent keeps free for children and logging. */
 #define FD_RESERVE		16
@@ -265,5 +281,57 @@
 #define CTL_MSG_MAX		2048
 /* pop3ctl gives up on a daemon that does not answer for this long. */
 #define CTL_TIMEOUT		60
+
+/*
+ * pop3d's own user database (the users file), read by pop3d-auth and
+ * written by it and by pop3ctl.
+ */
+/*
+ * The longest line: a name, a crypt(3) hash (CRYPT_OUTPUT_SIZE is 384),
+ * an APOP secret in base64 and SCRAM keys in base64 fit in half of it.
+ */
+#define USERDB_LINE_MAX		2048
+
+/* A bigger file is a mistake, not a user list: refuse to slurp it. */
+#define USERDB_SIZE_MAX		(64 * 1024 * 1024)
+
+/* The lock file is the database path with this appended. */
+#define USERDB_LOCK_SUFFIX	".lock"
+
+/*
+ * A crypt(3) hash with its NUL: libxcrypt's CRYPT_OUTPUT_SIZE, the most
+ * any method writes (pop3d-auth checks this at compile time).
+ */
+#define HASH_MAX		384
+
+/* An APOP secret is what a user types into a client, as a password. */
+#define APOP_SECRET_MAX		POP3_PASS_MAX
+
+/*
+ * SCRAM-SHA-256 (RFC 7677).  A fresh salt is 16 bytes, as RFC 5802's
+ * example and common practice; salts read from the file may be longer.
+ * RFC 7677 section 4: "the hash iteration-count announced by a server
+ * SHOULD be at least 4096"; we write twice that, which still costs a
+ * client only milliseconds, and refuse counts that would make a client
+ * grind for minutes.
+ */
+#define SCRAM_SALT_LEN		16
+#define SCRAM_SALT_MAX		64
+#define SCRAM_ITER_MIN		4096
+#define SCRAM_ITER_DEFAULT	8192
+#define SCRAM_ITER_MAX		1000000
+
+/*
+ * How long a password change waits for pop3ctl to release the user
+ * database; pop3ctl holds it for one rewrite, never while it prompts.
+ */
+#define AUTH_LOCK_WAIT_MS	2000
+
+/* RFC 5802 nonces: the client's, bounded; ours is random, base64. */
+#define SCRAM_NONCE_MAX		256
+#define SCRAM_SNONCE_BYTES	18
+
+/* SASL mechanisms, as named in CAPA and AUTH (RFC 5034). */
+#define SASL_MECH_MAX		20
 
 #endif /* POP3D_PARAMS_H */

@@ -45,6 +45,7 @@
 #include "proto.h"
 #include "log.h"
 #include "util.h"
+#include "base64.h"
 #include "userdb.h"
 
 /* How often a lock holder is asked again, when we may not wait long. */
@@ -57,9 +58,6 @@
 #define TEMP_PREFIX		"."
 #define TEMP_SUFFIX		".pop3d-new."
 #define TEMP_XS			"XXXXXX"
-
-static const char b64chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /*
  * The file last reported with USERDB_QUIET: pop3d-auth reads the file
@@ -90,69 +88,6 @@ userdb_name_valid(const char *name)
 	return (1);
 }
 
-/* RFC 4648 base64 with padding; returns the length written. */
-int
-b64_encode(const void *in, size_t len, char *out, size_t outsz)
-{
-	if (len > INT_MAX / 2 || outsz < (len + 2) / 3 * 4 + 1)
-		return (-1);
-	return (EVP_EncodeBlock((unsigned char *)out, in, (int)len));
-}
-
-static int
-b64_valid(const char *in, size_t len, size_t *pad)
-{
-	size_t	i;
-
-	*pad = 0;
-	if (len % 4 != 0)
-		return (0);
-	if (len > 0 && in[len - 1] == '=')
-		(*pad)++;
-	if (len > 1 && in[len - 2] == '=') {
-		if (*pad == 0)
-			return (0);
-		(*pad)++;
-	}
-	for (i = 0; i < len - *pad; i++)
-		if (in[i] == '\0' || strchr(b64chars, in[i]) == NULL)
-			return (0);
-	return (1);
-}
-
-/*
- * Strict: padding required, no whitespace, nothing but the alphabet,
- * and unused bits zero, so that a value has one spelling only.
- * EVP_DecodeBlock() alone would skip blanks and count padding as data.
- */
-int
-b64_decode(const char *in, size_t len, void *out, size_t outsz)
-{
-	unsigned char	*tmp;
-	char		*again;
-	size_t		 pad, n;
-	int		 rv = -1;
-
-	if (len > INT_MAX / 2 || !b64_valid(in, len, &pad))
-		return (-1);
-	if (len == 0)
-		return (0);
-	n = len / 4 * 3;
-	if (n - pad > outsz)
-		return (-1);
-	tmp = xcalloc(1, n);
-	again = xcalloc(1, len + 1);
-	if (EVP_DecodeBlock(tmp, (const unsigned char *)in, (int)len) ==
-	    (int)n && b64_encode(tmp, n - pad, again, len + 1) == (int)len &&
-	    memcmp(again, in, len) == 0) {
-		rv = (int)(n - pad);
-		memcpy(out, tmp, rv);
-	}
-	freezero(tmp, n);
-	freezero(again, len + 1);
-	return (rv);
-}
-
 /*
  * A crypt(3) hash we accept: yescrypt as written by pop3ctl, bcrypt and
  * SHA-512-crypt as an administrator may bring from elsewhere.  Empty
@@ -173,7 +108,7 @@ hash_valid(const char *h)
 	for (; *p != '\0'; p++)
 		if (!isalnum((unsigned char)*p) && strchr("./$=,-", *p) == NULL)
 			return (0);
-	return (strlen(h) < USERDB_HASH_MAX);
+	return (strlen(h) < HASH_MAX);
 }
 
 static int
@@ -184,7 +119,7 @@ parse_apop(const char *f, struct userdb_entry *ent)
 	ent->apoplen = 0;
 	if (*f == '\0')
 		return (0);
-	n = b64_decode(f, strlen(f), ent->apop, sizeof(ent->apop));
+	n = base64_decode(f, strlen(f), ent->apop, sizeof(ent->apop));
 	if (n <= 0 || memchr(ent->apop, '\0', n) != NULL)
 		return (-1);
 	ent->apoplen = n;
@@ -194,7 +129,7 @@ parse_apop(const char *f, struct userdb_entry *ent)
 static int
 parse_key(const char *f, size_t len, unsigned char *key)
 {
-	return (b64_decode(f, len, key, SCRAM_KEY_LEN) == SCRAM_KEY_LEN ?
+	return (base64_decode(f, len, key, SCRAM_KEY_LEN) == SCRAM_KEY_LEN ?
 	    0 : -1);
 }
 
@@ -219,7 +154,7 @@ parse_scram(const char *f, struct userdb_entry *ent)
 	sc->iter = strtonum(num, SCRAM_ITER_MIN, SCRAM_ITER_MAX, &errstr);
 	if (errstr != NULL)
 		return (-1);
-	n = b64_decode(c1 + 1, c2 - c1 - 1, sc->salt, sizeof(sc->salt));
+	n = base64_decode(c1 + 1, c2 - c1 - 1, sc->salt, sizeof(sc->salt));
 	if (n <= 0)
 		return (-1);
 	sc->saltlen = n;
@@ -298,9 +233,9 @@ format_scram(const struct userdb_scram *sc, char *buf, size_t sz)
 	char	vk[SCRAM_KEY_LEN * 2];
 	int	n;
 
-	if (b64_encode(sc->salt, sc->saltlen, salt, sizeof(salt)) == -1 ||
-	    b64_encode(sc->stored_key, SCRAM_KEY_LEN, sk, sizeof(sk)) == -1 ||
-	    b64_encode(sc->server_key, SCRAM_KEY_LEN, vk, sizeof(vk)) == -1)
+	if (base64_encode(sc->salt, sc->saltlen, salt, sizeof(salt)) == -1 ||
+	    base64_encode(sc->stored_key, SCRAM_KEY_LEN, sk, sizeof(sk)) == -1 ||
+	    base64_encode(sc->server_key, SCRAM_KEY_LEN, vk, sizeof(vk)) == -1)
 		return (-1);
 	n = snprintf(buf, sz, "%u,%s,%s,%s", sc->iter, salt, sk, vk);
 	return (n < 0 || (size_t)n >= sz ? -1 : 0);
@@ -314,7 +249,7 @@ userdb_format_entry(const struct userdb_entry *ent, char *buf, size_t sz)
 	int	n = -1;
 
 	apop[0] = scram[0] = '\0';
-	if (ent->apoplen > 0 && b64_encode(ent->apop, ent->apoplen, apop,
+	if (ent->apoplen > 0 && base64_encode(ent->apop, ent->apoplen, apop,
 	    sizeof(apop)) == -1)
 		goto done;
 	if (ent->has_scram && format_scram(&ent->scram, scram,

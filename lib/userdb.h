@@ -37,38 +37,8 @@
 
 #include "params.h"
 
-/*
- * The longest line: a name, a crypt(3) hash (CRYPT_OUTPUT_SIZE is 384),
- * an APOP secret in base64 and SCRAM keys in base64 fit in half of it.
- */
-#define USERDB_LINE_MAX		2048
-
-/* A bigger file is a mistake, not a user list: refuse to slurp it. */
-#define USERDB_SIZE_MAX		(64 * 1024 * 1024)
-
-/* The lock file is the database path with this appended. */
-#define USERDB_LOCK_SUFFIX	".lock"
-
-/* Big enough for any hash crypt(3) produces (CRYPT_OUTPUT_SIZE). */
-#define USERDB_HASH_MAX		384
-
-/* An APOP secret is what a user types into a client, as a password. */
-#define APOP_SECRET_MAX		POP3_PASS_MAX
-
-/*
- * SCRAM-SHA-256 (RFC 7677).  A fresh salt is 16 bytes, as RFC 5802's
- * example and common practice; salts read from the file may be longer.
- * RFC 7677 section 4: "the hash iteration-count announced by a server
- * SHOULD be at least 4096"; we write twice that, which still costs a
- * client only milliseconds, and refuse counts that would make a client
- * grind for minutes.
- */
-#define SCRAM_KEY_LEN		32	/* SHA-256 output */
-#define SCRAM_SALT_LEN		16
-#define SCRAM_SALT_MAX		64
-#define SCRAM_ITER_MIN		4096
-#define SCRAM_ITER_DEFAULT	8192
-#define SCRAM_ITER_MAX		1000000
+/* SHA-256 output: SCRAM-SHA-256 keys (RFC 7677). */
+#define SCRAM_KEY_LEN		32
 
 /* Per-user flags. */
 #define USERDB_NOPASS		0x01	/* RFC 1939 7: no USER/PASS */
@@ -87,7 +57,7 @@ struct userdb_scram {
 
 struct userdb_entry {
 	char			 name[POP3_USER_MAX + 1];
-	char			 hash[USERDB_HASH_MAX]; /* "" = none */
+	char			 hash[HASH_MAX]; /* "" = none */
 	size_t			 apoplen;	/* 0 = no secret */
 	unsigned char		 apop[APOP_SECRET_MAX];
 	int			 has_scram;
@@ -132,7 +102,5 @@ int	userdb_set_password(struct userdb_entry *, const char *);
 int	userdb_set_apop(struct userdb_entry *, const char *);
 int	scram_keys(const char *, const unsigned char *, size_t, uint32_t,
 	    unsigned char *, unsigned char *);
-int	b64_encode(const void *, size_t, char *, size_t);
-int	b64_decode(const char *, size_t, void *, size_t);
 
 #endif /* POP3D_USERDB_H */

@@ -25,7 +25,6 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include <arpa/inet.h>
 
 #include <err.h>
 #include <errno.h>
@@ -502,11 +501,10 @@ ctl_usage(void)
 static int
 ctl_addr_arg(const char *arg, struct ctl_addr *a)
 {
-	unsigned char	buf[sizeof(struct in6_addr)];
+	struct addr	addr;
 
 	memset(a, 0, sizeof(*a));
-	if (strcmp(arg, "all") != 0 && inet_pton(AF_INET, arg, buf) != 1 &&
-	    inet_pton(AF_INET6, arg, buf) != 1) {
+	if (strcmp(arg, "all") != 0 && addr_from_text(arg, &addr) == -1) {
 		warnx("%s: not an IP address", arg);
 		return (-1);
 	}

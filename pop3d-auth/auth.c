@@ -204,7 +204,7 @@ auth_rlimit_nofile(void)
 		fatal("%s: setrlimit", __func__);
 }
 
-/* Seconds on a clock that does not jump, for the penalty table. */
+/* Seconds on a clock that does not jump, for the delay table. */
 static time_t
 auth_now_ms(void)
 {
@@ -857,7 +857,7 @@ sess_fail(struct auth_sess *s)
 	uint32_t	ms;
 	uint64_t	spent = auth_now_ms() - s->asked_ms;
 
-	ms = penalty_fail(s->peer, auth_now());
+	ms = delay_fail(s->peer, auth_now());
 	/*
 	 * A hash cheaper than the dummy ($6$, $2b$) would answer sooner
 	 * for a real user than for an unknown one: wait out the difference.

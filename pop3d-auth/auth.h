@@ -56,34 +56,6 @@ struct auth_backend {
 	enum auth_lookup	(*lookup)(const char *, char *, size_t);
 };
 
-/* Big enough for any hash crypt(3) produces. */
-#define AUTH_HASH_MAX		CRYPT_OUTPUT_SIZE
-
-/*
- * Failure penalties, per source address.  The first failure waits
- * AUTH_FAIL_DELAY_MS, each further one twice as long, up to
- * PENALTY_DELAY_MAX_MS: a few seconds is long enough to make guessing
- * slow and short enough that a client which mistyped does not time
- * out.  Each quiet PENALTY_DECAY_SEC forgives one failure.  The table
- * is bounded; when it is full the source quiet for longest goes.
- */
-#define PENALTY_DELAY_MAX_MS	4000
-#define PENALTY_DECAY_SEC	60
-#define PENALTY_SOURCES_MAX	4096
-
-/*
- * How long a password change waits for pop3ctl to release the user
- * database; pop3ctl holds it for one rewrite, never while it prompts.
- */
-#define AUTH_LOCK_WAIT_MS	2000
-
-/* RFC 5802 nonces: the client's, bounded; ours is random, base64. */
-#define SCRAM_NONCE_MAX		256
-#define SCRAM_SNONCE_BYTES	18
-
-/* SASL mechanisms, as named in CAPA and AUTH (RFC 5034). */
-#define SASL_MECH_MAX		20
-
 enum sasl_status {
 	SASL_CONTINUE = 1,	/* send the challenge, wait for a response */
 	SASL_OK,		/* logged in: sasl->user, sasl->backend */
@@ -157,10 +129,10 @@ enum sasl_status sasl_step(struct sasl *, const unsigned char *, size_t,
 		    unsigned char *, size_t, size_t *);
 void		 sasl_free(struct sasl *);
 
-/* auth_penalty.c */
-unsigned int	 penalty_delay_ms(unsigned int);
-unsigned int	 penalty_fail(const char *, time_t);
-unsigned int	 penalty_failures(const char *, time_t);
-void		 penalty_clear(void);
+/* auth_delay.c */
+unsigned int	 delay_ms(unsigned int);
+unsigned int	 delay_fail(const char *, time_t);
+unsigned int	 delay_failures(const char *, time_t);
+void		 delay_clear(void);
 
 #endif /* POP3D_AUTH_H */

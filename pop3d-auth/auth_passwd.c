@@ -32,6 +32,10 @@
 
 #include "auth.h"
 
+#if CRYPT_OUTPUT_SIZE > HASH_MAX
+#error "HASH_MAX is below what crypt(3) may write"
+#endif
+
 /*
  * Room for one passwd or shadow entry.  Static: the sandbox allows
  * malloc, but a lookup should not depend on it, and a fixed buffer is
@@ -43,7 +47,7 @@
 #define PRELOAD_NOUSER		"_pop3d_nss_preload"
 
 /* Users who may not log in are checked against this instead. */
-static char		 dummy_hash[AUTH_HASH_MAX];
+static char		 dummy_hash[HASH_MAX];
 
 /* The configured backends, in the order of the users statements. */
 static const struct auth_backend *backends[AUTH_BACKENDS_MAX];
@@ -187,7 +191,7 @@ enum auth_result
 auth_userpass(const char *user, const char *pass, enum auth_backend_id *which)
 {
 	const struct auth_backend	*be;
-	char				 hash[AUTH_HASH_MAX];
+	char				 hash[HASH_MAX];
 	enum auth_lookup		 lk;
 	int				 match;
 

@@ -31,6 +31,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "base64.h"
 #include "auth.h"
 
 enum sasl_mech {
@@ -233,7 +234,7 @@ scram_server_first(struct scram *s, const char *snonce, char *out,
 		if (snonce[i] < 0x21 || snonce[i] > 0x7e || snonce[i] == ',')
 			return (-1);
 	if (i == 0 || i > SCRAM_NONCE_MAX ||
-	    b64_encode(s->keys.salt, s->keys.saltlen, salt,
+	    base64_encode(s->keys.salt, s->keys.saltlen, salt,
 	    sizeof(salt)) == -1)
 		return (-1);
 	s->nonce[s->cnoncelen] = '\0';
@@ -266,7 +267,7 @@ scram_final_fields(const struct scram *s, const char *wo)
 	const char	*c, *r;
 	size_t		 nlen = strlen(s->nonce);
 
-	if (b64_encode(s->gs2, strlen(s->gs2), cb, sizeof(cb)) == -1 ||
+	if (base64_encode(s->gs2, strlen(s->gs2), cb, sizeof(cb)) == -1 ||
 	    strncmp(wo, "c=", 2) != 0 || (c = strchr(wo, ',')) == NULL ||
 	    (size_t)(c - wo - 2) != strlen(cb) ||
 	    strncmp(wo + 2, cb, c - wo - 2) != 0)
@@ -345,13 +346,13 @@ scram_client_final(struct scram *s, const unsigned char *msg, size_t len,
 	*proof = '\0';
 	proof += 3;
 	if (scram_final_fields(s, buf) == -1 ||
-	    b64_decode(proof, strlen(proof), p, sizeof(p)) != sizeof(p))
+	    base64_decode(proof, strlen(proof), p, sizeof(p)) != sizeof(p))
 		goto done;
 	n = xasprintf(&authmsg, "%s,%s,%s", s->bare, s->server_first, buf);
 	rv = scram_verify(s, authmsg, n, p, sig);
 	freezero(authmsg, n + 1);
 	if (rv == 1 && (outsz < 3 ||
-	    b64_encode(sig, sizeof(sig), out + 2, outsz - 2) == -1))
+	    base64_encode(sig, sizeof(sig), out + 2, outsz - 2) == -1))
 		rv = -1;
 	if (rv == 1)
 		memcpy(out, "v=", 2);
@@ -442,7 +443,7 @@ scram_first(struct sasl *sx, const unsigned char *in, size_t len,
 	}
 	explicit_bzero(&ent, sizeof(ent));
 	arc4random_buf(rnd, sizeof(rnd));
-	if (b64_encode(rnd, sizeof(rnd), snonce, sizeof(snonce)) == -1 ||
+	if (base64_encode(rnd, sizeof(rnd), snonce, sizeof(snonce)) == -1 ||
 	    (n = scram_server_first(s, snonce, (char *)out, outsz)) == -1)
 		return (SASL_FAIL);
 	*outlen = n;

@@ -25,7 +25,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <resolv.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "session.h"
 #include "xform.h"
 
@@ -386,7 +386,7 @@ pop3_sasl_response(struct pop3 *p, unsigned char *buf, size_t len)
 		return (-2);
 	if (line[0] == '\0')
 		return (0);
-	n = b64_pton(line, buf, len);
+	n = base64_decode(line, strlen(line), buf, len);
 	explicit_bzero(line, strlen(line));
 	return (n < 0 ? -1 : n);
 }
@@ -412,7 +412,7 @@ pop3_sasl_loop(struct pop3 *p, const char *mech, unsigned char *data, int n,
 		explicit_bzero(data, SASL_LINE_MAX);
 		if (rc != POP3_SASL_CONTINUE)
 			return (rc);
-		if (b64_ntop(out, outlen, b64, sizeof(b64)) == -1)
+		if (base64_encode(out, outlen, b64, sizeof(b64)) == -1)
 			return (AUTH_TEMPFAIL);
 		io_printf(p->io, "+ %s\r\n", b64);
 		n = pop3_sasl_response(p, data, SASL_LINE_MAX);
@@ -456,7 +456,8 @@ pop3_auth(struct pop3 *p, struct pop3_cmdline *cl)
 	}
 	p->have_user = 0;
 	if (has_initial && strcmp(cl->argv[1], "=") != 0 &&
-	    (n = b64_pton(cl->argv[1], data, sizeof(data))) < 0) {
+	    (n = base64_decode(cl->argv[1], strlen(cl->argv[1]), data,
+	    sizeof(data))) < 0) {
 		pop3_reply(p, "-ERR invalid base64");
 		return;
 	}

@@ -35,7 +35,6 @@
  */
 /* Room for a SASL response line and its CRLF. */
 #define IO_INBUF	(SASL_LINE_MAX + 2)
-#define IO_OUTBUF	(64 * 1024)
 
 enum io_status {
 	IO_LINE = 1,		/* a complete line */

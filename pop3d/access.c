@@ -27,7 +27,6 @@
 #include <sys/tree.h>
 
 #include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <event.h>
 #include <stdarg.h>
@@ -37,16 +36,6 @@
 #include <time.h>
 
 #include "pop3d.h"
-
-/*
- * An address as the tables know it: an IPv4-mapped IPv6 address is its
- * IPv4 address, so that ::ffff:192.0.2.1 cannot dodge a rule for
- * 192.0.2.1 (the parser stores mapped rule addresses as IPv4 too).
- */
-struct addr {
-	sa_family_t	family;		/* AF_INET or AF_INET6 */
-	uint8_t		a[16];		/* 4 bytes for AF_INET */
-};
 
 struct autodeny {
 	RB_ENTRY(autodeny)	 node;
@@ -70,7 +59,6 @@ struct reflog {
 	time_t		last;
 };
 
-static int	addr_cmp(const struct addr *, const struct addr *);
 static int	autodeny_cmp(struct autodeny *, struct autodeny *);
 static int	penalty_cmp(struct penalty *, struct penalty *);
 
@@ -98,14 +86,6 @@ static uint64_t			 reflog_suppressed;
 static struct event		 ev_reflog;
 
 static int
-addr_cmp(const struct addr *a, const struct addr *b)
-{
-	if (a->family != b->family)
-		return (a->family < b->family ? -1 : 1);
-	return (memcmp(a->a, b->a, sizeof(a->a)));
-}
-
-static int
 autodeny_cmp(struct autodeny *a, struct autodeny *b)
 {
 	return (addr_cmp(&a->addr, &b->addr));
@@ -117,75 +97,6 @@ penalty_cmp(struct penalty *a, struct penalty *b)
 	return (addr_cmp(&a->addr, &b->addr));
 }
 
-/* 0, or -1 for a family that no rule and no table can hold. */
-static int
-addr_from_ss(const struct sockaddr_storage *ss, struct addr *a)
-{
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
-
-	memset(a, 0, sizeof(*a));
-	switch (ss->ss_family) {
-	case AF_INET:
-		sin = (const struct sockaddr_in *)ss;
-		a->family = AF_INET;
-		memcpy(a->a, &sin->sin_addr, 4);
-		return (0);
-	case AF_INET6:
-		sin6 = (const struct sockaddr_in6 *)ss;
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			a->family = AF_INET;
-			memcpy(a->a, &sin6->sin6_addr.s6_addr[12], 4);
-		} else {
-			a->family = AF_INET6;
-			memcpy(a->a, &sin6->sin6_addr, 16);
-		}
-		return (0);
-	}
-	return (-1);
-}
-
-static int
-addr_from_text(const char *s, struct addr *a)
-{
-	struct sockaddr_storage		 ss;
-	struct sockaddr_in		*sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6		*sin6 = (struct sockaddr_in6 *)&ss;
-
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, s, &sin->sin_addr) == 1)
-		ss.ss_family = AF_INET;
-	else if (inet_pton(AF_INET6, s, &sin6->sin6_addr) == 1)
-		ss.ss_family = AF_INET6;
-	else
-		return (-1);
-	return (addr_from_ss(&ss, a));
-}
-
-static void
-addr_text(const struct addr *a, char *buf, size_t len)
-{
-	if (inet_ntop(a->family, a->a, buf, len) == NULL)
-		strlcpy(buf, "unknown", len);
-}
-
-/* The first prefixlen bits of a and b are the same. */
-static int
-addr_in_net(const struct addr *a, const struct addr *net, int prefixlen)
-{
-	int	bytes = prefixlen / 8, bits = prefixlen % 8;
-	uint8_t	mask;
-
-	if (a->family != net->family)
-		return (0);
-	if (bytes > 0 && memcmp(a->a, net->a, bytes) != 0)
-		return (0);
-	if (bits == 0)
-		return (1);
-	mask = (uint8_t)(0xff << (8 - bits));
-	return ((a->a[bytes] & mask) == (net->a[bytes] & mask));
-}
-
 /*
  * The seed's two modes: with "access default grant" only deny rules
  * matter (everyone but those), with "access default deny" only grant
@@ -195,20 +106,14 @@ static int
 access_listed(const struct pop3d_conf *conf, const struct addr *peer)
 {
 	const struct access_rule	*r;
-	struct addr			 net;
 	enum access_action		 other;
-	int				 max;
 
 	other = conf->access_default == ACCESS_DENY ? ACCESS_GRANT :
 	    ACCESS_DENY;
-	TAILQ_FOREACH(r, &conf->access_rules, entry) {
-		if (r->action != other || addr_from_ss(&r->net, &net) == -1)
-			continue;
-		max = net.family == AF_INET ? 32 : 128;
-		if (r->prefixlen >= 0 && r->prefixlen <= max &&
-		    addr_in_net(peer, &net, r->prefixlen))
+	TAILQ_FOREACH(r, &conf->access_rules, entry)
+		if (r->action == other &&
+		    addr_in_net(peer, &r->net, r->prefixlen))
 			return (1);
-	}
 	return (0);
 }
 

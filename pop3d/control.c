@@ -353,7 +353,7 @@ control_send_penalty(const struct ctl_penalty *e, void *arg)
 
 static void
 control_rule(struct ctl_conn *c, int is_default, enum access_action action,
-    const struct sockaddr_storage *net, int prefixlen)
+    const struct addr *net, int prefixlen)
 {
 	struct ctl_rule	r;
 
@@ -362,7 +362,7 @@ control_rule(struct ctl_conn *c, int is_default, enum access_action action,
 	r.action = action;
 	r.prefixlen = prefixlen;
 	if (net != NULL)
-		strlcpy(r.addr, ss_to_text(net), sizeof(r.addr));
+		addr_text(net, r.addr, sizeof(r.addr));
 	control_send(c, MSG_CTL_ACCESS_RULE, &r, sizeof(r));
 }
 

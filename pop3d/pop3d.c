@@ -15,30 +15,30 @@
  */
 
 /*
- * The parent, running as root.  The code that runs as root is this file,
- * proc.c, access.c (who may connect), control.c (pop3ctl's socket) and
- * log.c, plus the configuration parser (parse.y, config.c) at start and
- * on reload.  It binds the listeners, accepts, applies the access lists,
- * auto-deny, penalties and connection limits, starts and supervises the
- * children, and turns a login granted by pop3d-auth into a pop3d-store
- * running as that user.  It reads no byte from any client and takes no
- * user name from a session: the only user names it sees come from
- * pop3d-auth, and the only addresses it acts on are those accept(2) gave.
+ * The parent, running as root.  Every file of this folder runs as root,
+ * in this process: this one (main, signals, reload, the listeners and
+ * accept, the session pool), proc.c (children and their channels),
+ * grant.c (a login granted by pop3d-auth becomes a pop3d-store running
+ * as that user), access.c (who may connect), control.c (pop3ctl's
+ * socket), submit.c (the XTND XMIT program), tlsmat.c (certificates and
+ * keys), and at start and on reload the parser: parse.y, config.c,
+ * printconf.c.  Of lib/, the frame layer and the log run here too.  The
+ * parent reads no byte from any client and takes no user name from a
+ * session: the only user names it sees come from pop3d-auth, and the
+ * only addresses it acts on are those accept(2) gave.  ARCHITECTURE
+ * says the rest.
  */
 
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
-#include <ctype.h>
 #include <err.h>
 #include <errno.h>
 #include <event.h>
-#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,7 +52,6 @@
 #include "pop3d.h"
 #include "msg.h"
 #include "proc.h"
-#include "tlsctx.h"
 
 extern char		**environ;
 
@@ -61,13 +60,6 @@ static const char	*conffile = POP3D_CONFIG;
 /* For APOP timestamps and Received: lines; looked up once, at start. */
 static char		 hostname[NI_MAXHOST] = "localhost";
 
-/* What sessions get to build their TLS context; read as root. */
-struct tls_material {
-	uint8_t	*cert;		/* certificate, then the chain */
-	size_t	 certlen;
-	uint8_t	*key;
-	size_t	 keylen;
-};
 static struct tls_material tlsmat;
 static struct child	*auth_child;
 static int		 sessions_idle;
@@ -93,101 +85,20 @@ static size_t		 reload_errlen;
 
 static void	pool_refill(void);
 
-/* Append a whole file to *buf; -1 with a log line if it cannot. */
-static int
-file_append(const char *path, uint8_t **buf, size_t *len)
-{
-	struct stat	 sb;
-	uint8_t		*p;
-	ssize_t		 n;
-	size_t		 off = 0;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &sb) == -1) {
-		log_warn("%s", path);
-		goto fail;
-	}
-	if (!S_ISREG(sb.st_mode) || sb.st_size == 0 ||
-	    (size_t)sb.st_size > TLS_PEM_MAX - *len) {
-		log_warnx("%s: not a regular file of 1 to %d bytes", path,
-		    TLS_PEM_MAX);
-		goto fail;
-	}
-	p = xcalloc(1, *len + sb.st_size);
-	if (*len > 0)
-		memcpy(p, *buf, *len);
-	while (off < (size_t)sb.st_size &&
-	    (n = read(fd, p + *len + off, sb.st_size - off)) > 0)
-		off += n;
-	if (off != (size_t)sb.st_size) {
-		log_warnx("%s: short read", path);
-		freezero(p, *len + sb.st_size);
-		goto fail;
-	}
-	close(fd);
-	freezero(*buf, *len);
-	*buf = p;
-	*len += off;
-	return (0);
- fail:
-	if (fd != -1)
-		close(fd);
-	return (-1);
-}
-
-static void
-tls_material_free(struct tls_material *m)
-{
-	freezero(m->cert, m->certlen);
-	freezero(m->key, m->keylen);
-	memset(m, 0, sizeof(*m));
-}
-
-/*
- * Read the certificate, chain and key, and build a context from them
- * once here, so that a bad file is found now and not by every session.
- */
-static int
-tls_material_load(struct pop3d_conf *c, struct tls_material *m)
-{
-	struct tls	*ctx;
-	const char	*why;
-
-	memset(m, 0, sizeof(*m));
-	if (c->tls_cert[0] == '\0')
-		return (0);
-	if (file_append(c->tls_cert, &m->cert, &m->certlen) == -1 ||
-	    (c->tls_ca[0] != '\0' &&
-	    file_append(c->tls_ca, &m->cert, &m->certlen) == -1) ||
-	    file_append(c->tls_key, &m->key, &m->keylen) == -1)
-		goto fail;
-	if ((ctx = tlsctx_new(c->tls_protocols, c->tls_ciphers, m->cert,
-	    m->certlen, m->key, m->keylen, &why)) == NULL) {
-		log_warnx("%s: %s", c->tls_cert, why);
-		goto fail;
-	}
-	tls_free(ctx);
-	return (0);
- fail:
-	tls_material_free(m);
-	return (-1);
-}
-
 /* Certificate and key to a new session, in frames under the cap. */
 static void
-session_send_tls(struct child *c)
+session_send_tls(struct child *c, const struct tls_material *m)
 {
 	const size_t	chunk = 8192;
 	size_t		off, n;
 
-	for (off = 0; off < tlsmat.certlen; off += n) {
-		n = MINIMUM(chunk, tlsmat.certlen - off);
-		child_send(c, MSG_CONF_TLS_CERT, 0, -1, tlsmat.cert + off, n);
+	for (off = 0; off < m->certlen; off += n) {
+		n = MINIMUM(chunk, m->certlen - off);
+		child_send(c, MSG_CONF_TLS_CERT, 0, -1, m->cert + off, n);
 	}
-	for (off = 0; off < tlsmat.keylen; off += n) {
-		n = MINIMUM(chunk, tlsmat.keylen - off);
-		child_send(c, MSG_CONF_TLS_KEY, 0, -1, tlsmat.key + off, n);
+	for (off = 0; off < m->keylen; off += n) {
+		n = MINIMUM(chunk, m->keylen - off);
+		child_send(c, MSG_CONF_TLS_KEY, 0, -1, m->key + off, n);
 	}
 	child_send(c, MSG_CONF_TLS_END, 0, -1, NULL, 0);
 }
@@ -385,155 +296,12 @@ static const struct dispatch_rule session_rules[] = {
 static const struct dispatch_table session_table =
     DISPATCH_TABLE("session", session_rules);
 
-/* A store only logs; the session is its client. */
-static const struct dispatch_rule store_rules[] = {
-	{ MSG_LOG,		D_ANY,				0, child_log },
-};
-static const struct dispatch_table store_table =
-    DISPATCH_TABLE("pop3d-store", store_rules);
-
-/*
- * "~/Maildir" and "/var/mail/%u" for one user: ~ is the home of the
- * account the store runs as, %u the name the user logged in with.
- */
-static int
-maildrop_expand(const char *tmpl, const char *home, const char *user,
-    char *buf, size_t len)
-{
-	size_t	n = 0;
-	int	w;
-
-	buf[0] = '\0';
-	if (tmpl[0] == '~') {
-		if (strlcpy(buf, home, len) >= len)
-			return (-1);
-		tmpl++;
-	}
-	for (n = strlen(buf); *tmpl != '\0'; tmpl++) {
-		if (tmpl[0] == '%' && tmpl[1] == 'u') {
-			w = snprintf(buf + n, len - n, "%s", user);
-			tmpl++;
-		} else
-			w = snprintf(buf + n, len - n, "%c", *tmpl);
-		if (w < 0 || (size_t)w >= len - n)
-			return (-1);
-		n += w;
-	}
-	return (buf[0] == '/' ? 0 : -1);
-}
-
-static void
-store_refuse(struct child *s, int code)
-{
-	struct store_fail	f = { code };
-
-	child_send(s, MSG_STORE_FAIL, s->sid, -1, &f, sizeof(f));
-}
-
-/*
- * A login granted by pop3d-auth: start a store as account pw for the
- * maildrop of user, with one channel to us (logs) and one to the
- * session, which gets the other end.
- */
-static void
-store_spawn(struct child *s, const struct passwd *pw, const char *user,
-    enum maildrop_format fmt, const char *tmpl)
-{
-	struct store_conf	 sc;
-	char			 title[32 + POP3_USER_MAX];
-	char			*argv[] = { title, NULL };
-	int			 ctl[2], data[2];
-	pid_t			 pid;
-	struct child		*c;
-	struct mbuf		 m;
-
-	snprintf(title, sizeof(title), "pop3d: store %s", user);
-	memset(&sc, 0, sizeof(sc));
-	sc.format = fmt;
-	sc.uid = pw->pw_uid;
-	sc.gid = pw->pw_gid;
-	sc.debug = conf->debug;
-	if (strlcpy(sc.user, pw->pw_name, sizeof(sc.user)) >= sizeof(sc.user) ||
-	    maildrop_expand(tmpl, pw->pw_dir, user, sc.path,
-	    sizeof(sc.path)) == -1) {
-		log_warnx("%s: maildrop path of %s too long", s->peername,
-		    user);
-		store_refuse(s, STORE_ERR_PERM);
-		return;
-	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) == -1)
-		goto fail;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
-	    data) == -1) {
-		close(ctl[0]);
-		close(ctl[1]);
-		goto fail;
-	}
-	pid = proc_exec(POP3D_STORE_PATH, argv, ctl[1], data[1]);
-	close(ctl[1]);
-	close(data[1]);
-	if (pid == -1) {
-		close(ctl[0]);
-		close(data[0]);
-		goto fail;
-	}
-	c = child_new(CHILD_STORE, pid, ctl[0], &store_table);
-	c->sid = s->sid;
-	child_send(c, MSG_CONF_STORE, 0, -1, &sc, sizeof(sc));
-	/* The session learns the login name here, whatever the method. */
-	m_init(&m);
-	m_add_string(&m, user);
-	child_send(s, MSG_STORE_FD, s->sid, data[0], m.buf, m.len);
-	return;
- fail:
-	log_warn("%s: cannot start store for %s", s->peername, user);
-	store_refuse(s, STORE_ERR_TEMP);
-}
-
-/*
- * A user of pop3d's own database has no account: its maildrop belongs
- * to the configured mail user.  Its name becomes a path component, so
- * it is held to a safe set of characters whatever pop3d-auth says.
- */
-static const struct passwd *
-grant_account(const char *user, uint32_t backend, enum maildrop_format *fmt,
-    const char **tmpl)
-{
-	struct passwd	*pw;
-	const char	*p;
-
-	*fmt = conf->maildrop_fmt;
-	*tmpl = conf->maildrop_path;
-	if (backend == AUTH_BACKEND_SYSTEM)
-		pw = getpwnam(user);
-	else if (backend == AUTH_BACKEND_FILE && conf->users_file[0] != '\0') {
-		if (user[0] == '.' || user[0] == '\0')
-			return (NULL);
-		for (p = user; *p != '\0'; p++)
-			if (!isalnum((unsigned char)*p) &&
-			    strchr("._-@+", *p) == NULL)
-				return (NULL);
-		pw = getpwnam(conf->users_mailuser);
-		if (conf->users_maildrop_fmt != 0) {
-			*fmt = conf->users_maildrop_fmt;
-			*tmpl = conf->users_maildrop_path;
-		}
-	} else
-		return (NULL);
-	/* Root never gets a store, whatever pop3d-auth says. */
-	if (pw == NULL || pw->pw_uid == 0)
-		return (NULL);
-	return (pw);
-}
-
 static int
 auth_grant(void *arg, struct frame *fr)
 {
 	struct mreader		 r;
-	const char		*user, *tmpl;
-	const struct passwd	*pw;
+	const char		*user;
 	struct child		*s;
-	enum maildrop_format	 fmt;
 	uint32_t		 backend;
 
 	m_read_soft(&r, fr, "pop3d-auth");
@@ -557,15 +325,7 @@ auth_grant(void *arg, struct frame *fr)
 		return (-1);
 	}
 	s->state = SESSION_GRANTED;
-	strlcpy(s->user, user, sizeof(s->user));
-	if ((pw = grant_account(user, backend, &fmt, &tmpl)) == NULL) {
-		log_warnx("%s: refusing grant for user %s", s->peername, user);
-		store_refuse(s, STORE_ERR_PERM);
-		return (0);
-	}
-	strlcpy(s->account, pw->pw_name, sizeof(s->account));
-	log_debug("%s: granted user %s", s->peername, user);
-	store_spawn(s, pw, user, fmt, tmpl);
+	grant(s, user, backend);
 	return (0);
 }
 
@@ -673,7 +433,7 @@ session_spawn(void)
 	strlcpy(sc.tls_ciphers, conf->tls_ciphers, sizeof(sc.tls_ciphers));
 	child_send(c, MSG_CONF_SESSION, 0, -1, &sc, sizeof(sc));
 	if (sc.tls)
-		session_send_tls(c);
+		session_send_tls(c, &tlsmat);
 	sessions_idle++;
 	return (c);
 }
@@ -992,7 +752,7 @@ reload_check(struct pop3d_conf *nconf, struct tls_material *nmat)
 {
 	struct listener	*l;
 
-	if (tls_material_load(nconf, nmat) == -1) {
+	if (tlsmat_load(nconf, nmat) == -1) {
 		log_warnx("reload failed: TLS certificate or key");
 		return (-1);
 	}
@@ -1001,13 +761,13 @@ reload_check(struct pop3d_conf *nconf, struct tls_material *nmat)
 		    l->kind == LISTEN_POPPASS_TLS) && nmat->certlen == 0) {
 			log_warnx("reload failed: a TLS listener needs a "
 			    "certificate");
-			tls_material_free(nmat);
+			tlsmat_free(nmat);
 			return (-1);
 		}
 	/* Last, since it switches the log when it works. */
 	if (parent_log_apply(nconf) == -1) {
 		log_warnx("reload failed: cannot open the log file");
-		tls_material_free(nmat);
+		tlsmat_free(nmat);
 		return (-1);
 	}
 	return (0);
@@ -1036,7 +796,7 @@ reload_swap(struct pop3d_conf *nconf, struct tls_material *nmat)
 	TAILQ_CONCAT(&nconf->listeners, &conf->listeners, entry);
 	config_free(conf);
 	conf = nconf;
-	tls_material_free(&tlsmat);
+	tlsmat_free(&tlsmat);
 	tlsmat = *nmat;
 	log_setverbose(cmdline_verbose || conf->debug);
 	TAILQ_FOREACH(c, &children, entry)
@@ -1215,7 +975,7 @@ main(int argc, char *argv[])
 		strlcpy(hostname, "localhost", sizeof(hostname));
 	hostname[sizeof(hostname) - 1] = '\0';
 	parent_check_users();
-	if (tls_material_load(conf, &tlsmat) == -1)
+	if (tlsmat_load(conf, &tlsmat) == -1)
 		errx(1, "cannot load the TLS certificate or key");
 
 	/* Made now, so that a socket in use is reported on stderr. */

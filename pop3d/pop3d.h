@@ -43,7 +43,7 @@
 struct access_rule {
 	TAILQ_ENTRY(access_rule)	 entry;
 	enum access_action		 action;
-	struct sockaddr_storage		 net;
+	struct addr			 net;
 	int				 prefixlen;	/* 0-32 or 0-128 */
 };
 TAILQ_HEAD(access_list, access_rule);
@@ -116,6 +116,14 @@ struct pop3d_conf {
 	int64_t			 xmit_max_size;
 };
 
+/* What sessions build their TLS context from; read as root. */
+struct tls_material {
+	uint8_t	*cert;		/* certificate, then the chain */
+	size_t	 certlen;
+	uint8_t	*key;
+	size_t	 keylen;
+};
+
 /* access.c */
 void		 access_init(void);
 int		 access_admit(const struct pop3d_conf *,
@@ -146,14 +154,63 @@ void		 parent_shutdown(void);
 
 /* config.c */
 struct pop3d_conf	*config_new(void);
-void			 config_free(struct pop3d_conf *);
-void			 config_print(struct pop3d_conf *);
-int			 config_facility(const char *);
-const char		*config_facility_name(int);
+void		 config_free(struct pop3d_conf *);
+int		 config_facility(const char *);
+const char	*config_facility_name(int);
+void		 config_begin(struct pop3d_conf *);
+int		 config_end(const char *, int);
+int		 config_number(const char *, const char *, long long,
+		    long long, int *);
+void		 config_banner(const char *);
+void		 config_log_file(const char *);
+void		 config_maildrop(enum maildrop_format, const char *);
+void		 config_users_system(void);
+void		 config_users_file(const char *, const char *, int,
+		    const char *);
+void		 config_apop(int);
+void		 config_access(enum access_action, const char *);
+void		 config_timeout_idle(const char *);
+void		 config_max_per_source(const char *);
+void		 config_penalty_begin(void);
+void		 config_penalty_opt(const char *, const char *);
+void		 config_penalty(void);
+void		 config_xmit_begin(void);
+void		 config_xmit_sendmail(const char *);
+void		 config_xmit_size(const char *);
+void		 config_xmit(int);
+void		 config_control_socket(const char *);
+void		 config_listen_begin(void);
+void		 config_listen_port(const char *);
+void		 config_listen_tls(void);
+void		 config_listen_plaintext(int);
+void		 config_listen_poppass(void);
+void		 config_listen(const char *);
+void		 config_tls_files(const char *, const char *, const char *);
+void		 config_tls_protocols(const char *);
+void		 config_tls_ciphers(const char *);
+
+/* printconf.c */
+void		 config_print(struct pop3d_conf *);
 
 /* parse.y */
 struct pop3d_conf	*parse_config(const char *, int);
 int			 cmdline_symset(char *);
+void		 conf_error(const char *, ...)
+		    __attribute__((__format__ (printf, 1, 2)));
+void		 conf_warn(const char *, ...)
+		    __attribute__((__format__ (printf, 1, 2)));
+const char	*conf_where(void);
+
+/* tlsmat.c */
+struct stat;
+int		 tlsmat_file_ok(const char *, const char *, int, char *,
+		    size_t);
+int		 secret_mode_ok(const char *, const char *, const struct stat *,
+		    char *, size_t);
+int		 tlsmat_protocols_ok(const char *, char *, size_t);
+int		 tlsmat_ciphers_ok(const char *, char *, size_t);
+int		 tlsmat_load(const struct pop3d_conf *, struct tls_material *);
+void		 tlsmat_free(struct tls_material *);
 
 /* proc.c */
 int		 log_from_child(struct frame *, const char *);

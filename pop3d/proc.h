@@ -92,6 +92,9 @@ struct child	*child_add(enum child_kind, pid_t);
 void		 child_kill_all(void);
 int		 child_log(void *, struct frame *);
 
+/* grant.c */
+void		 grant(struct child *, const char *, uint32_t);
+
 /* submit.c */
 struct passwd;
 pid_t		 submit_spawn(const char *, const struct passwd *,

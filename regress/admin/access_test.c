@@ -73,7 +73,8 @@ rule_add(struct pop3d_conf *c, enum access_action action, const char *net,
 
 	r = xcalloc(1, sizeof(*r));
 	r->action = action;
-	r->net = ss_of(net);
+	if (addr_from_text(net, &r->net) == -1)
+		atf_tc_fail("bad address in the test: %s", net);
 	r->prefixlen = prefixlen;
 	TAILQ_INSERT_TAIL(&c->access_rules, r, entry);
 }

@@ -35,14 +35,15 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "base64.h"
 #include "auth.h"
 
 #define DB		"users"
 
 /* ---- mock backends for the decision ---- */
 
-static char	hash_right[AUTH_HASH_MAX];	/* yescrypt of "right" */
-static char	hash_b[AUTH_HASH_MAX];		/* yescrypt of "bee" */
+static char	hash_right[HASH_MAX];	/* yescrypt of "right" */
+static char	hash_b[HASH_MAX];		/* yescrypt of "bee" */
 
 static void
 make_hash(char *out, const char *pass)
@@ -56,7 +57,7 @@ make_hash(char *out, const char *pass)
 	ATF_REQUIRE(crypt_gensalt_rn("$y$", 0, NULL, 0, setting,
 	    sizeof(setting)) != NULL);
 	ATF_REQUIRE((h = crypt_rn(pass, setting, cd, sizeof(*cd))) != NULL);
-	strlcpy(out, h, AUTH_HASH_MAX);
+	strlcpy(out, h, HASH_MAX);
 	free(cd);
 }
 
@@ -272,68 +273,68 @@ ATF_TC_BODY(auth__file_backend, tc)
 
 /* ---- penalties ---- */
 
-ATF_TC_WITHOUT_HEAD(auth__penalty_growth);
-ATF_TC_BODY(auth__penalty_growth, tc)
+ATF_TC_WITHOUT_HEAD(auth__delay_growth);
+ATF_TC_BODY(auth__delay_growth, tc)
 {
 	static const unsigned int	want[] = { 0, AUTH_FAIL_DELAY_MS,
 	    AUTH_FAIL_DELAY_MS * 2, AUTH_FAIL_DELAY_MS * 4,
-	    PENALTY_DELAY_MAX_MS, PENALTY_DELAY_MAX_MS };
+	    AUTH_DELAY_MAX_MS, AUTH_DELAY_MAX_MS };
 	unsigned int			i, last = 0, d;
 
 	for (i = 0; i < nitems(want); i++)
-		ATF_CHECK_EQ_MSG(penalty_delay_ms(i), want[i],
-		    "%u failures: %u ms, want %u", i, penalty_delay_ms(i),
+		ATF_CHECK_EQ_MSG(delay_ms(i), want[i],
+		    "%u failures: %u ms, want %u", i, delay_ms(i),
 		    want[i]);
 	for (i = 0; i < 1000; i++) {
-		d = penalty_delay_ms(i);
-		ATF_CHECK_MSG(d >= last && d <= PENALTY_DELAY_MAX_MS,
+		d = delay_ms(i);
+		ATF_CHECK_MSG(d >= last && d <= AUTH_DELAY_MAX_MS,
 		    "%u failures: %u ms after %u", i, d, last);
 		last = d;
 	}
-	ATF_CHECK_EQ(penalty_delay_ms(~0U), PENALTY_DELAY_MAX_MS);
+	ATF_CHECK_EQ(delay_ms(~0U), AUTH_DELAY_MAX_MS);
 }
 
-ATF_TC_WITHOUT_HEAD(auth__penalty_sources);
-ATF_TC_BODY(auth__penalty_sources, tc)
+ATF_TC_WITHOUT_HEAD(auth__delay_sources);
+ATF_TC_BODY(auth__delay_sources, tc)
 {
 	char		src[32];
 	time_t		t = 1000;
 	unsigned int	i;
 
-	penalty_clear();
+	delay_clear();
 	for (i = 1; i <= 6; i++)
-		ATF_CHECK_EQ(penalty_fail("192.0.2.1", t), penalty_delay_ms(i));
-	ATF_CHECK_EQ(penalty_failures("192.0.2.1", t), 6);
+		ATF_CHECK_EQ(delay_fail("192.0.2.1", t), delay_ms(i));
+	ATF_CHECK_EQ(delay_failures("192.0.2.1", t), 6);
 	/* Per source: another address starts from the first delay. */
-	ATF_CHECK_EQ(penalty_fail("2001:db8::1", t), AUTH_FAIL_DELAY_MS);
+	ATF_CHECK_EQ(delay_fail("2001:db8::1", t), AUTH_FAIL_DELAY_MS);
 
 	/* A quiet minute forgives one failure; a quiet hour all. */
-	ATF_CHECK_EQ(penalty_failures("192.0.2.1",
-	    t + PENALTY_DECAY_SEC - 1), 6);
-	ATF_CHECK_EQ(penalty_failures("192.0.2.1", t + PENALTY_DECAY_SEC), 5);
-	ATF_CHECK_EQ(penalty_failures("192.0.2.1",
-	    t + 3 * PENALTY_DECAY_SEC + 10), 3);
-	ATF_CHECK_EQ(penalty_fail("192.0.2.1", t + 3 * PENALTY_DECAY_SEC + 10),
-	    penalty_delay_ms(4));
-	ATF_CHECK_EQ(penalty_failures("192.0.2.1", t + 3600), 0);
-	ATF_CHECK_EQ(penalty_fail("192.0.2.1", t + 3600), AUTH_FAIL_DELAY_MS);
+	ATF_CHECK_EQ(delay_failures("192.0.2.1",
+	    t + AUTH_DELAY_DECAY_SEC - 1), 6);
+	ATF_CHECK_EQ(delay_failures("192.0.2.1", t + AUTH_DELAY_DECAY_SEC), 5);
+	ATF_CHECK_EQ(delay_failures("192.0.2.1",
+	    t + 3 * AUTH_DELAY_DECAY_SEC + 10), 3);
+	ATF_CHECK_EQ(delay_fail("192.0.2.1", t + 3 * AUTH_DELAY_DECAY_SEC + 10),
+	    delay_ms(4));
+	ATF_CHECK_EQ(delay_failures("192.0.2.1", t + 3600), 0);
+	ATF_CHECK_EQ(delay_fail("192.0.2.1", t + 3600), AUTH_FAIL_DELAY_MS);
 	/* A clock going back does not add failures. */
-	ATF_CHECK_EQ(penalty_failures("192.0.2.1", t), 1);
+	ATF_CHECK_EQ(delay_failures("192.0.2.1", t), 1);
 
 	/* The table is bounded: the source quiet for longest goes. */
-	penalty_clear();
-	ATF_CHECK_EQ(penalty_fail("198.51.100.1", t), AUTH_FAIL_DELAY_MS);
-	ATF_CHECK_EQ(penalty_fail("198.51.100.1", t), AUTH_FAIL_DELAY_MS * 2);
-	for (i = 0; i < PENALTY_SOURCES_MAX - 1; i++) {
+	delay_clear();
+	ATF_CHECK_EQ(delay_fail("198.51.100.1", t), AUTH_FAIL_DELAY_MS);
+	ATF_CHECK_EQ(delay_fail("198.51.100.1", t), AUTH_FAIL_DELAY_MS * 2);
+	for (i = 0; i < AUTH_DELAY_SOURCES_MAX - 1; i++) {
 		snprintf(src, sizeof(src), "10.%u.%u.%u", i >> 16,
 		    (i >> 8) & 0xff, i & 0xff);
-		penalty_fail(src, t + 1);
+		delay_fail(src, t + 1);
 	}
-	ATF_CHECK_EQ(penalty_failures("198.51.100.1", t + 1), 2);
-	penalty_fail("203.0.113.1", t + 2);
-	ATF_CHECK_EQ(penalty_failures("198.51.100.1", t + 2), 0);
-	ATF_CHECK_EQ(penalty_failures("10.0.0.1", t + 2), 1);
-	penalty_clear();
+	ATF_CHECK_EQ(delay_failures("198.51.100.1", t + 1), 2);
+	delay_fail("203.0.113.1", t + 2);
+	ATF_CHECK_EQ(delay_failures("198.51.100.1", t + 2), 0);
+	ATF_CHECK_EQ(delay_failures("10.0.0.1", t + 2), 1);
+	delay_clear();
 }
 
 /* ---- APOP ---- */
@@ -552,7 +553,7 @@ vector_keys(struct userdb_scram *k)
 	int	n;
 
 	memset(k, 0, sizeof(*k));
-	n = b64_decode(V_SALT, strlen(V_SALT), k->salt, sizeof(k->salt));
+	n = base64_decode(V_SALT, strlen(V_SALT), k->salt, sizeof(k->salt));
 	ATF_REQUIRE(n == 16);
 	k->saltlen = n;
 	k->iter = 4096;
@@ -708,7 +709,7 @@ client_final(const char *pass, const char *cfirst_bare, const char *sfirst,
 	ATF_REQUIRE((i = strstr(sfirst, ",i=")) != NULL);
 	snprintf(nonce, sizeof(nonce), "%.*s", (int)(s - sfirst - 2),
 	    sfirst + 2);
-	saltlen = b64_decode(s + 3, i - s - 3, salt, sizeof(salt));
+	saltlen = base64_decode(s + 3, i - s - 3, salt, sizeof(salt));
 	ATF_REQUIRE(saltlen > 0);
 	ATF_REQUIRE(PKCS5_PBKDF2_HMAC(pass, strlen(pass), salt, saltlen,
 	    atoi(i + 3), EVP_sha256(), 32, salted) == 1);
@@ -722,7 +723,7 @@ client_final(const char *pass, const char *cfirst_bare, const char *sfirst,
 	    strlen(auth), sig, &len) != NULL);
 	for (k = 0; k < 32; k++)
 		proof[k] = ckey[k] ^ sig[k];
-	ATF_REQUIRE(b64_encode(proof, 32, p64, sizeof(p64)) > 0);
+	ATF_REQUIRE(base64_encode(proof, 32, p64, sizeof(p64)) > 0);
 	snprintf(final, sz, "%s,p=%s", wo, p64);
 	free(auth);
 }
@@ -847,8 +848,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, auth__same_path);
 	ATF_TP_ADD_TC(tp, auth__backend_order);
 	ATF_TP_ADD_TC(tp, auth__file_backend);
-	ATF_TP_ADD_TC(tp, auth__penalty_growth);
-	ATF_TP_ADD_TC(tp, auth__penalty_sources);
+	ATF_TP_ADD_TC(tp, auth__delay_growth);
+	ATF_TP_ADD_TC(tp, auth__delay_sources);
 	ATF_TP_ADD_TC(tp, auth__apop_digest);
 	ATF_TP_ADD_TC(tp, auth__apop_challenge);
 	ATF_TP_ADD_TC(tp, auth__apop_decision);

@@ -31,6 +31,7 @@
 #include "frame.h"
 #include "log.h"
 #include "util.h"
+#include "base64.h"
 #include "userdb.h"
 
 #define DB		"users"
@@ -204,19 +205,19 @@ ATF_TC_BODY(userdb__b64, tc)
 	char		enc[32];
 	size_t		i;
 
-	ATF_CHECK_EQ(b64_decode("", 0, out, sizeof(out)), 0);
-	ATF_CHECK_EQ(b64_decode("Zg==", 4, out, sizeof(out)), 1);
+	ATF_CHECK_EQ(base64_decode("", 0, out, sizeof(out)), 0);
+	ATF_CHECK_EQ(base64_decode("Zg==", 4, out, sizeof(out)), 1);
 	ATF_CHECK_EQ(out[0], 'f');
-	ATF_CHECK_EQ(b64_decode("Zm8=", 4, out, sizeof(out)), 2);
-	ATF_CHECK_EQ(b64_decode("Zm9v", 4, out, sizeof(out)), 3);
+	ATF_CHECK_EQ(base64_decode("Zm8=", 4, out, sizeof(out)), 2);
+	ATF_CHECK_EQ(base64_decode("Zm9v", 4, out, sizeof(out)), 3);
 	ATF_CHECK(memcmp(out, "foo", 3) == 0);
-	ATF_CHECK_EQ(b64_decode("Zm9vYmFy", 8, out, 5), -1);
+	ATF_CHECK_EQ(base64_decode("Zm9vYmFy", 8, out, 5), -1);
 	for (i = 0; i < nitems(bad); i++)
-		ATF_CHECK_MSG(b64_decode(bad[i], strlen(bad[i]), out,
+		ATF_CHECK_MSG(base64_decode(bad[i], strlen(bad[i]), out,
 		    sizeof(out)) == -1, "accepted \"%s\"", bad[i]);
-	ATF_CHECK_EQ(b64_encode("foob", 4, enc, sizeof(enc)), 8);
+	ATF_CHECK_EQ(base64_encode("foob", 4, enc, sizeof(enc)), 8);
 	ATF_CHECK_STREQ(enc, "Zm9vYg==");
-	ATF_CHECK_EQ(b64_encode("foob", 4, enc, 8), -1);
+	ATF_CHECK_EQ(base64_encode("foob", 4, enc, 8), -1);
 }
 
 ATF_TC_WITHOUT_HEAD(userdb__load_bad_lines);

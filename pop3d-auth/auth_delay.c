@@ -32,94 +32,94 @@
 #include "auth.h"
 
 /* Past this the delay is at its cap anyway; the count only decays. */
-#define PENALTY_FAILURES_MAX	64
+#define DELAY_FAILURES_MAX	64
 
-struct penalty {
-	RB_ENTRY(penalty)	 entry;
-	TAILQ_ENTRY(penalty)	 lru;	/* oldest failure first */
+struct delay {
+	RB_ENTRY(delay)	 entry;
+	TAILQ_ENTRY(delay)	 lru;	/* oldest failure first */
 	char			 source[NI_MAXHOST];
 	unsigned int		 failures;
 	time_t			 last;	/* last failure, or decay */
 };
 
-RB_HEAD(penaltytree, penalty);
-TAILQ_HEAD(penaltyq, penalty);
+RB_HEAD(delaytree, delay);
+TAILQ_HEAD(delayq, delay);
 
-static int	penalty_cmp(struct penalty *, struct penalty *);
+static int	delay_cmp(struct delay *, struct delay *);
 /* Not RB_GENERATE_STATIC: libbsd leaves the __unused it needs undefined. */
-RB_PROTOTYPE(penaltytree, penalty, entry, penalty_cmp);
-RB_GENERATE(penaltytree, penalty, entry, penalty_cmp);
+RB_PROTOTYPE(delaytree, delay, entry, delay_cmp);
+RB_GENERATE(delaytree, delay, entry, delay_cmp);
 
-static struct penaltytree	sources = RB_INITIALIZER(&sources);
-static struct penaltyq		lru = TAILQ_HEAD_INITIALIZER(lru);
+static struct delaytree		sources = RB_INITIALIZER(&sources);
+static struct delayq		lru = TAILQ_HEAD_INITIALIZER(lru);
 static size_t			nsources;
 
 static int
-penalty_cmp(struct penalty *a, struct penalty *b)
+delay_cmp(struct delay *a, struct delay *b)
 {
 	return (strcmp(a->source, b->source));
 }
 
 /*
  * AUTH_FAIL_DELAY_MS for the first failure, doubled for each further
- * one, at most PENALTY_DELAY_MAX_MS; nothing without failures.
+ * one, at most AUTH_DELAY_MAX_MS; nothing without failures.
  */
 unsigned int
-penalty_delay_ms(unsigned int failures)
+delay_ms(unsigned int failures)
 {
 	unsigned int	ms = AUTH_FAIL_DELAY_MS;
 
 	if (failures == 0)
 		return (0);
-	while (--failures > 0 && ms < PENALTY_DELAY_MAX_MS)
+	while (--failures > 0 && ms < AUTH_DELAY_MAX_MS)
 		ms *= 2;
-	return (MINIMUM(ms, PENALTY_DELAY_MAX_MS));
+	return (MINIMUM(ms, AUTH_DELAY_MAX_MS));
 }
 
-/* Each full PENALTY_DECAY_SEC without a failure forgives one. */
+/* Each full AUTH_DELAY_DECAY_SEC without a failure forgives one. */
 static void
-penalty_decay(struct penalty *p, time_t now)
+delay_decay(struct delay *p, time_t now)
 {
 	time_t	quiet = now - p->last, n;
 
-	if (quiet < PENALTY_DECAY_SEC)
+	if (quiet < AUTH_DELAY_DECAY_SEC)
 		return;
-	n = quiet / PENALTY_DECAY_SEC;
+	n = quiet / AUTH_DELAY_DECAY_SEC;
 	p->failures = (time_t)p->failures <= n ? 0 : p->failures - n;
-	p->last += n * PENALTY_DECAY_SEC;
+	p->last += n * AUTH_DELAY_DECAY_SEC;
 }
 
-static struct penalty *
-penalty_find(const char *source)
+static struct delay *
+delay_find(const char *source)
 {
-	struct penalty	key;
+	struct delay	key;
 
-	/* Cut as penalty_new() cuts, so that both name the same entry. */
+	/* Cut as delay_new() cuts, so that both name the same entry. */
 	strlcpy(key.source, source, sizeof(key.source));
-	return (RB_FIND(penaltytree, &sources, &key));
+	return (RB_FIND(delaytree, &sources, &key));
 }
 
 static void
-penalty_remove(struct penalty *p)
+delay_remove(struct delay *p)
 {
-	RB_REMOVE(penaltytree, &sources, p);
+	RB_REMOVE(delaytree, &sources, p);
 	TAILQ_REMOVE(&lru, p, lru);
 	nsources--;
 	free(p);
 }
 
-static struct penalty *
-penalty_new(const char *source, time_t now)
+static struct delay *
+delay_new(const char *source, time_t now)
 {
-	struct penalty	*p;
+	struct delay	*p;
 
 	/* The source whose last failure is oldest has paid the least. */
-	if (nsources >= PENALTY_SOURCES_MAX)
-		penalty_remove(TAILQ_FIRST(&lru));
+	if (nsources >= AUTH_DELAY_SOURCES_MAX)
+		delay_remove(TAILQ_FIRST(&lru));
 	p = xcalloc(1, sizeof(*p));
 	strlcpy(p->source, source, sizeof(p->source));
 	p->last = now;
-	RB_INSERT(penaltytree, &sources, p);
+	RB_INSERT(delaytree, &sources, p);
 	TAILQ_INSERT_TAIL(&lru, p, lru);
 	nsources++;
 	return (p);
@@ -127,38 +127,38 @@ penalty_new(const char *source, time_t now)
 
 /* Count a failure from source; returns how long to wait before saying so. */
 unsigned int
-penalty_fail(const char *source, time_t now)
+delay_fail(const char *source, time_t now)
 {
-	struct penalty	*p;
+	struct delay	*p;
 
-	if ((p = penalty_find(source)) == NULL)
-		p = penalty_new(source, now);
-	penalty_decay(p, now);
-	if (p->failures < PENALTY_FAILURES_MAX)
+	if ((p = delay_find(source)) == NULL)
+		p = delay_new(source, now);
+	delay_decay(p, now);
+	if (p->failures < DELAY_FAILURES_MAX)
 		p->failures++;
 	p->last = now;
 	TAILQ_REMOVE(&lru, p, lru);
 	TAILQ_INSERT_TAIL(&lru, p, lru);
-	return (penalty_delay_ms(p->failures));
+	return (delay_ms(p->failures));
 }
 
 /* The failures counted against source now, after decay. */
 unsigned int
-penalty_failures(const char *source, time_t now)
+delay_failures(const char *source, time_t now)
 {
-	struct penalty	*p;
+	struct delay	*p;
 
-	if ((p = penalty_find(source)) == NULL)
+	if ((p = delay_find(source)) == NULL)
 		return (0);
-	penalty_decay(p, now);
+	delay_decay(p, now);
 	return (p->failures);
 }
 
 void
-penalty_clear(void)
+delay_clear(void)
 {
-	struct penalty	*p;
+	struct delay	*p;
 
 	while ((p = TAILQ_FIRST(&lru)) != NULL)
-		penalty_remove(p);
+		delay_remove(p);
 }

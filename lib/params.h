@@ -42,8 +42,9 @@
 #define POP3_ARG_MAX		40
 
 /*
- * DESIGN.md auto-deny: a line of more than 512 characters before its
- * CRLF is an attack, not a client; a line of 256 to 512 is only refused.
+ * auto-deny (pop3d.conf(5)): a line of more than 512 characters before
+ * its CRLF is an attack, not a client; a line of 256 to 512 is only
+ * refused.
  */
 #define AUTODENY_LINE		512
 /*
@@ -156,7 +157,7 @@
 /* How long a client may take over the TLS handshake. */
 #define TIMEOUT_TLS_HANDSHAKE	30
 
-/* pop3d.conf: longest banner a client may see, as in DESIGN.md. */
+/* pop3d.conf: the longest banner a client may see, pop3d.conf(5). */
 #define BANNER_MAX		400
 
 /*

@@ -509,23 +509,6 @@ userdb_delete(struct userdb *db, const char *name)
 	return (-1);
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		buf += n;
-		len -= n;
-	}
-	return (0);
-}
-
 /* Every line into fd, each ending in a newline. */
 static int
 write_lines(int fd, const struct userdb *db)

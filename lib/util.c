@@ -141,6 +141,25 @@ set_nonblock(int fd, int on)
 		fatal("fcntl F_SETFL");
 }
 
+/* All of buf, whatever write(2) takes at a time; -1 on an error. */
+int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		p += n;
+		len -= n;
+	}
+	return (0);
+}
+
 /*
  * Sandboxed children cannot reach syslog; their lines travel to the
  * parent on their parent channel.  Blocking on purpose: a line is never

@@ -32,5 +32,6 @@ void		 demote(const char *, uid_t, gid_t, int, const gid_t *);
 void		 log_to_parent(struct chan *);
 void		 set_cloexec(int, int);
 void		 set_nonblock(int, int);
+int		 write_all(int, const void *, size_t);
 
 #endif /* POP3D_UTIL_H */

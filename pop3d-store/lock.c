@@ -105,24 +105,6 @@ msleep(int ms)
 		;
 }
 
-int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char	*p = buf;
-	ssize_t		 n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		p += n;
-		len -= n;
-	}
-	return (0);
-}
-
 /*
  * The session lock between our own processes.  flock(2) locks belong to
  * the open file, so a second open in this very process conflicts too.

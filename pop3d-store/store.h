@@ -115,7 +115,6 @@ void	unlock_fcntl(int);
 int	dotlock_take(int, const char *);
 void	dotlock_release(int, const char *);
 int	mkstempat(int, char *);
-int	write_all(int, const void *, size_t);
 void	msleep(int);
 void	uidl_unique(struct smsg *, size_t);
 

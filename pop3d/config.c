@@ -325,9 +325,9 @@ text_ok(const char *what, const char *s)
 }
 
 /*
- * Too long is only a warning, as DESIGN.md wants: the default greeting
- * serves as well, and an overlong banner should not keep mail from
- * being served.
+ * Too long is only a warning, as pop3d.conf(5) says: the default
+ * greeting serves as well, and an overlong banner should not keep mail
+ * from being served.
  */
 void
 config_banner(const char *text)

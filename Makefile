@@ -228,6 +228,12 @@ demo: deps
 	${MAKE} install
 	sh etc/demo.sh
 
+# Not part of test: a comparison with Dovecot, minutes long (bench/README).
+bench: deps
+	${MAKE} all
+	${MAKE} install
+	sh bench/run.sh
+
 install: all
 	sh etc/install.sh "${DESTDIR}" "${SBINDIR}" "${LIBEXECDIR}" \
 	    "${MANDIR}" "${CHROOTDIR}"
@@ -241,4 +247,4 @@ clean:
 	    ${UNIT_TESTS} ${UNIT_OBJS}
 	rm -rf regress/obj
 
-.PHONY: all clean install deps test demo regress-build lint
+.PHONY: all clean install deps test demo regress-build lint bench

@@ -439,29 +439,6 @@ store_add_group(gid_t **groups, int *n, gid_t gid)
 	(*groups)[(*n)++] = gid;
 }
 
-static gid_t *
-store_groups(const char *user, gid_t gid, int *ngroups)
-{
-	gid_t	*groups = NULL;
-	int	 n = 32, want;
-	long	 max = sysconf(_SC_NGROUPS_MAX);
-
-	for (;;) {
-		groups = xreallocarray(groups, n, sizeof(gid_t));
-		want = n;
-		if (getgrouplist(user, gid, groups, &want) != -1) {
-			*ngroups = want;
-			return (groups);
-		}
-		if (want <= n)
-			want = n * 2;
-		if (max > 0 && want > max)
-			fatalx("%s: %s is in over %ld groups", __func__, user,
-			    max);
-		n = want;
-	}
-}
-
 /*
  * Where to chroot.  Maildir: the Maildir itself.  mbox: its directory,
  * whose group we join when it is group-writable, since creating the
@@ -544,7 +521,15 @@ store_confine(struct store_conf *conf)
 	gid_t		*groups;
 	int		 ngroups;
 
-	groups = store_groups(conf->user, conf->gid, &ngroups);
+	/*
+	 * The user's own group, and a mail spool's below: the maildrop is
+	 * the user's, and no supplementary group of the account is needed
+	 * to serve it.  So no NSS either, which would map its modules into
+	 * every store.
+	 */
+	groups = xcalloc(1, sizeof(*groups));
+	groups[0] = conf->gid;
+	ngroups = 1;
 	root = store_root(conf, dir, &groups, &ngroups);
 	/* Lock, cache and temporary files are the user's alone. */
 	umask(077);

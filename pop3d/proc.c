@@ -41,28 +41,19 @@
 struct childlist	children = TAILQ_HEAD_INITIALIZER(children);
 
 /*
- * Children are told apart by argv[0] ("pop3d: session", ...), their
- * process title: with an empty environment there is no room to set a
- * longer one later, and a fixed title is what rc scripts match.
- *
- * fork and exec with fd3 (and fd4, if not -1) as the child's fds 3 and 4,
- * stdin from /dev/null, stdout and stderr inherited, every other fd
- * closed, and an empty environment.
+ * In the child of vfork(), between it and execve(): only system calls,
+ * on the child's own stack.  Caught signals go back to their default
+ * before the mask opens, so that none runs a handler of the parent's
+ * in the shared address space; ignored ones stay ignored, as exec
+ * leaves them.
  */
-pid_t
-proc_exec(const char *path, char *const argv[], int fd3, int fd4)
+static __dead void
+proc_child(const char *path, char *const argv[], int fd3, int fd4,
+    const sigset_t *mask)
 {
-	char * const	 env[] = { NULL };
-	sigset_t	 mask;
-	pid_t		 pid;
-	int		 a, b = -1, null;
-
-	if ((pid = fork()) == -1) {
-		log_warn("%s: fork", __func__);
-		return (-1);
-	}
-	if (pid != 0)
-		return (pid);
+	char * const		 env[] = { NULL };
+	struct sigaction	 sa;
+	int			 a, b = -1, null, sig;
 
 	/* Out of the way first, so that fd3 == 4 cannot clobber fd4. */
 	if ((a = fcntl(fd3, F_DUPFD, 16)) == -1 ||
@@ -74,10 +65,46 @@ proc_exec(const char *path, char *const argv[], int fd3, int fd4)
 	    dup2(null, STDIN_FILENO) == -1)
 		_exit(126);
 	closefrom(fd4 != -1 ? STORE_SESSION_FD + 1 : PARENT_FD + 1);
-	sigemptyset(&mask);
-	sigprocmask(SIG_SETMASK, &mask, NULL);
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sigaction(sig, NULL, &sa) == -1 ||
+		    sa.sa_handler == SIG_IGN || sa.sa_handler == SIG_DFL)
+			continue;
+		sa.sa_handler = SIG_DFL;
+		sa.sa_flags = 0;
+		sigaction(sig, &sa, NULL);
+	}
+	sigprocmask(SIG_SETMASK, mask, NULL);
 	execve(path, argv, env);
 	_exit(127);
+}
+
+/*
+ * Children are told apart by argv[0] ("pop3d: session", ...), their
+ * process title: with an empty environment there is no room to set a
+ * longer one later, and a fixed title is what rc scripts match.
+ *
+ * Start path with fd3 (and fd4, if not -1) as the child's fds 3 and 4,
+ * stdin from /dev/null, stdout and stderr inherited, every other fd
+ * closed, an empty environment and no signal blocked.  vfork(), not
+ * fork(): the parent copies no page table for a process that execs at
+ * once, which was a fifth of the CPU of a login.  Signals stay blocked
+ * in the parent meanwhile, so that no handler runs in the child.
+ */
+pid_t
+proc_exec(const char *path, char *const argv[], int fd3, int fd4)
+{
+	sigset_t	 all, old, none;
+	pid_t		 pid;
+
+	sigfillset(&all);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	if ((pid = vfork()) == 0)
+		proc_child(path, argv, fd3, fd4, &none);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid == -1)
+		log_warn("%s: vfork", __func__);
+	return (pid);
 }
 
 static void

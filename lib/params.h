@@ -293,8 +293,13 @@
  */
 #define USERDB_LINE_MAX		2048
 
-/* A bigger file is a mistake, not a user list: refuse to slurp it. */
-#define USERDB_SIZE_MAX		(64 * 1024 * 1024)
+/*
+ * A bigger file is a mistake, not a user list: refuse to slurp it.  A
+ * line with a SHA-512-crypt hash is some 130 bytes, some 300 with APOP
+ * and SCRAM: this holds a few million users.  pop3d-auth keeps the file
+ * in memory, indexed.
+ */
+#define USERDB_SIZE_MAX		(1024 * 1024 * 1024)
 
 /* The lock file is the database path with this appended. */
 #define USERDB_LOCK_SUFFIX	".lock"

@@ -264,6 +264,105 @@ userdb_format_entry(const struct userdb_entry *ent, char *buf, size_t sz)
 	return (n);
 }
 
+/* FNV-1a; never 0, which marks an empty slot. */
+static uint32_t
+name_hash(const char *name, size_t len)
+{
+	uint32_t	h = 2166136261U;
+	size_t		i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 16777619U;
+	}
+	return (h == 0 ? 1 : h);
+}
+
+static void
+nametab_free(struct nametab *t)
+{
+	free(t->hash);
+	free(t->val);
+	memset(t, 0, sizeof(*t));
+}
+
+static void	nametab_put(struct nametab *, uint32_t, size_t);
+
+/* At most half full, so that probes stay short. */
+static void
+nametab_grow(struct nametab *t)
+{
+	struct nametab	old = *t;
+	size_t		i;
+
+	t->nslots = old.nslots == 0 ? 1024 : old.nslots * 2;
+	t->hash = xcalloc(t->nslots, sizeof(*t->hash));
+	t->val = xcalloc(t->nslots, sizeof(*t->val));
+	t->n = 0;
+	for (i = 0; i < old.nslots; i++)
+		if (old.hash[i] != 0)
+			nametab_put(t, old.hash[i], old.val[i]);
+	free(old.hash);
+	free(old.val);
+}
+
+static void
+nametab_put(struct nametab *t, uint32_t h, size_t val)
+{
+	size_t	i;
+
+	if (2 * (t->n + 1) > t->nslots)
+		nametab_grow(t);
+	for (i = h & (t->nslots - 1); t->hash[i] != 0;
+	    i = (i + 1) & (t->nslots - 1))
+		;
+	t->hash[i] = h;
+	t->val[i] = val;
+	t->n++;
+}
+
+/*
+ * The value stored for name, or 0: match(ctx, value, name) says whether
+ * a slot whose hash agrees is that name.
+ */
+static size_t
+nametab_get(const struct nametab *t, const char *name,
+    int (*match)(const void *, size_t, const char *), const void *ctx)
+{
+	uint32_t	h;
+	size_t		i;
+
+	if (t->nslots == 0)
+		return (0);
+	h = name_hash(name, strlen(name));
+	for (i = h & (t->nslots - 1); t->hash[i] != 0;
+	    i = (i + 1) & (t->nslots - 1))
+		if (t->hash[i] == h && match(ctx, t->val[i], name))
+			return (t->val[i]);
+	return (0);
+}
+
+/* The line database: the value is 1 + the line's index. */
+static int
+db_match(const void *ctx, size_t val, const char *name)
+{
+	const struct userdb	*db = ctx;
+
+	return (strcmp(db->lines[val - 1].ent->name, name) == 0);
+}
+
+static void
+db_index_rebuild(struct userdb *db)
+{
+	size_t	i;
+
+	nametab_free(&db->names);
+	for (i = 0; i < db->nlines; i++)
+		if (db->lines[i].ent != NULL)
+			nametab_put(&db->names, name_hash(db->lines[i].ent->name,
+			    strlen(db->lines[i].ent->name)), i + 1);
+}
+
 static void
 line_append(struct userdb *db, char *text, struct userdb_entry *ent)
 {
@@ -272,6 +371,9 @@ line_append(struct userdb *db, char *text, struct userdb_entry *ent)
 	db->lines[db->nlines].text = text;
 	db->lines[db->nlines].ent = ent;
 	db->nlines++;
+	if (ent != NULL)
+		nametab_put(&db->names, name_hash(ent->name, strlen(ent->name)),
+		    db->nlines);
 }
 
 static int
@@ -463,18 +565,157 @@ userdb_free(struct userdb *db)
 	free(db->lines);
 	db->lines = NULL;
 	db->nlines = 0;
+	nametab_free(&db->names);
 }
 
 struct userdb_entry *
 userdb_find(struct userdb *db, const char *name)
 {
-	size_t	i;
+	size_t	v;
 
-	for (i = 0; i < db->nlines; i++)
-		if (db->lines[i].ent != NULL &&
-		    strcmp(db->lines[i].ent->name, name) == 0)
-			return (db->lines[i].ent);
-	return (NULL);
+	if ((v = nametab_get(&db->names, name, db_match, db)) == 0)
+		return (NULL);
+	return (db->lines[v - 1].ent);
+}
+
+/* The index: a value is the offset of the line in the buffer, plus 1. */
+static int
+index_match(const void *ctx, size_t val, const char *name)
+{
+	const char	*line = (const char *)ctx + val - 1;
+	size_t		 len = strlen(name);
+
+	return (strncmp(line, name, len) == 0 && line[len] == ':');
+}
+
+/* Replaced by rename (new inode) or changed in place (times, size). */
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return (a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec);
+}
+
+void
+userdb_index_free(struct userdb_index *ix)
+{
+	if (ix->buf != NULL)
+		freezero(ix->buf, ix->buflen + 1);
+	nametab_free(&ix->names);
+	ix->buf = NULL;
+	ix->buflen = 0;
+	ix->nusers = 0;
+	ix->loaded = ix->exists = 0;
+}
+
+/*
+ * Every line checked as userdb_load() checks it, bad ones reported once
+ * per version of the file and left out, then its name indexed.
+ */
+static void
+index_lines(struct userdb_index *ix, int report)
+{
+	struct userdb_entry	 ent;
+	char			*p = ix->buf, *nl, *end = ix->buf + ix->buflen;
+	const char		*why;
+	size_t			 lineno = 0, len;
+
+	for (; p < end; p = nl + 1) {
+		lineno++;
+		if ((nl = memchr(p, '\n', end - p)) == NULL)
+			nl = end;
+		*nl = '\0';
+		if ((len = nl - p) == 0 || p[0] == '#')
+			continue;
+		if (memchr(p, '\0', len) != NULL)
+			why = "NUL byte in line";
+		else if (len > USERDB_LINE_MAX)
+			why = "line too long";
+		else if (userdb_parse_line(p, &ent, &why) == -1)
+			;	/* why is set */
+		else if (nametab_get(&ix->names, ent.name, index_match,
+		    ix->buf) != 0)
+			why = "duplicate user name, line skipped";
+		else {
+			nametab_put(&ix->names, name_hash(ent.name,
+			    strlen(ent.name)), p - ix->buf + 1);
+			ix->nusers++;
+			explicit_bzero(&ent, sizeof(ent));
+			continue;
+		}
+		if (report)
+			log_warnx("%s:%zu: %s", ix->path, lineno, why);
+	}
+	explicit_bzero(&ent, sizeof(ent));
+}
+
+/*
+ * The index of path, read again only if the file changed since the
+ * last time (a stat(2) a call).  A missing file is an empty database.
+ * Returns -1 if the file cannot be used now; nothing of an older
+ * version is kept then, so that no one logs in on a refused file.
+ */
+int
+userdb_index_load(struct userdb_index *ix, const char *path)
+{
+	struct stat	 st;
+	int		 fd;
+
+	if (ix->loaded && strcmp(ix->path, path) == 0) {
+		if (stat(path, &st) == -1) {
+			if (errno == ENOENT && !ix->exists)
+				return (0);
+		} else if (ix->exists && same_file(&st, &ix->st))
+			return (0);
+	}
+	userdb_index_free(ix);
+	if (strlcpy(ix->path, path, sizeof(ix->path)) >= sizeof(ix->path)) {
+		log_warnx("%s: path too long", path);
+		return (-1);
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		if (errno != ENOENT) {
+			log_warn("%s", path);
+			return (-1);
+		}
+		ix->loaded = 1;
+		return (0);
+	}
+	if (fstat(fd, &ix->st) == -1 || check_file(path, &ix->st) == -1 ||
+	    (ix->buf = read_all(fd, path, &ix->buflen)) == NULL) {
+		close(fd);
+		return (-1);
+	}
+	close(fd);
+	ix->loaded = ix->exists = 1;
+	if (is_report_new(&ix->st)) {
+		index_lines(ix, 1);
+		reported.dev = ix->st.st_dev;
+		reported.ino = ix->st.st_ino;
+		reported.size = ix->st.st_size;
+		reported.mtim = ix->st.st_mtim;
+	} else
+		index_lines(ix, 0);
+	return (0);
+}
+
+/* 1 with the user's entry (the caller wipes it), or 0 if none. */
+int
+userdb_index_find(struct userdb_index *ix, const char *name,
+    struct userdb_entry *ent)
+{
+	const char	*why;
+	size_t		 v;
+
+	memset(ent, 0, sizeof(*ent));
+	if (!ix->exists ||
+	    (v = nametab_get(&ix->names, name, index_match, ix->buf)) == 0)
+		return (0);
+	return (userdb_parse_line(ix->buf + v - 1, ent, &why) == 0);
 }
 
 /* A new entry without secrets; NULL if the name is bad or taken. */
@@ -504,6 +745,8 @@ userdb_delete(struct userdb *db, const char *name)
 		memmove(&db->lines[i], &db->lines[i + 1],
 		    (db->nlines - i - 1) * sizeof(*db->lines));
 		db->nlines--;
+		/* The lines after it moved up: index them again. */
+		db_index_rebuild(db);
 		return (0);
 	}
 	return (-1);

@@ -75,13 +75,42 @@ struct userdb_line {
 	struct userdb_entry	*ent;
 };
 
+/*
+ * Names to values, open addressing: lookups are O(1) whatever the
+ * size of the file.  Only names from the file go in, so a client's
+ * name can only be looked up, never change the table's shape.
+ */
+struct nametab {
+	uint32_t	*hash;		/* 0: empty slot */
+	size_t		*val;
+	size_t		 nslots;	/* a power of two */
+	size_t		 n;
+};
+
 struct userdb {
 	char			 path[PATH_MAX];
+	struct nametab		 names;	/* name -> 1 + line index */
 	struct userdb_line	*lines;
 	size_t			 nlines;
 	size_t			 nbad;	/* lines that did not parse */
 	int			 exists;	/* the file was there */
 	struct stat		 st;	/* of the file, if it exists */
+};
+
+/*
+ * pop3d-auth's view of the file: loaded once, indexed by name, and
+ * loaded again only when the file changed; an entry is parsed when it
+ * is looked up.  The buffer holds the file, each line NUL-terminated.
+ */
+struct userdb_index {
+	char			 path[PATH_MAX];
+	int			 loaded;	/* path was read, or is missing */
+	int			 exists;
+	struct stat		 st;
+	char			*buf;
+	size_t			 buflen;
+	struct nametab		 names;	/* name -> offset of its line */
+	size_t			 nusers;
 };
 
 /* userdb.c */
@@ -100,6 +129,10 @@ void	userdb_unlock(int);
 void	userdb_sweep(const char *);
 int	userdb_set_password(struct userdb_entry *, const char *);
 int	userdb_set_apop(struct userdb_entry *, const char *);
+int	userdb_index_load(struct userdb_index *, const char *);
+int	userdb_index_find(struct userdb_index *, const char *,
+	    struct userdb_entry *);
+void	userdb_index_free(struct userdb_index *);
 int	scram_keys(const char *, const unsigned char *, size_t, uint32_t,
 	    unsigned char *, unsigned char *);
 

@@ -404,6 +404,118 @@ ATF_TC_BODY(userdb__long_line, tc)
 	free(text);
 }
 
+/* The index finds what userdb_load() finds, and no more. */
+ATF_TC_WITHOUT_HEAD(userdb__index_lines);
+ATF_TC_BODY(userdb__index_lines, tc)
+{
+	struct userdb_index	ix;
+	struct userdb_entry	e;
+
+	memset(&ix, 0, sizeof(ix));
+	write_file(DB,
+	    "# users\n"
+	    "\n"
+	    "alice:" HASH_Y "::" SCRAM_OK ":\n"
+	    "broken line\n"
+	    "bob:" HASH_Y ":dGFuc3RhYWY=::nopass\n"
+	    "alice::::\n"
+	    "carol:$1$x:::\n"
+	    "al::::\n"
+	    "dave::::", 0600);
+	ATF_REQUIRE(userdb_index_load(&ix, DB) == 0);
+	ATF_CHECK(ix.exists);
+	ATF_CHECK_EQ(ix.nusers, 4);
+	ATF_REQUIRE(userdb_index_find(&ix, "alice", &e) == 1);
+	ATF_CHECK_STREQ(e.hash, HASH_Y);
+	ATF_CHECK(e.has_scram);
+	ATF_REQUIRE(userdb_index_find(&ix, "bob", &e) == 1);
+	ATF_CHECK(e.flags & USERDB_NOPASS);
+	ATF_CHECK_EQ(e.apoplen, 8);
+	ATF_CHECK(userdb_index_find(&ix, "carol", &e) == 0);
+	ATF_CHECK(userdb_index_find(&ix, "dave", &e) == 1);
+	/* A prefix of a name is not that name, nor the other way. */
+	ATF_REQUIRE(userdb_index_find(&ix, "al", &e) == 1);
+	ATF_CHECK_STREQ(e.name, "al");
+	ATF_CHECK(userdb_index_find(&ix, "a", &e) == 0);
+	ATF_CHECK(userdb_index_find(&ix, "alicex", &e) == 0);
+	ATF_CHECK(userdb_index_find(&ix, "", &e) == 0);
+	userdb_index_free(&ix);
+}
+
+/* Loaded again when the file is replaced, kept while it is not. */
+ATF_TC_WITHOUT_HEAD(userdb__index_reload);
+ATF_TC_BODY(userdb__index_reload, tc)
+{
+	struct userdb_index	ix;
+	struct userdb_entry	e;
+	char			*buf;
+
+	memset(&ix, 0, sizeof(ix));
+	ATF_REQUIRE(userdb_index_load(&ix, DB) == 0);
+	ATF_CHECK(!ix.exists);
+	ATF_CHECK(userdb_index_find(&ix, "alice", &e) == 0);
+	write_file("new", "alice::::\n", 0600);
+	ATF_REQUIRE(rename("new", DB) == 0);
+	ATF_REQUIRE(userdb_index_load(&ix, DB) == 0);
+	ATF_CHECK(userdb_index_find(&ix, "alice", &e) == 1);
+	buf = ix.buf;
+	ATF_REQUIRE(userdb_index_load(&ix, DB) == 0);
+	ATF_CHECK_MSG(ix.buf == buf, "read again although unchanged");
+	write_file("new", "bob::::\n", 0600);
+	ATF_REQUIRE(rename("new", DB) == 0);
+	ATF_REQUIRE(userdb_index_load(&ix, DB) == 0);
+	ATF_CHECK(userdb_index_find(&ix, "alice", &e) == 0);
+	ATF_CHECK(userdb_index_find(&ix, "bob", &e) == 1);
+	/* A file that became unusable leaves nobody logged in on it. */
+	ATF_REQUIRE(chmod(DB, 0644) == 0);
+	ATF_CHECK(userdb_index_load(&ix, DB) == -1);
+	ATF_CHECK(userdb_index_find(&ix, "bob", &e) == 0);
+	ATF_REQUIRE(unlink(DB) == 0);
+	ATF_REQUIRE(userdb_index_load(&ix, DB) == 0);
+	ATF_CHECK(!ix.exists);
+	userdb_index_free(&ix);
+}
+
+/* Many users: every one found, none twice, in linear time. */
+ATF_TC_WITHOUT_HEAD(userdb__index_many);
+ATF_TC_BODY(userdb__index_many, tc)
+{
+	struct userdb_index	 ix;
+	struct userdb_entry	 e;
+	struct userdb		 db;
+	char			 name[32];
+	FILE			*f;
+	int			 i, n = 200000;
+
+	memset(&ix, 0, sizeof(ix));
+	ATF_REQUIRE((f = fopen(DB, "w")) != NULL);
+	for (i = 0; i < n; i++)
+		fprintf(f, "user%d:" HASH_Y ":::\n", i);
+	fprintf(f, "user7::::\n");	/* a duplicate: skipped */
+	ATF_REQUIRE(fclose(f) == 0);
+	ATF_REQUIRE(chmod(DB, 0600) == 0);
+	ATF_REQUIRE(userdb_index_load(&ix, DB) == 0);
+	ATF_CHECK_EQ(ix.nusers, (size_t)n);
+	for (i = 0; i < n; i += 997) {
+		snprintf(name, sizeof(name), "user%d", i);
+		ATF_REQUIRE_MSG(userdb_index_find(&ix, name, &e) == 1, "%s",
+		    name);
+		ATF_CHECK_STREQ(e.name, name);
+	}
+	ATF_REQUIRE(userdb_index_find(&ix, "user7", &e) == 1);
+	ATF_CHECK_STREQ(e.hash, HASH_Y);
+	ATF_CHECK(userdb_index_find(&ix, "user200000", &e) == 0);
+	userdb_index_free(&ix);
+	/* The line database, which pop3ctl rewrites, indexes them too. */
+	ATF_REQUIRE(userdb_load(&db, DB, 0) == 0);
+	ATF_CHECK_EQ(db.nbad, 1);
+	ATF_CHECK(userdb_find(&db, "user199999") != NULL);
+	ATF_REQUIRE(userdb_delete(&db, "user3") == 0);
+	ATF_CHECK(userdb_find(&db, "user3") == NULL);
+	ATF_CHECK(userdb_find(&db, "user4") != NULL);
+	userdb_free(&db);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	log_init(1, 0);
@@ -413,6 +525,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, userdb__b64);
 	ATF_TP_ADD_TC(tp, userdb__load_bad_lines);
 	ATF_TP_ADD_TC(tp, userdb__load_modes);
+	ATF_TP_ADD_TC(tp, userdb__index_lines);
+	ATF_TP_ADD_TC(tp, userdb__index_reload);
+	ATF_TP_ADD_TC(tp, userdb__index_many);
 	ATF_TP_ADD_TC(tp, userdb__round_trip);
 	ATF_TP_ADD_TC(tp, userdb__temp_files);
 	ATF_TP_ADD_TC(tp, userdb__lock);

@@ -51,3 +51,20 @@ msg_name(uint32_t type)
 	snprintf(buf, sizeof(buf), "MSG_??? (%u)", type);
 	return (buf);
 }
+
+/*
+ * RFC 1939 section 7: 1 to 70 characters in the range 0x21 to 0x7E.
+ * The store makes them so and the session checks them on receipt.
+ */
+int
+uidl_valid(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len > UIDL_MAX)
+		return (0);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return (0);
+	return (1);
+}

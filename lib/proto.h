@@ -39,7 +39,7 @@
  * Bump PROTO_VERSION whenever a change is made to PROTO_MESSAGES or to
  * a payload below: pop3ctl sends it, and a mismatch is refused.
  */
-#define PROTO_VERSION		10
+#define PROTO_VERSION		11
 
 /*
  * Every message, by channel and direction, as X(type, payload, fd):
@@ -106,6 +106,7 @@
 	/* pop3d-store -> session; MSG_STORE_FAIL from the parent too */	\
 	X(MSG_STORE_STAT,	sizeof(struct store_stat),	P_NOFD)	\
 	X(MSG_STORE_ENTRY,	sizeof(struct store_entry),	P_NOFD)	\
+	X(MSG_STORE_ENTRIES,	P_VAR,				P_NOFD)	\
 	X(MSG_STORE_END,	0,				P_NOFD)	\
 	X(MSG_STORE_MSG,	sizeof(struct store_msg),	P_FD)	\
 	X(MSG_STORE_OK,		0,				P_NOFD)	\
@@ -152,6 +153,7 @@ struct msg_spec {
 
 const struct msg_spec	*msg_spec(uint32_t);
 const char		*msg_name(uint32_t);
+int			 uidl_valid(const char *, size_t);
 
 /* Listener kinds; the poppass kind comes with its issue. */
 enum listen_kind {
@@ -325,6 +327,14 @@ struct store_entry {
 	uint64_t	size;		/* octets as transmitted (CRLF) */
 	char		uidl[UIDL_MAX + 1];
 };
+
+/*
+ * MSG_STORE_ENTRIES: the answer to a listing of every message (LIST or
+ * UIDL without an argument), as many entries a frame as fit, then
+ * MSG_STORE_END.  Each entry is index (u32), size (u64) and the UIDL
+ * (string); indexes rise strictly.  A frame per message made LIST of a
+ * big maildrop cost a round of system calls per line.
+ */
 
 /* MSG_STORE_RETR */
 struct store_retr {

@@ -194,12 +194,44 @@ static void
 store_get_entry(struct frame *fr, struct store_entry *e)
 {
 	frame_get(fr, e, sizeof(*e));
-	if (memchr(e->uidl, '\0', sizeof(e->uidl)) == NULL)
-		fatalx("%s: unterminated UIDL from store", __func__);
+	if (memchr(e->uidl, '\0', sizeof(e->uidl)) == NULL ||
+	    !uidl_valid(e->uidl, strlen(e->uidl)))
+		fatalx("%s: bad UIDL from store", __func__);
+}
+
+/*
+ * One frame of a whole listing: every entry checked as the contract
+ * says (rising indexes, UIDLs of RFC 1939's characters) before the
+ * client sees it.
+ */
+static void
+store_get_entries(struct frame *fr, uint32_t *last,
+    void (*cb)(void *, const struct store_entry *), void *cbarg)
+{
+	struct mreader		 r;
+	struct store_entry	 e;
+	const char		*uidl;
+
+	m_read(&r, fr, store_ch.name);
+	if (r.left == 0)
+		m_error(&r, "no entries");
+	while (r.left > 0) {
+		memset(&e, 0, sizeof(e));
+		m_get_u32(&r, &e.index);
+		m_get_u64(&r, &e.size);
+		m_get_string(&r, &uidl, UIDL_MAX);
+		if (e.index <= *last)
+			m_error(&r, "index out of order");
+		if (!uidl_valid(uidl, strlen(uidl)))
+			m_error(&r, "bad UIDL");
+		*last = e.index;
+		strlcpy(e.uidl, uidl, sizeof(e.uidl));
+		cb(cbarg, &e);
+	}
 }
 
 static int
-be_list(void *arg, uint32_t index, int uidl,
+be_list_one(uint32_t index, int uidl,
     void (*cb)(void *, const struct store_entry *), void *cbarg)
 {
 	struct store_index	si = { index };
@@ -209,18 +241,34 @@ be_list(void *arg, uint32_t index, int uidl,
 	if (!store_request(uidl ? MSG_STORE_UIDL : MSG_STORE_LIST, &si,
 	    sizeof(si), &fr))
 		return (STORE_ERR_TEMP);
+	if (fr.hdr.type != MSG_STORE_ENTRY)
+		return (store_failure(&fr));
+	store_get_entry(&fr, &e);
+	if (e.index != index)
+		fatalx("%s: store answered for another message", __func__);
+	cb(cbarg, &e);
+	return (0);
+}
+
+static int
+be_list(void *arg, uint32_t index, int uidl,
+    void (*cb)(void *, const struct store_entry *), void *cbarg)
+{
+	struct store_index	si = { 0 };
+	struct frame		fr;
+	uint32_t		last = 0;
+
+	if (index != 0)
+		return (be_list_one(index, uidl, cb, cbarg));
+	if (!store_request(uidl ? MSG_STORE_UIDL : MSG_STORE_LIST, &si,
+	    sizeof(si), &fr))
+		return (STORE_ERR_TEMP);
 	for (;;) {
-		if (index == 0 && fr.hdr.type == MSG_STORE_END)
+		if (fr.hdr.type == MSG_STORE_END)
 			return (0);
-		if (fr.hdr.type != MSG_STORE_ENTRY)
+		if (fr.hdr.type != MSG_STORE_ENTRIES)
 			return (store_failure(&fr));
-		store_get_entry(&fr, &e);
-		if (index != 0 && e.index != index)
-			fatalx("%s: store answered for another message",
-			    __func__);
-		cb(cbarg, &e);
-		if (index != 0)
-			return (0);
+		store_get_entries(&fr, &last, cb, cbarg);
 		if (!channel_recv(&store_ch, &fr,
 		    io_now() + TIMEOUT_BACKEND))
 			return (STORE_ERR_TEMP);

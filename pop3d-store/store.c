@@ -38,6 +38,7 @@
 
 #include "sandbox.h"
 #include "dispatch.h"
+#include "msg.h"
 #include "store.h"
 
 static struct chan	 parent_chan;
@@ -126,32 +127,56 @@ store_entry(uint32_t index)
 	store_send(MSG_STORE_ENTRY, -1, &e, sizeof(e));
 }
 
+/*
+ * Every undeleted message, packed many to a frame; flushed as frames
+ * fill, so that a million messages take bounded memory.
+ */
+static void
+store_list_all(void)
+{
+	struct mbuf	 m;
+	struct smsg	*msg;
+	size_t		 i, need;
+
+	m_init(&m);
+	for (i = 0; i < md.nmsgs; i++) {
+		msg = &md.msgs[i];
+		if (msg->deleted)
+			continue;
+		need = sizeof(uint32_t) + sizeof(uint64_t) +
+		    sizeof(uint32_t) + strlen(msg->uidl) + 1;
+		if (need > sizeof(m.buf) - m.len) {
+			m_compose(&sess_chan, MSG_STORE_ENTRIES, 0, -1, &m);
+			m_init(&m);
+			if (sess_chan.queued >= 16)
+				store_flush();
+		}
+		m_add_u32(&m, i + 1);
+		m_add_u64(&m, msg->size);
+		m_add_string(&m, msg->uidl);
+	}
+	if (m.len > 0)
+		m_compose(&sess_chan, MSG_STORE_ENTRIES, 0, -1, &m);
+	store_send(MSG_STORE_END, -1, NULL, 0);
+	store_flush();
+}
+
 static void
 store_list(uint32_t index)
 {
 	struct smsg	*m;
-	size_t		 i;
 	int		 rc;
 
-	if (index != 0) {
-		if ((rc = store_lookup(index, &m)) != 0)
-			store_fail(rc);
-		else {
-			store_entry(index);
-			store_flush();
-		}
+	if (index == 0) {
+		store_list_all();
 		return;
 	}
-	for (i = 0; i < md.nmsgs; i++) {
-		if (md.msgs[i].deleted)
-			continue;
-		store_entry(i + 1);
-		/* Bounded memory for a maildrop of a million messages. */
-		if (sess_chan.queued >= 64)
-			store_flush();
+	if ((rc = store_lookup(index, &m)) != 0)
+		store_fail(rc);
+	else {
+		store_entry(index);
+		store_flush();
 	}
-	store_send(MSG_STORE_END, -1, NULL, 0);
-	store_flush();
 }
 
 static void

@@ -86,20 +86,6 @@ struct store_ops {
 extern const struct store_ops	maildir_ops;
 extern const struct store_ops	mbox_ops;
 
-/* RFC 1939 section 7: 1 to 70 characters in the range 0x21 to 0x7E. */
-static inline int
-uidl_valid(const char *s, size_t len)
-{
-	size_t	i;
-
-	if (len == 0 || len > UIDL_MAX)
-		return (0);
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
-			return (0);
-	return (1);
-}
-
 /*
  * lock.c: locks, and the little both backends share (lock.o is the one
  * object linked with either backend's unit test).

@@ -274,25 +274,37 @@ dotlock_release(int dirfd, const char *name)
  * UIDLs made unique, deterministically in message order: the first
  * holder keeps its UIDL, later ones become "uidl-2", "uidl-3" ...
  * (shortened to stay within UIDL_MAX), skipping any name another
- * message already has.  An open-addressing table keeps this linear
- * even when a sender mails a thousand copies with one X-UIDL.
+ * message already has.  An open-addressing table of message indexes
+ * keeps this linear even when a sender mails a thousand copies with
+ * one X-UIDL, and small enough for a maildrop of a million.
  */
-struct uent {
-	const char	*key;
-	uint32_t	 next;	/* 0: unclaimed; else next suffix to try */
+struct utab {
+	uint32_t	*slot;	/* 1 + index of the holder; 0: empty */
+	uint64_t	*hash;	/* of each message's UIDL */
+	uint32_t	*next;	/* of a holder: the next suffix to try */
+	size_t		 mask;
+	struct smsg	*msgs;
 };
 
-static size_t
-uidl_slot(struct uent *tab, size_t mask, const char *key)
+static uint64_t
+uidl_hash(const char *key)
 {
-	uint64_t	 h = 0xcbf29ce484222325ULL;
-	const char	*p;
-	size_t		 i;
+	uint64_t	h = 0xcbf29ce484222325ULL;
 
-	for (p = key; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-	for (i = h & mask; tab[i].key != NULL; i = (i + 1) & mask)
-		if (strcmp(tab[i].key, key) == 0)
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 0x100000001b3ULL;
+	return (h);
+}
+
+/* The slot that holds key, or the empty one where it would go. */
+static size_t
+uidl_slot(struct utab *t, uint64_t h, const char *key)
+{
+	size_t		i;
+	uint32_t	v;
+
+	for (i = h & t->mask; (v = t->slot[i]) != 0; i = (i + 1) & t->mask)
+		if (t->hash[v - 1] == h && strcmp(t->msgs[v - 1].uidl, key) == 0)
 			break;
 	return (i);
 }
@@ -310,39 +322,61 @@ uidl_candidate(char *out, const char *base, uint32_t k)
 	snprintf(out, UIDL_MAX + 1, "%.*s%s", blen, base, sfx);
 }
 
+/* Message i is not the first with its UIDL: give it a new one. */
+static void
+uidl_rename(struct utab *t, size_t i)
+{
+	char		cand[UIDL_MAX + 1];
+	uint64_t	h;
+	uint32_t	holder, k;
+	size_t		s;
+
+	holder = t->slot[uidl_slot(t, t->hash[i], t->msgs[i].uidl)] - 1;
+	for (k = t->next[holder];; k++) {
+		uidl_candidate(cand, t->msgs[holder].uidl, k);
+		h = uidl_hash(cand);
+		s = uidl_slot(t, h, cand);
+		if (t->slot[s] == 0)
+			break;
+	}
+	t->next[holder] = k + 1;
+	strlcpy(t->msgs[i].uidl, cand, sizeof(t->msgs[i].uidl));
+	t->hash[i] = h;
+	t->slot[s] = i + 1;
+	t->next[i] = 2;
+}
+
 void
 uidl_unique(struct smsg *msgs, size_t n)
 {
-	struct uent	*tab, *e;
-	char		 cand[UIDL_MAX + 1];
+	struct utab	 t;
+	uint8_t		*dup;
 	size_t		 cap = 16, i, s;
-	uint32_t	 k;
 
 	/* Originals plus at most one new name each, at most half full. */
 	while (cap < 4 * n)
 		cap *= 2;
-	tab = xcalloc(cap, sizeof(*tab));
+	t.slot = xcalloc(cap, sizeof(*t.slot));
+	t.mask = cap - 1;
+	t.hash = xcalloc(n ? n : 1, sizeof(*t.hash));
+	t.next = xcalloc(n ? n : 1, sizeof(*t.next));
+	t.msgs = msgs;
+	dup = xcalloc(n ? n : 1, 1);
 	for (i = 0; i < n; i++) {
-		s = uidl_slot(tab, cap - 1, msgs[i].uidl);
-		if (tab[s].key == NULL)
-			tab[s].key = msgs[i].uidl;
-	}
-	for (i = 0; i < n; i++) {
-		e = &tab[uidl_slot(tab, cap - 1, msgs[i].uidl)];
-		if (e->next == 0) {
-			e->next = 2;
-			continue;
+		t.hash[i] = uidl_hash(msgs[i].uidl);
+		s = uidl_slot(&t, t.hash[i], msgs[i].uidl);
+		if (t.slot[s] != 0)
+			dup[i] = 1;
+		else {
+			t.slot[s] = i + 1;
+			t.next[i] = 2;
 		}
-		for (k = e->next;; k++) {
-			uidl_candidate(cand, e->key, k);
-			s = uidl_slot(tab, cap - 1, cand);
-			if (tab[s].key == NULL)
-				break;
-		}
-		e->next = k + 1;
-		strlcpy(msgs[i].uidl, cand, sizeof(msgs[i].uidl));
-		tab[s].key = msgs[i].uidl;
-		tab[s].next = 2;
 	}
-	free(tab);
+	for (i = 0; i < n; i++)
+		if (dup[i])
+			uidl_rename(&t, i);
+	free(dup);
+	free(t.next);
+	free(t.hash);
+	free(t.slot);
 }

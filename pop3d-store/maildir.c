@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -42,21 +43,6 @@
 #define MAILDIR_CACHE_TMP	"pop3d-sizes.XXXXXX"
 #define MAILDIR_INFO		":2,"
 #define READ_CHUNK		65536
-
-/* A size cache line: base name, raw file size, transmitted size. */
-struct centry {
-	char		*base;
-	uint64_t	 raw;
-	uint64_t	 size;
-	int		 used;
-};
-
-struct cache {
-	struct centry	*ent;
-	size_t		 n;
-	size_t		 cap;
-	int		 dirty;		/* rewrite it */
-};
 
 static size_t
 base_len(const char *name)
@@ -78,16 +64,25 @@ base_cmp(const char *a, size_t alen, const char *b, size_t blen)
 	return (alen < blen ? -1 : alen > blen);
 }
 
-/* Delivery order: the seconds the name begins with, then the name. */
+/* Message order: the seconds the name begins with, then the base name. */
+static int
+order_cmp(uint64_t sa, const char *a, size_t alen, uint64_t sb,
+    const char *b, size_t blen)
+{
+	if (sa != sb)
+		return (sa < sb ? -1 : 1);
+	return (base_cmp(a, alen, b, blen));
+}
+
+/* Message order, then the whole name: a flag change does not reorder. */
 static int
 msg_cmp(const void *a, const void *b)
 {
 	const struct smsg	*ma = a, *mb = b;
 	int			 c;
 
-	if (ma->stamp != mb->stamp)
-		return (ma->stamp < mb->stamp ? -1 : 1);
-	if ((c = base_cmp(ma->name, ma->baselen, mb->name, mb->baselen)) != 0)
+	if ((c = order_cmp(ma->stamp, ma->name, ma->baselen, mb->stamp,
+	    mb->name, mb->baselen)) != 0)
 		return (c);
 	return (strcmp(ma->name, mb->name));
 }
@@ -123,36 +118,83 @@ name_stamp(const char *name)
 }
 
 /*
- * ",W=<n>" in the base name is the CRLF size a delivery agent
- * recorded.  Trusted only if it is possible for this file: at least
- * the raw size, at most every byte an LF plus a final CRLF.
+ * The first ",<tag>=<n>" of the base name with lo <= n <= hi: ",S=" is
+ * the file's size and ",W=" the CRLF size, as delivery agents record
+ * them.  ",W=" is trusted only if possible for the file: at least the
+ * raw size, at most every byte an LF plus a final CRLF.
  */
 static int
-name_wsize(const char *name, uint64_t raw, uint64_t *size)
+name_field(const char *name, const char *tag, uint64_t lo, uint64_t hi,
+    uint64_t *v)
 {
 	const char	*base_end = name + base_len(name), *p, *e;
-	uint64_t	 w;
+	size_t		 tlen = strlen(tag);
+	uint64_t	 n;
 
-	for (p = name; (p = strstr(p, ",W=")) != NULL && p < base_end;
-	    p += 3) {
-		for (e = p + 3; e < base_end && *e != ','; e++)
+	for (p = name; (p = strstr(p, tag)) != NULL && p < base_end;
+	    p += tlen) {
+		for (e = p + tlen; e < base_end && *e != ','; e++)
 			;
-		if (parse_u64(p + 3, e, &w) == -1)
+		if (parse_u64(p + tlen, e, &n) == -1 || n < lo || n > hi)
 			continue;
-		if (w < raw || w > raw * 2 + 2)
-			continue;
-		*size = w;
+		*v = n;
 		return (0);
 	}
 	return (-1);
 }
 
 static int
+name_wsize(const char *name, uint64_t raw, uint64_t *size)
+{
+	return (name_field(name, ",W=", raw, raw * 2 + 2, size));
+}
+
+/*
+ * The cache, pop3d-sizes in the Maildir: a header line, then a line a
+ * message in message order: its file name in cur/, the file's size and
+ * the size sent.  The header records cur/ as it was when the list was
+ * made (inode, mtime), and whether the list may stand for cur/ whole.
+ * A directory's mtime changes with every name added to, removed from
+ * or renamed in it, so while cur/ keeps the recorded one, the list is
+ * still cur/'s and a login needs neither readdir nor a stat a message.
+ * Maildir files never change once delivered; RETR checks that anyway.
+ */
+#define CACHE_MAGIC		"pop3d-sizes 2 "
+
+/*
+ * A list made while cur/ was changing may miss the change if it came
+ * within the clock tick of the mtime seen, so it is trusted only once
+ * cur/ has been quiet this long.
+ */
+#define CACHE_QUIET		2
+
+struct centry {
+	char		*name;
+	size_t		 baselen;
+	uint64_t	 stamp;
+	uint64_t	 raw;
+	uint64_t	 size;
+};
+
+struct cache {
+	struct centry	*ent;
+	size_t		 n;
+	size_t		 cap;
+	int		 bad;		/* lines dropped or out of order */
+	int		 whole;		/* the header says: trust it whole */
+	uint64_t	 count;		/* header: lines that follow */
+	uint64_t	 ino;		/* header: cur/ when it was made */
+	uint64_t	 sec;
+	uint64_t	 nsec;
+};
+
+static int
 centry_cmp(const void *a, const void *b)
 {
 	const struct centry	*ca = a, *cb = b;
 
-	return (strcmp(ca->base, cb->base));
+	return (order_cmp(ca->stamp, ca->name, ca->baselen, cb->stamp,
+	    cb->name, cb->baselen));
 }
 
 static void
@@ -161,12 +203,20 @@ cache_free(struct cache *c)
 	size_t	i;
 
 	for (i = 0; i < c->n; i++)
-		free(c->ent[i].base);
+		free(c->ent[i].name);
 	free(c->ent);
 	memset(c, 0, sizeof(*c));
 }
 
-/* "base raw size": split at the last two spaces; bad lines are dropped. */
+/* A name that is not one of cur/'s never comes out of the cache. */
+static int
+cache_name_ok(const char *name)
+{
+	return (name[0] != '\0' && name[0] != '.' &&
+	    strchr(name, '/') == NULL);
+}
+
+/* "name raw size": split at the last two spaces; bad lines are dropped. */
 static int
 cache_parse(struct cache *c, char *line)
 {
@@ -182,6 +232,8 @@ cache_parse(struct cache *c, char *line)
 	if ((sp1 = strrchr(line, ' ')) == NULL || sp1 == line)
 		return (-1);
 	*sp1 = '\0';
+	if (!cache_name_ok(line))
+		return (-1);
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 256;
 		c->ent = xreallocarray(c->ent, c->cap, sizeof(*c->ent));
@@ -191,9 +243,64 @@ cache_parse(struct cache *c, char *line)
 	if (parse_u64(sp1 + 1, sp2, &e->raw) == -1 ||
 	    parse_u64(sp2 + 1, end, &e->size) == -1)
 		return (-1);
-	e->base = xstrdup(line);
+	e->name = xstrdup(line);
+	e->baselen = base_len(e->name);
+	e->stamp = name_stamp(e->name);
 	c->n++;
 	return (0);
+}
+
+/* "pop3d-sizes 2 count inode mtime-seconds mtime-nanoseconds whole" */
+static int
+cache_header(struct cache *c, char *line)
+{
+	uint64_t	 v[5];
+	char		*p, *sp;
+	int		 i;
+
+	if (strncmp(line, CACHE_MAGIC, strlen(CACHE_MAGIC)) != 0)
+		return (-1);
+	p = line + strlen(CACHE_MAGIC);
+	for (i = 0; i < 5; i++) {
+		if ((sp = strpbrk(p, " \n")) == NULL ||
+		    parse_u64(p, sp, &v[i]) == -1)
+			return (-1);
+		p = sp + 1;
+	}
+	if (p[-1] != '\n' || v[4] > 1)
+		return (-1);
+	c->count = v[0];
+	c->ino = v[1];
+	c->sec = v[2];
+	c->nsec = v[3];
+	c->whole = v[4];
+	return (0);
+}
+
+/*
+ * In message order, each message once; an older or damaged file is
+ * sorted, and never trusted whole.
+ */
+static void
+cache_order(struct cache *c)
+{
+	size_t	i, j;
+
+	for (i = 1; i < c->n; i++)
+		if (centry_cmp(&c->ent[i - 1], &c->ent[i]) >= 0)
+			break;
+	if (i >= c->n)
+		return;
+	c->bad = 1;
+	qsort(c->ent, c->n, sizeof(*c->ent), centry_cmp);
+	for (i = j = 0; i < c->n; i++) {
+		if (j > 0 && centry_cmp(&c->ent[j - 1], &c->ent[i]) == 0) {
+			free(c->ent[i].name);
+			continue;
+		}
+		c->ent[j++] = c->ent[i];
+	}
+	c->n = j;
 }
 
 static void
@@ -201,8 +308,7 @@ cache_load(struct maildrop *md, struct cache *c)
 {
 	FILE	*fp;
 	char	 line[NAME_MAX + 64];
-	int	 fd;
-	size_t	 i;
+	int	 fd, first = 1;
 
 	memset(c, 0, sizeof(*c));
 	fd = openat(md->dirfd, MAILDIR_CACHE, O_RDONLY | O_NOFOLLOW |
@@ -210,64 +316,79 @@ cache_load(struct maildrop *md, struct cache *c)
 	if (fd == -1) {
 		if (errno != ENOENT)
 			log_warn("open %s", MAILDIR_CACHE);
-		c->dirty = 1;
+		c->bad = 1;
 		return;
 	}
 	if ((fp = fdopen(fd, "r")) == NULL)
 		fatal("fdopen");
+	(void)setvbuf(fp, NULL, _IOFBF, READ_CHUNK);
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		if (strchr(line, '\n') == NULL) {
 			/* Over-long, or cut short by a crash: skip it. */
-			c->dirty = 1;
+			c->bad = 1;
 			while (fgets(line, sizeof(line), fp) != NULL &&
 			    strchr(line, '\n') == NULL)
 				;
 			continue;
 		}
+		if (first && cache_header(c, line) == 0) {
+			first = 0;
+			continue;
+		}
+		first = 0;
 		if (c->n >= MAX_MAILBOX_MESSAGES || cache_parse(c, line) == -1)
-			c->dirty = 1;
+			c->bad = 1;
 	}
 	if (ferror(fp)) {
 		log_warn("read %s", MAILDIR_CACHE);
-		c->dirty = 1;
+		c->bad = 1;
 	}
 	fclose(fp);
-	qsort(c->ent, c->n, sizeof(*c->ent), centry_cmp);
-	for (i = 1; i < c->n; i++)
-		if (strcmp(c->ent[i - 1].base, c->ent[i].base) == 0)
-			c->dirty = 1;
+	cache_order(c);
 }
 
-static struct centry *
-cache_find(struct cache *c, const char *name)
+/* The header is the one that would be written for cur/ now. */
+static int
+cache_header_is(const struct cache *c, const struct stat *st, int whole)
 {
-	struct centry	 key, *e;
-	char		 base[NAME_MAX + 1];
-	size_t		 len = base_len(name);
+	return (c->whole == whole && !c->bad && c->count == c->n &&
+	    c->ino == (uint64_t)st->st_ino &&
+	    c->sec == (uint64_t)st->st_mtim.tv_sec &&
+	    c->nsec == (uint64_t)st->st_mtim.tv_nsec);
+}
 
-	if (len >= sizeof(base) || c->n == 0)
-		return (NULL);
-	memcpy(base, name, len);
-	base[len] = '\0';
-	key.base = base;
-	e = bsearch(&key, c->ent, c->n, sizeof(*c->ent), centry_cmp);
-	return (e);
+/* The cache stands for cur/ as fstat(2) sees it now. */
+static int
+cache_current(const struct cache *c, const struct stat *st)
+{
+	return (cache_header_is(c, st, 1));
 }
 
 /* Names that cannot be written as one cache line are not cached. */
 static int
-cacheable(const char *name, size_t len)
+cacheable(const char *name)
 {
-	return (len > 0 && memchr(name, '\n', len) == NULL);
+	return (cache_name_ok(name) && strchr(name, '\n') == NULL);
+}
+
+/* cur/ has not changed for CACHE_QUIET seconds. */
+static int
+cur_quiet(const struct stat *st)
+{
+	struct timespec	now;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) == -1)
+		return (0);
+	return (st->st_mtim.tv_sec <= now.tv_sec - CACHE_QUIET);
 }
 
 /*
  * Written whole to a temporary file and renamed over the old one, so a
  * reader never sees half a cache; a failure only costs the next login
- * some reading.
+ * some reading.  st is cur/ as it was before it was read.
  */
 static void
-cache_write(struct maildrop *md, const uint8_t *from_w)
+cache_write(struct maildrop *md, const struct stat *st, int whole)
 {
 	char		 tmp[] = MAILDIR_CACHE_TMP;
 	FILE		*fp;
@@ -281,12 +402,14 @@ cache_write(struct maildrop *md, const uint8_t *from_w)
 	}
 	if ((fp = fdopen(fd, "w")) == NULL)
 		fatal("fdopen");
+	if (fprintf(fp, "%s%zu %llu %lld %ld %d\n", CACHE_MAGIC, md->nmsgs,
+	    (unsigned long long)st->st_ino, (long long)st->st_mtim.tv_sec,
+	    st->st_mtim.tv_nsec, whole) < 0)
+		bad = 1;
 	for (i = 0; i < md->nmsgs; i++) {
 		m = &md->msgs[i];
-		if (from_w[i] || !cacheable(m->name, base_len(m->name)))
-			continue;
-		if (fprintf(fp, "%.*s %llu %llu\n", (int)base_len(m->name),
-		    m->name, (unsigned long long)m->length,
+		if (fprintf(fp, "%s %llu %llu\n", m->name,
+		    (unsigned long long)m->length,
 		    (unsigned long long)m->size) < 0)
 			bad = 1;
 	}
@@ -443,14 +566,35 @@ maildir_move_new(struct maildrop *md)
 	return (0);
 }
 
+/*
+ * The size of a file in cur/: from its name's ",S=" if the directory
+ * says it is a regular file, else from fstatat(2); -1 to skip it.
+ */
+static int
+maildir_length(struct maildrop *md, struct dirent *de, uint64_t *length)
+{
+	struct stat	sb;
+
+	if (de->d_type == DT_REG &&
+	    name_field(de->d_name, ",S=", 0, UINT64_MAX, length) == 0)
+		return (0);
+	if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
+		return (-1);
+	if (fstatat(md->curfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISREG(sb.st_mode))
+		return (-1);
+	*length = sb.st_size;
+	return (0);
+}
+
 /* Every regular file in cur/; its size and delivery time. */
 static int
 maildir_list(struct maildrop *md)
 {
 	DIR		*d;
 	struct dirent	*de;
-	struct stat	 sb;
 	struct smsg	*m;
+	uint64_t	 length;
 	int		 fd, rc = 0;
 
 	if ((fd = openat(md->curfd, ".", O_RDONLY | O_DIRECTORY |
@@ -461,10 +605,8 @@ maildir_list(struct maildrop *md)
 		return (STORE_ERR_TEMP);
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (fstatat(md->curfd, de->d_name, &sb,
-		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(sb.st_mode))
+		if (de->d_name[0] == '.' ||
+		    maildir_length(md, de, &length) == -1)
 			continue;
 		if ((m = maildrop_add(md)) == NULL) {
 			log_warnx("maildrop over %u messages, refused",
@@ -474,26 +616,48 @@ maildir_list(struct maildrop *md)
 		}
 		m->name = xstrdup(de->d_name);
 		m->baselen = base_len(m->name);
-		m->length = sb.st_size;
+		m->length = length;
 		m->stamp = name_stamp(de->d_name);
 	}
 	closedir(d);
 	return (rc);
 }
 
-/* A size from the cache or by reading: 0 cached, 1 read, -1 drop it. */
 static int
-maildir_size(struct maildrop *md, struct smsg *m, struct cache *c)
+msg_pcmp(const void *a, const void *b)
 {
-	struct centry	*e;
+	return (msg_cmp(*(struct smsg * const *)a,
+	    *(struct smsg * const *)b));
+}
+
+/* Through pointers: moving whole entries made big maildrops slow. */
+static void
+maildir_sort(struct maildrop *md)
+{
+	struct smsg	**p, *sorted;
+	size_t		  i;
+
+	if (md->nmsgs < 2)
+		return;
+	p = xreallocarray(NULL, md->nmsgs, sizeof(*p));
+	for (i = 0; i < md->nmsgs; i++)
+		p[i] = &md->msgs[i];
+	qsort(p, md->nmsgs, sizeof(*p), msg_pcmp);
+	sorted = xreallocarray(NULL, md->msgcap, sizeof(*sorted));
+	for (i = 0; i < md->nmsgs; i++)
+		sorted[i] = *p[i];
+	free(p);
+	free(md->msgs);
+	md->msgs = sorted;
+}
+
+/* The size sent, by reading the message: 0, or -1 to drop it. */
+static int
+maildir_size(struct maildrop *md, struct smsg *m)
+{
 	struct stat	 sb;
 	int		 fd, rc = -1;
 
-	if ((e = cache_find(c, m->name)) != NULL && e->raw == m->length) {
-		m->size = e->size;
-		e->used = 1;
-		return (0);
-	}
 	if ((fd = maildir_openmsg(md, m)) == -1) {
 		if (errno != ENOENT)
 			log_warn("open cur/%s", m->name);
@@ -506,46 +670,117 @@ maildir_size(struct maildrop *md, struct smsg *m, struct cache *c)
 	if (rc == -1)
 		log_warn("read cur/%s", m->name);
 	close(fd);
-	return (rc == 0 ? 1 : -1);
+	return (rc);
+}
+
+/*
+ * The cache's entry for m, walking both in message order; entries
+ * passed over are messages that are gone.
+ */
+static struct centry *
+cache_next(struct cache *c, size_t *j, const struct smsg *m)
+{
+	struct centry	*e;
+	int		 cmp = 1;
+
+	while (*j < c->n) {
+		e = &c->ent[*j];
+		cmp = order_cmp(e->stamp, e->name, e->baselen, m->stamp,
+		    m->name, m->baselen);
+		if (cmp >= 0)
+			break;
+		(*j)++;
+		c->bad = 1;
+	}
+	if (cmp != 0)
+		return (NULL);
+	return (&c->ent[(*j)++]);
 }
 
 /*
  * Sizes from ",W=", else from the cache when it was made for a file of
  * this raw size, else by reading the file.  A message that vanished or
- * cannot be read is left out of this session's list.
+ * cannot be read is left out of this session's list.  Returns whether
+ * the cache holds exactly this list; *dropped says if any was left out.
  */
-static void
-maildir_sizes(struct maildrop *md)
+static int
+maildir_sizes(struct maildrop *md, struct cache *c, int *dropped)
 {
-	struct cache	 c;
+	struct centry	*e;
 	struct smsg	*m;
-	uint8_t		*from_w;
-	size_t		 i, j;
-	int		 rc;
+	size_t		 i, j, k = 0;
+	int		 same = !c->bad && c->n == md->nmsgs;
 
-	cache_load(md, &c);
-	from_w = xcalloc(md->nmsgs ? md->nmsgs : 1, 1);
+	*dropped = 0;
 	for (i = j = 0; i < md->nmsgs; i++) {
 		m = &md->msgs[i];
+		e = cache_next(c, &k, m);
 		if (name_wsize(m->name, m->length, &m->size) == 0)
-			from_w[j] = 1;
-		else if ((rc = maildir_size(md, m, &c)) != 0) {
-			c.dirty = 1;
-			if (rc == -1) {
-				free(m->name);
-				continue;
-			}
+			;
+		else if (e != NULL && e->raw == m->length)
+			m->size = e->size;
+		else if (maildir_size(md, m) == -1) {
+			free(m->name);
+			*dropped = 1;
+			same = 0;
+			continue;
 		}
+		if (e == NULL || strcmp(e->name, m->name) != 0 ||
+		    e->raw != m->length || e->size != m->size)
+			same = 0;
 		md->msgs[j++] = *m;
 	}
 	md->nmsgs = j;
-	for (i = 0; i < c.n; i++)
-		if (!c.ent[i].used)
-			c.dirty = 1;
-	if (c.dirty)
-		cache_write(md, from_w);
-	free(from_w);
-	cache_free(&c);
+	return (same && k == c->n && !c->bad);
+}
+
+/* The list as the cache has it; cur/ was not read. */
+static int
+maildir_from_cache(struct maildrop *md, struct cache *c)
+{
+	struct centry	*e;
+	struct smsg	*m;
+	size_t		 i;
+
+	if (c->n > md->msgcap && c->n <= MAX_MAILBOX_MESSAGES) {
+		md->msgs = xreallocarray(md->msgs, c->n, sizeof(*md->msgs));
+		md->msgcap = c->n;
+	}
+	for (i = 0; i < c->n; i++) {
+		e = &c->ent[i];
+		if ((m = maildrop_add(md)) == NULL) {
+			log_warnx("maildrop over %u messages, refused",
+			    MAX_MAILBOX_MESSAGES);
+			return (STORE_ERR_PERM);
+		}
+		m->name = e->name;
+		e->name = NULL;
+		m->baselen = e->baselen;
+		m->stamp = e->stamp;
+		m->length = e->raw;
+		m->size = e->size;
+	}
+	return (0);
+}
+
+/* Read cur/, and write the cache again if it changed. */
+static int
+maildir_read(struct maildrop *md, struct cache *c, const struct stat *st)
+{
+	size_t	i;
+	int	rc, same, dropped, whole;
+
+	if ((rc = maildir_list(md)) != 0)
+		return (rc);
+	maildir_sort(md);
+	same = maildir_sizes(md, c, &dropped);
+	whole = !dropped && cur_quiet(st);
+	for (i = 0; i < md->nmsgs && whole; i++)
+		if (!cacheable(md->msgs[i].name))
+			whole = 0;
+	if (!same || !cache_header_is(c, st, whole))
+		cache_write(md, st, whole);
+	return (0);
 }
 
 static void
@@ -573,7 +808,9 @@ maildir_uidls(struct maildrop *md)
 static int
 maildir_scan(struct maildrop *md)
 {
-	int	rc;
+	struct cache	c;
+	struct stat	st;
+	int		rc;
 
 	if ((rc = maildir_lock(md)) != 0)
 		return (rc);
@@ -585,10 +822,19 @@ maildir_scan(struct maildrop *md)
 		log_warn("read new");
 		return (STORE_ERR_TEMP);
 	}
-	if ((rc = maildir_list(md)) != 0)
+	/* Before reading cur/: a change while we read makes it stale. */
+	if (fstat(md->curfd, &st) == -1) {
+		log_warn("fstat cur");
+		return (STORE_ERR_TEMP);
+	}
+	cache_load(md, &c);
+	if (cache_current(&c, &st))
+		rc = maildir_from_cache(md, &c);
+	else
+		rc = maildir_read(md, &c, &st);
+	cache_free(&c);
+	if (rc != 0)
 		return (rc);
-	qsort(md->msgs, md->nmsgs, sizeof(*md->msgs), msg_cmp);
-	maildir_sizes(md);
 	maildir_uidls(md);
 	return (maildrop_caps(md));
 }
@@ -608,6 +854,18 @@ maildir_open(struct maildrop *md, struct smsg *m, uint64_t *offset,
 		log_warnx("cur/%s: not a regular file", m->name);
 		close(fd);
 		return (-1);
+	}
+	/* Changed in place, which Maildir forbids: send what is there. */
+	if ((uint64_t)sb.st_size != m->length) {
+		log_warnx("cur/%s: %llu bytes, not %llu as at login", m->name,
+		    (unsigned long long)sb.st_size,
+		    (unsigned long long)m->length);
+		if (size_compute(fd, &m->size) == -1 ||
+		    lseek(fd, 0, SEEK_SET) == -1) {
+			close(fd);
+			return (-1);
+		}
+		m->length = sb.st_size;
 	}
 	*offset = 0;
 	*length = sb.st_size;

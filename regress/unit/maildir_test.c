@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -170,6 +171,41 @@ slurp(const char *name)
 	return (buf);
 }
 
+/* The cache's lines after its header, which is checked. */
+static char *
+cache_lines(void)
+{
+	char	*c = slurp("pop3d-sizes"), *nl;
+
+	ATF_REQUIRE_MSG(strncmp(c, "pop3d-sizes 2 ", 14) == 0 &&
+	    (nl = strchr(c, '\n')) != NULL, "cache header: \"%s\"", c);
+	return (nl + 1);
+}
+
+/* Whether the cache says it stands for cur/ whole. */
+static int
+cache_whole(void)
+{
+	char	*c = slurp("pop3d-sizes"), *nl;
+
+	ATF_REQUIRE((nl = strchr(c, '\n')) != NULL);
+	return (nl[-1] == '1');
+}
+
+/* cur/ as if its last change was a minute ago. */
+static void
+cur_age(void)
+{
+	char		path[PATH_MAX];
+	struct timespec	ts[2];
+
+	snprintf(path, sizeof(path), "%s/cur", tdir);
+	clock_gettime(CLOCK_REALTIME, &ts[0]);
+	ts[0].tv_sec -= 60;
+	ts[1] = ts[0];
+	ATF_REQUIRE(utimensat(AT_FDCWD, path, ts, 0) == 0);
+}
+
 static ino_t
 inode(const char *name)
 {
@@ -233,7 +269,7 @@ ATF_TC_BODY(maildir__sizes, tc)
 	teardown();
 }
 
-/* ",W=" is used as is when plausible, and kept out of the cache. */
+/* ",W=" is used as is when plausible; the cache lists every message. */
 ATF_TC_WITHOUT_HEAD(maildir__wsize);
 ATF_TC_BODY(maildir__wsize, tc)
 {
@@ -250,9 +286,9 @@ ATF_TC_BODY(maildir__wsize, tc)
 	expect_size(&md, "11.b,S=4,W=100", 6);
 	expect_size(&md, "12.c,W=x", 6);
 	md_close(&md);
-	cache = slurp("pop3d-sizes");
-	ATF_REQUIRE_MSG(strstr(cache, "10.a") == NULL &&
-	    strstr(cache, "11.b,S=4,W=100 4 6\n") != NULL,
+	cache = cache_lines();
+	ATF_REQUIRE_MSG(strstr(cache, "10.a,S=4,W=7:2,S 4 7\n") != NULL &&
+	    strstr(cache, "11.b,S=4,W=100:2, 4 6\n") != NULL,
 	    "cache: \"%s\"", cache);
 	teardown();
 }
@@ -273,8 +309,8 @@ ATF_TC_BODY(maildir__cache_reused, tc)
 	md_scan_ok(&md);
 	expect_size(&md, "1.a", 5);
 	md_close(&md);
-	cache = slurp("pop3d-sizes");
-	ATF_REQUIRE_MSG(strcmp(cache, "1.a 4 5\n") == 0, "cache \"%s\"",
+	cache = cache_lines();
+	ATF_REQUIRE_MSG(strcmp(cache, "1.a:2, 4 5\n") == 0, "cache \"%s\"",
 	    cache);
 
 	put("cur", "1.a:2,", "a\n\n\n");
@@ -286,8 +322,8 @@ ATF_TC_BODY(maildir__cache_reused, tc)
 	md_scan_ok(&md);
 	expect_size(&md, "1.a", 9);
 	md_close(&md);
-	cache = slurp("pop3d-sizes");
-	ATF_REQUIRE_MSG(strcmp(cache, "1.a 5 9\n") == 0, "cache \"%s\"",
+	cache = cache_lines();
+	ATF_REQUIRE_MSG(strcmp(cache, "1.a:2, 5 9\n") == 0, "cache \"%s\"",
 	    cache);
 	teardown();
 }
@@ -315,13 +351,16 @@ ATF_TC_BODY(maildir__cache_rewrite, tc)
 	md_scan_ok(&md);
 	ATF_REQUIRE_MSG(md.nmsgs == 1, "%zu messages", md.nmsgs);
 	md_close(&md);
-	cache = slurp("pop3d-sizes");
-	ATF_REQUIRE_MSG(strcmp(cache, "2.b 3 4\n") == 0, "cache \"%s\"",
+	cache = cache_lines();
+	ATF_REQUIRE_MSG(strcmp(cache, "2.b:2, 3 4\n") == 0, "cache \"%s\"",
 	    cache);
 	teardown();
 }
 
-/* Bad lines are dropped; good ones still count (999 proves it). */
+/*
+ * Bad lines are dropped; good ones still count (999 proves it), also
+ * those of the first format, which named messages by base name.
+ */
 ATF_TC_WITHOUT_HEAD(maildir__cache_corrupt);
 ATF_TC_BODY(maildir__cache_corrupt, tc)
 {
@@ -344,9 +383,108 @@ ATF_TC_BODY(maildir__cache_corrupt, tc)
 	expect_size(&md, "2.b", 4);
 	expect_size(&md, "3.c", 3);
 	md_close(&md);
-	ATF_REQUIRE_MSG(strcmp(slurp("pop3d-sizes"),
-	    "1.a 4 999\n2.b 3 4\n3.c 2 3\n") == 0, "cache \"%s\"",
+	ATF_REQUIRE_MSG(strcmp(cache_lines(),
+	    "1.a:2, 4 999\n2.b:2, 3 4\n3.c:2, 2 3\n") == 0, "cache \"%s\"",
 	    slurp("pop3d-sizes"));
+	ATF_REQUIRE_MSG(!cache_whole(), "a cache of a changing cur/ trusted");
+	teardown();
+}
+
+/*
+ * Once cur/ has been quiet, the cache stands for it whole: the next
+ * scan reads neither cur/ nor a message (the 999 in the cache is
+ * believed), until cur/ changes.
+ */
+ATF_TC_WITHOUT_HEAD(maildir__cache_whole);
+ATF_TC_BODY(maildir__cache_whole, tc)
+{
+	struct maildrop	 md;
+	char		 cache[512];
+
+	setup();
+	maildir_dirs();
+	put("cur", "1.a:2,", "abc\n");
+	put("cur", "2.b:2,S", "de\n");
+	cur_age();
+	md_scan_ok(&md);
+	md_close(&md);
+	ATF_REQUIRE_MSG(cache_whole(), "cache of a quiet cur/ not whole");
+	strlcpy(cache, slurp("pop3d-sizes"), sizeof(cache));
+	*strstr(cache, " 4 5\n") = '\0';
+	strlcat(cache, " 4 999\n2.b:2,S 3 4\n", sizeof(cache));
+	put(".", "pop3d-sizes", cache);
+	md_scan_ok(&md);
+	ATF_REQUIRE_MSG(md.nmsgs == 2, "%zu messages", md.nmsgs);
+	expect_size(&md, "1.a", 999);
+	md_close(&md);
+
+	/* A new name in cur/ changes its mtime: read again. */
+	put("cur", "3.c:2,", "f\n");
+	md_scan_ok(&md);
+	ATF_REQUIRE_MSG(md.nmsgs == 3, "%zu messages", md.nmsgs);
+	expect_size(&md, "3.c", 3);
+	md_close(&md);
+	ATF_REQUIRE_MSG(!cache_whole(), "cache of a changing cur/ trusted");
+	teardown();
+}
+
+/* A header for another cur/, or a count that disagrees: read cur/. */
+ATF_TC_WITHOUT_HEAD(maildir__cache_stale);
+ATF_TC_BODY(maildir__cache_stale, tc)
+{
+	struct maildrop	 md;
+	char		 cache[512], *p;
+
+	setup();
+	maildir_dirs();
+	put("cur", "1.a:2,", "abc\n");
+	put("cur", "2.b:2,", "de\n");
+	cur_age();
+	md_scan_ok(&md);
+	md_close(&md);
+	ATF_REQUIRE(cache_whole());
+	/* One line lost: the count says 2. */
+	strlcpy(cache, slurp("pop3d-sizes"), sizeof(cache));
+	ATF_REQUIRE((p = strstr(cache, "2.b:2,")) != NULL);
+	*p = '\0';
+	put(".", "pop3d-sizes", cache);
+	md_scan_ok(&md);
+	ATF_REQUIRE_MSG(md.nmsgs == 2, "%zu messages", md.nmsgs);
+	md_close(&md);
+	/* Another inode. */
+	snprintf(cache, sizeof(cache), "pop3d-sizes 2 2 1 1 1 1\n"
+	    "1.a:2, 4 999\n2.b:2, 3 4\n");
+	put(".", "pop3d-sizes", cache);
+	md_scan_ok(&md);
+	expect_size(&md, "1.a", 999);	/* sizes still serve */
+	ATF_REQUIRE_MSG(md.nmsgs == 2, "%zu messages", md.nmsgs);
+	md_close(&md);
+	ATF_REQUIRE_MSG(strstr(slurp("pop3d-sizes"), " 1 1 1\n") == NULL,
+	    "stale header kept: \"%s\"", slurp("pop3d-sizes"));
+	teardown();
+}
+
+/* A message changed in place after the login is sent as it is now. */
+ATF_TC_WITHOUT_HEAD(maildir__open_changed);
+ATF_TC_BODY(maildir__open_changed, tc)
+{
+	struct maildrop	md;
+	uint64_t	off, len;
+	int		fd;
+
+	setup();
+	maildir_dirs();
+	put("cur", "1.a:2,", "abc\n");
+	md_scan_ok(&md);
+	expect_size(&md, "1.a", 5);
+	put("cur", "1.a:2,", "abc\ndef\n");
+	fd = md.ops->open(&md, &md.msgs[0], &off, &len);
+	ATF_REQUIRE_MSG(fd != -1, "open of 1.a");
+	ATF_REQUIRE_MSG(len == 8 && lseek(fd, 0, SEEK_CUR) == 0,
+	    "length %llu", (unsigned long long)len);
+	expect_size(&md, "1.a", 10);
+	close(fd);
+	md_close(&md);
 	teardown();
 }
 
@@ -616,6 +754,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, maildir__cache_reused);
 	ATF_TP_ADD_TC(tp, maildir__cache_rewrite);
 	ATF_TP_ADD_TC(tp, maildir__cache_corrupt);
+	ATF_TP_ADD_TC(tp, maildir__cache_whole);
+	ATF_TP_ADD_TC(tp, maildir__cache_stale);
+	ATF_TP_ADD_TC(tp, maildir__open_changed);
 	ATF_TP_ADD_TC(tp, maildir__uidl);
 	ATF_TP_ADD_TC(tp, maildir__uidl_duplicate);
 	ATF_TP_ADD_TC(tp, maildir__order);

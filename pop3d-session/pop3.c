@@ -535,12 +535,46 @@ pop3_uidl_one(void *arg, const struct store_entry *e)
 	pop3_reply(p, "+OK %u %s", e->index, e->uidl);
 }
 
+/* Decimal digits of v at p; a listing of a big maildrop is all numbers. */
+static size_t
+pop3_u64(char *p, uint64_t v)
+{
+	char	tmp[20];
+	size_t	n = 0, i;
+
+	do {
+		tmp[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		p[i] = tmp[n - 1 - i];
+	return (n);
+}
+
+/* "index word CRLF", word being the size or the UIDL. */
+static void
+pop3_listing_line(struct io *io, uint32_t index, const char *word,
+    size_t wlen)
+{
+	char	line[20 + 1 + UIDL_MAX + 2];
+	size_t	n;
+
+	n = pop3_u64(line, index);
+	line[n++] = ' ';
+	memcpy(line + n, word, wlen);
+	n += wlen;
+	line[n++] = '\r';
+	line[n++] = '\n';
+	io_write(io, line, n);
+}
+
 static void
 pop3_list_entry(void *arg, const struct store_entry *e)
 {
 	struct pop3	*p = arg;
+	char		 size[20];
 
-	io_printf(p->io, "%u %" PRIu64 "\r\n", e->index, e->size);
+	pop3_listing_line(p->io, e->index, size, pop3_u64(size, e->size));
 }
 
 static void
@@ -548,7 +582,7 @@ pop3_uidl_entry(void *arg, const struct store_entry *e)
 {
 	struct pop3	*p = arg;
 
-	io_printf(p->io, "%u %s\r\n", e->index, e->uidl);
+	pop3_listing_line(p->io, e->index, e->uidl, strlen(e->uidl));
 }
 
 /* LIST and UIDL: one entry, or a listing of every undeleted message. */

@@ -109,7 +109,7 @@ static const struct sandbox_rule rules_session[] = {
  * pop3d-auth: libevent over many session channels, NSS reading
  * /etc/passwd and /etc/shadow for every login (modules are loaded
  * before the filter, so no executable mapping is needed later), and
- * pop3d's own user database, read at every login and rewritten for a
+ * pop3d's own user database, read when it changed and rewritten for a
  * poppass change: a temporary file beside it, synced, renamed over it,
  * under the lock file that pop3ctl takes too.
  */

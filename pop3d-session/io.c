@@ -35,7 +35,26 @@ io_now(void)
 
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
 		fatal("clock_gettime");
-	return (ts.tv_sec);
+	/*
+	 * Rounded up: a deadline of io_now() + n is never less than n
+	 * seconds away, so that a timer never fires early.
+	 */
+	return (ts.tv_sec + (ts.tv_nsec > 0));
+}
+
+/* Milliseconds from now until the deadline, capped at a day. */
+int
+io_left_ms(time_t deadline)
+{
+	struct timespec	ts;
+	int64_t		left;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("clock_gettime");
+	left = ((int64_t)deadline - ts.tv_sec) * 1000 - ts.tv_nsec / 1000000;
+	if (left > 86400000)
+		left = 86400000;
+	return (left < 0 ? 0 : (int)left);
 }
 
 void
@@ -50,18 +69,15 @@ static int
 io_wait(int fd, short events, time_t deadline)
 {
 	struct pollfd	pfd;
-	time_t		left;
-	int		n;
+	int		left, n;
 
 	for (;;) {
-		left = deadline - io_now();
-		if (left <= 0)
+		if ((left = io_left_ms(deadline)) == 0)
 			return (0);
 		pfd.fd = fd;
 		pfd.events = events;
 		pfd.revents = 0;
-		/* Whole seconds are plenty; cap to keep the int in range. */
-		n = poll(&pfd, 1, left > 86400 ? 86400000 : (int)left * 1000);
+		n = poll(&pfd, 1, left);
 		if (n == -1 && errno != EINTR)
 			return (-1);
 		if (n > 0)

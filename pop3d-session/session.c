@@ -70,7 +70,7 @@ channel_recv(struct channel *ch, struct frame *fr, time_t deadline)
 {
 	struct pollfd	 pfd;
 	const char	*why;
-	time_t		 left;
+	int		 left;
 	int		 n;
 
 	if (!ch->open)
@@ -88,15 +88,13 @@ channel_recv(struct channel *ch, struct frame *fr, time_t deadline)
 			break;
 		if (errno != EAGAIN)
 			fatal("%s: read from %s", __func__, ch->name);
-		if ((left = deadline - io_now()) <= 0) {
+		if ((left = io_left_ms(deadline)) == 0) {
 			log_warnx("%s: %s did not answer", peer, ch->name);
 			break;
 		}
 		pfd.fd = ch->chan.fd;
 		pfd.events = POLLIN;
-		if (left > 86400)
-			left = 86400;
-		if (poll(&pfd, 1, left * 1000) == -1 && errno != EINTR)
+		if (poll(&pfd, 1, left) == -1 && errno != EINTR)
 			fatal("%s: poll", __func__);
 	}
 	ch->open = 0;

@@ -6,7 +6,8 @@
 #   lib/            libpop3d.a: the frame layer, messages, log, sandbox,
 #                   the message transform, the user database, proto.h
 #   pop3d/          the root parent
-#   pop3d-session/  one client connection, chrooted and sandboxed
+#   pop3d-session/  one client connection, chrooted and sandboxed: two
+#                   programs, pop3d-session (no TLS) and pop3d-session-tls
 #   pop3d-auth/     decides every login
 #   pop3d-store/    one user's maildrop
 #   pop3ctl/        the administrator's tool
@@ -27,6 +28,9 @@ YACC?=		byacc
 PKGS=		libmd libbsd-overlay libevent libseccomp libtls libcrypto
 PKG_CFLAGS!=	pkg-config --cflags ${PKGS} 2>/dev/null || true
 PKG_LIBS!=	pkg-config --libs ${PKGS} 2>/dev/null || true
+# pop3d-session serves clients in the clear and links no TLS library.
+PLAIN_PKGS=	libmd libbsd-overlay libseccomp
+PLAIN_LIBS!=	pkg-config --libs ${PLAIN_PKGS} 2>/dev/null || true
 ATF_CFLAGS!=	pkg-config --cflags atf-c 2>/dev/null || true
 ATF_LIBS!=	pkg-config --libs atf-c 2>/dev/null || true
 
@@ -45,7 +49,8 @@ CPPFLAGS+=	-Ilib -Icompat ${PKG_CFLAGS} -D_GNU_SOURCE \
 		-DPOP3D_CONFIG=\"${SYSCONFDIR}/pop3d.conf\" \
 		-DPOP3D_CHROOT=\"${CHROOTDIR}\"
 ALLCFLAGS=	${CFLAGS} ${WARNINGS} ${WERROR} ${CPPFLAGS}
-LIBS=		${PKG_LIBS} -lcrypt
+LIBS=		${PKG_LIBS} -lresolv -lcrypt
+SESSION_LIBS=	${PLAIN_LIBS} -lresolv
 
 LIB=		lib/libpop3d.a
 LIB_OBJS=	lib/frame.o lib/proto.o lib/dispatch.o lib/msg.o lib/log.o lib/util.o lib/addr.o \
@@ -62,7 +67,10 @@ POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/grant.o pop3d/access.o \
 POP3D_HDRS=	pop3d/pop3d.h pop3d/proc.h
 SESSION_OBJS=	pop3d-session/session.o pop3d-session/pop3.o \
 		pop3d-session/poppass.o pop3d-session/xmit.o \
-		pop3d-session/io.o pop3d-session/tls.o
+		pop3d-session/io.o
+PLAIN_OBJS=	${SESSION_OBJS} pop3d-session/session_plain.o
+TLS_OBJS=	${SESSION_OBJS} pop3d-session/session_tls.o \
+		pop3d-session/tls.o
 SESSION_HDRS=	pop3d-session/session.h
 AUTH_OBJS=	pop3d-auth/auth.o pop3d-auth/auth_passwd.o \
 		pop3d-auth/auth_file.o pop3d-auth/auth_apop.o \
@@ -78,6 +86,7 @@ CONF_OBJS=	pop3d/config.o pop3d/printconf.o pop3d/tlsmat.o \
 		pop3d/parse.o
 
 PROGS=		pop3d/pop3d pop3d-session/pop3d-session \
+		pop3d-session/pop3d-session-tls \
 		pop3d-auth/pop3d-auth pop3d-store/pop3d-store pop3ctl/pop3ctl
 
 .SUFFIXES: .c .o
@@ -93,8 +102,11 @@ ${LIB}: ${LIB_OBJS}
 pop3d/pop3d: ${POP3D_OBJS} ${LIB}
 	${CC} ${LDFLAGS} -o $@ ${POP3D_OBJS} ${LIB} ${LIBS}
 
-pop3d-session/pop3d-session: ${SESSION_OBJS} ${LIB}
-	${CC} ${LDFLAGS} -o $@ ${SESSION_OBJS} ${LIB} ${LIBS}
+pop3d-session/pop3d-session: ${PLAIN_OBJS} ${LIB}
+	${CC} ${LDFLAGS} -o $@ ${PLAIN_OBJS} ${LIB} ${SESSION_LIBS}
+
+pop3d-session/pop3d-session-tls: ${TLS_OBJS} ${LIB}
+	${CC} ${LDFLAGS} -o $@ ${TLS_OBJS} ${LIB} ${LIBS}
 
 pop3d-auth/pop3d-auth: ${AUTH_OBJS} ${LIB}
 	${CC} ${LDFLAGS} -o $@ ${AUTH_OBJS} ${LIB} ${LIBS}
@@ -121,7 +133,7 @@ pop3d/parse.o: pop3d/parse.c
 
 ${LIB_OBJS}: ${LIB_HDRS}
 ${POP3D_OBJS}: ${LIB_HDRS} ${POP3D_HDRS}
-${SESSION_OBJS}: ${LIB_HDRS} ${SESSION_HDRS}
+${TLS_OBJS} ${PLAIN_OBJS}: ${LIB_HDRS} ${SESSION_HDRS}
 ${AUTH_OBJS}: ${LIB_HDRS} ${AUTH_HDRS}
 ${STORE_OBJS}: ${LIB_HDRS} ${STORE_HDRS}
 ${CTL_OBJS}: ${LIB_HDRS} ${POP3D_HDRS} ${CTL_HDRS}
@@ -242,8 +254,8 @@ lint:
 	mandoc -Tlint -Wstyle man/*.[0-9]
 
 clean:
-	rm -f ${LIB} ${LIB_OBJS} ${POP3D_OBJS} ${SESSION_OBJS} ${AUTH_OBJS} \
-	    ${STORE_OBJS} ${CTL_OBJS} ${PROGS} pop3d/parse.c \
+	rm -f ${LIB} ${LIB_OBJS} ${POP3D_OBJS} ${TLS_OBJS} ${PLAIN_OBJS} \
+	    ${AUTH_OBJS} ${STORE_OBJS} ${CTL_OBJS} ${PROGS} pop3d/parse.c \
 	    ${UNIT_TESTS} ${UNIT_OBJS}
 	rm -rf regress/obj
 

@@ -49,7 +49,8 @@ chrootdir=$5
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "${top}"
 
-for p in pop3d/pop3d pop3d-session/pop3d-session pop3d-auth/pop3d-auth \
+for p in pop3d/pop3d pop3d-session/pop3d-session \
+    pop3d-session/pop3d-session-tls pop3d-auth/pop3d-auth \
     pop3d-store/pop3d-store pop3ctl/pop3ctl; do
 	if [ ! -x "$p" ]; then
 		echo "install.sh: $p is not built; run make first" >&2
@@ -69,6 +70,8 @@ install -m 0555 pop3d/pop3d "${destdir}${sbindir}/pop3d"
 install -m 0555 pop3ctl/pop3ctl "${destdir}${sbindir}/pop3ctl"
 install -m 0555 pop3d-session/pop3d-session \
     "${destdir}${libexecdir}/pop3d-session"
+install -m 0555 pop3d-session/pop3d-session-tls \
+    "${destdir}${libexecdir}/pop3d-session-tls"
 install -m 0555 pop3d-auth/pop3d-auth "${destdir}${libexecdir}/pop3d-auth"
 install -m 0555 pop3d-store/pop3d-store \
     "${destdir}${libexecdir}/pop3d-store"

@@ -18,16 +18,20 @@
 /*
  * RFC 4648 base64, the one implementation of every program: the user
  * database's secrets and keys, and the session's SASL exchange.
- * libcrypto does the coding; the decoder here adds what it lacks.
+ * The resolver library does the coding (it is in libc on the BSDs), so
+ * that a program without TLS needs no libcrypto; the decoder here adds
+ * the strictness it lacks.
  */
 
 #include <sys/types.h>
+#include <netinet/in.h>
+#include <arpa/nameser.h>
 
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include <resolv.h>
 
 #include "util.h"
 #include "base64.h"
@@ -41,7 +45,7 @@ base64_encode(const void *in, size_t len, char *out, size_t outsz)
 {
 	if (len > INT_MAX / 2 || outsz < (len + 2) / 3 * 4 + 1)
 		return (-1);
-	return (EVP_EncodeBlock((unsigned char *)out, in, (int)len));
+	return (b64_ntop(in, len, out, outsz));
 }
 
 static int
@@ -68,7 +72,7 @@ base64_valid(const char *in, size_t len, size_t *pad)
 /*
  * Strict: padding required, no whitespace, nothing but the alphabet,
  * and unused bits zero, so that a value has one spelling only.
- * EVP_DecodeBlock() alone would skip blanks and count padding as data.
+ * b64_pton() alone would skip blanks and accept nonzero unused bits.
  */
 int
 base64_decode(const char *in, size_t len, void *out, size_t outsz)
@@ -85,15 +89,16 @@ base64_decode(const char *in, size_t len, void *out, size_t outsz)
 	n = len / 4 * 3;
 	if (n - pad > outsz)
 		return (-1);
-	tmp = xcalloc(1, n);
+	tmp = xcalloc(1, n + 1);
 	again = xcalloc(1, len + 1);
-	if (EVP_DecodeBlock(tmp, (const unsigned char *)in, (int)len) ==
-	    (int)n && base64_encode(tmp, n - pad, again, len + 1) == (int)len &&
+	memcpy(again, in, len);		/* b64_pton() wants a string */
+	if (b64_pton(again, tmp, n) == (int)(n - pad) &&
+	    base64_encode(tmp, n - pad, again, len + 1) == (int)len &&
 	    memcmp(again, in, len) == 0) {
 		rv = (int)(n - pad);
 		memcpy(out, tmp, rv);
 	}
-	freezero(tmp, n);
+	freezero(tmp, n + 1);
 	freezero(again, len + 1);
 	return (rv);
 }

@@ -38,6 +38,7 @@
 #define POP3D_USER		"_pop3d"
 #define POP3D_AUTH_USER		"_pop3dauth"
 #define POP3D_SESSION_PATH	POP3D_LIBEXECDIR "/pop3d-session"
+#define POP3D_SESSION_TLS_PATH	POP3D_LIBEXECDIR "/pop3d-session-tls"
 #define POP3D_AUTH_PATH		POP3D_LIBEXECDIR "/pop3d-auth"
 #define POP3D_STORE_PATH	POP3D_LIBEXECDIR "/pop3d-store"
 

@@ -39,7 +39,7 @@
  * Bump PROTO_VERSION whenever a change is made to PROTO_MESSAGES or to
  * a payload below: pop3ctl sends it, and a mismatch is refused.
  */
-#define PROTO_VERSION		11
+#define PROTO_VERSION		12
 
 /*
  * Every message, by channel and direction, as X(type, payload, fd):
@@ -70,6 +70,8 @@
 	X(MSG_SESS_AUTODENY,	sizeof(uint32_t),		P_NOFD)	\
 	X(MSG_SESS_XMIT,	0,				P_FD)	\
 	X(MSG_SESS_END,		sizeof(struct sess_end),	P_NOFD)	\
+	X(MSG_SESS_STLS_AUTH,	0,				P_FD)	\
+	X(MSG_SESS_STLS,	sizeof(struct sess_handoff),	P_FD)	\
 									\
 	/* parent -> pop3d-auth */					\
 	X(MSG_CONF_AUTH,	sizeof(struct auth_conf),	P_NOFD)	\
@@ -198,12 +200,13 @@ struct sess_conf {
 	int32_t		timeout_login;
 	int32_t		expire;		/* as in struct pop3d_conf */
 	int32_t		login_delay;	/* -1 unset */
+	int32_t		tls;		/* TLS is configured: offer STLS */
 	/*
-	 * With tls set, MSG_CONF_TLS_CERT and _KEY chunks follow, then
-	 * MSG_CONF_TLS_END; the session builds its libtls context from
+	 * pop3d-session-tls only: MSG_CONF_TLS_CERT and _KEY chunks
+	 * follow, then MSG_CONF_TLS_END; it builds its libtls context from
 	 * them and wipes them.
 	 */
-	int32_t		tls;
+	int32_t		tls_ctx;
 	char		tls_protocols[TLS_STRING_MAX];
 	char		tls_ciphers[TLS_STRING_MAX];
 	int32_t		apop;		/* ask pop3d-auth for a timestamp */
@@ -259,6 +262,23 @@ struct store_conf {
 	int32_t		debug;
 };
 
+/*
+ * MSG_SESS_STLS: a plain-text session (pop3d-session, which has no TLS)
+ * was asked for STLS and answered +OK.  It sends its auth channel as the
+ * fd of MSG_SESS_STLS_AUTH, then the client socket with this, and
+ * exits.  The parent gives both, with the same sid, to a
+ * pop3d-session-tls, which does the handshake and goes on without a
+ * greeting.  What the client said in the clear is forgotten (RFC 2595),
+ * the counters that limit it are not.
+ */
+struct sess_handoff {
+	int64_t		connected;	/* CLOCK_MONOTONIC, seconds */
+	int32_t		failures;
+	int32_t		commands;
+	int32_t		apop;		/* the greeting had a timestamp */
+	char		timestamp[APOP_CHALLENGE_MAX + 1];
+};
+
 /* MSG_SESS_CONN: the accepted socket travels as the fd; sid is peerid. */
 struct sess_conn {
 	struct sockaddr_storage	peer;
@@ -266,6 +286,8 @@ struct sess_conn {
 	int32_t			kind;		/* enum listen_kind */
 	int32_t			plaintext_auth;	/* resolved: 0 or 1 */
 	char			peername[NI_MAXHOST];	/* numeric */
+	int32_t			stls;		/* handed over after STLS */
+	struct sess_handoff	handoff;	/* with stls set */
 };
 
 /* MSG_SESS_END: what the session did, for the logout log line. */

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <tls.h>
 #include <unistd.h>
 
 #include "session.h"
@@ -65,7 +64,7 @@ io_init(struct io *io, int fd)
 }
 
 /* Wait for fd to be ready until the deadline: 1 ready, 0 timeout. */
-static int
+int
 io_wait(int fd, short events, time_t deadline)
 {
 	struct pollfd	pfd;
@@ -96,17 +95,12 @@ io_read(struct io *io, void *buf, size_t len, short *want)
 	ssize_t	n;
 
 	*want = 0;
-	if (io->tls == NULL) {
-		if ((n = read(io->fd, buf, len)) == -1 &&
-		    (errno == EAGAIN || errno == EINTR))
-			*want = POLLIN;
-		return (n);
-	}
-	if ((n = tls_read(io->tls, buf, len)) == TLS_WANT_POLLIN)
+	if (io->tls != NULL)
+		return (io->tlsops->read(io, buf, len, want));
+	if ((n = read(io->fd, buf, len)) == -1 &&
+	    (errno == EAGAIN || errno == EINTR))
 		*want = POLLIN;
-	else if (n == TLS_WANT_POLLOUT)
-		*want = POLLOUT;
-	return (n < 0 ? -1 : n);
+	return (n);
 }
 
 static ssize_t
@@ -115,17 +109,12 @@ io_write_some(struct io *io, const void *buf, size_t len, short *want)
 	ssize_t	n;
 
 	*want = 0;
-	if (io->tls == NULL) {
-		if ((n = write(io->fd, buf, len)) == -1 &&
-		    (errno == EAGAIN || errno == EINTR))
-			*want = POLLOUT;
-		return (n);
-	}
-	if ((n = tls_write(io->tls, buf, len)) == TLS_WANT_POLLIN)
-		*want = POLLIN;
-	else if (n == TLS_WANT_POLLOUT)
+	if (io->tls != NULL)
+		return (io->tlsops->write(io, buf, len, want));
+	if ((n = write(io->fd, buf, len)) == -1 &&
+	    (errno == EAGAIN || errno == EINTR))
 		*want = POLLOUT;
-	return (n < 0 ? -1 : n);
+	return (n);
 }
 
 /* Read before polling: TLS may hold decrypted bytes the socket lacks. */
@@ -307,56 +296,13 @@ io_flush(struct io *io)
 	return (-1);
 }
 
-/*
- * The TLS handshake on the client socket, for STLS or an implicit TLS
- * listener.  Buffered plaintext is dropped first: whatever a client (or
- * a man in the middle) pipelined behind STLS must never run as if it
- * had come through TLS.  A ClientHello that offers ALPN without "pop3"
- * is refused before libtls sees it.
- */
-int
-io_starttls(struct io *io, struct tls *ctx, time_t deadline)
-{
-	struct tls	*cctx;
-	int		 rc;
-
-	io_discard_input(io);
-	if (deadline > io_now() + TIMEOUT_TLS_HANDSHAKE)
-		deadline = io_now() + TIMEOUT_TLS_HANDSHAKE;
-	if (tlshello_check(io->fd, deadline) == -1)
-		return (-1);
-	if (tls_accept_socket(ctx, &cctx, io->fd) == -1)
-		return (-1);
-	for (;;) {
-		rc = tls_handshake(cctx);
-		if (rc == 0)
-			break;
-		if ((rc != TLS_WANT_POLLIN && rc != TLS_WANT_POLLOUT) ||
-		    io_wait(io->fd, rc == TLS_WANT_POLLIN ? POLLIN : POLLOUT,
-		    deadline) != 1) {
-			tls_free(cctx);
-			return (-1);
-		}
-	}
-	io->tls = cctx;
-	return (0);
-}
-
 /* End the connection: a TLS close_notify first, so clients see no cut. */
 void
 io_close(struct io *io)
 {
-	time_t	deadline = io_now() + 5;
-	int	rc;
-
 	io_flush(io);
 	if (io->tls != NULL) {
-		while ((rc = tls_close(io->tls)) == TLS_WANT_POLLIN ||
-		    rc == TLS_WANT_POLLOUT)
-			if (io_wait(io->fd, rc == TLS_WANT_POLLIN ? POLLIN :
-			    POLLOUT, deadline) != 1)
-				break;
-		tls_free(io->tls);
+		io->tlsops->close(io, io_now() + 5);
 		io->tls = NULL;
 	}
 	shutdown(io->fd, SHUT_RDWR);

@@ -231,7 +231,7 @@ pop3_capa(struct pop3 *p, struct pop3_cmdline *cl)
 		io_printf(p->io, "XTND\r\n");
 	if (p->state == POP3_AUTHORIZATION && pop3_mechanisms(p)[0] != '\0')
 		io_printf(p->io, "SASL%s\r\n", pop3_mechanisms(p));
-	if (p->tlsctx != NULL && p->io->tls == NULL &&
+	if (p->starttls != NULL && p->io->tls == NULL &&
 	    p->state == POP3_AUTHORIZATION)
 		io_printf(p->io, "STLS\r\n");
 	if (p->conf->expire == EXPIRE_NEVER)
@@ -739,7 +739,7 @@ pop3_rset(struct pop3 *p, struct pop3_cmdline *cl)
 static void
 pop3_stls(struct pop3 *p, struct pop3_cmdline *cl)
 {
-	if (p->tlsctx == NULL) {
+	if (p->starttls == NULL) {
 		pop3_reply(p, "-ERR TLS not available");
 		return;
 	}
@@ -748,8 +748,7 @@ pop3_stls(struct pop3 *p, struct pop3_cmdline *cl)
 		return;
 	}
 	pop3_reply(p, "+OK begin TLS negotiation");
-	if (io_flush(p->io) == -1 ||
-	    io_starttls(p->io, p->tlsctx, pop3_deadline(p)) == -1) {
+	if (io_flush(p->io) == -1 || p->starttls(p) == -1) {
 		log_info("%s: STLS: TLS handshake failed", p->peer);
 		p->end.reason = SESS_END_ERROR;
 		p->state = POP3_UPDATE;
@@ -894,8 +893,10 @@ pop3_run(struct pop3 *p)
 		    MAX_PREAUTH_COMMANDS;
 
 	p->state = POP3_AUTHORIZATION;
-	p->connected = p->last = io_now();
-	pop3_greeting(p);
+	if (!p->resumed) {
+		p->connected = p->last = io_now();
+		pop3_greeting(p);
+	}
 	while (p->state != POP3_UPDATE) {
 		if (pop3_readline(p, &line) == -1)
 			break;

@@ -31,14 +31,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <tls.h>
 #include <unistd.h>
 
 #include "msg.h"
 #include "sandbox.h"
 #include "dispatch.h"
 #include "session.h"
-#include "tlsctx.h"
 
 struct channel {
 	struct chan	chan;
@@ -52,7 +50,6 @@ static struct channel	 auth_ch = { .name = "pop3d-auth", .use_sid = 1 };
 /* The store serves one session only: it needs no id. */
 static struct channel	 store_ch = { .name = "pop3d-store" };
 static struct sess_conf	 sconf;
-static struct tls	*tlsctx;
 static struct sess_conn	 sconn;
 static uint32_t		 sid;
 static char		 authuser[POP3_USER_MAX + 1];
@@ -568,7 +565,6 @@ session_tls_setup(void)
 	struct frame	 fr;
 	uint8_t		*cert = NULL, *key = NULL;
 	size_t		 certlen = 0, keylen = 0;
-	const char	*why;
 
 	for (;;) {
 		if (!channel_recv(&parent_ch, &fr, INT32_MAX))
@@ -584,12 +580,9 @@ session_tls_setup(void)
 	}
 	if (certlen == 0 || keylen == 0)
 		fatalx("%s: TLS without certificate or key", __func__);
-	tlsctx = tlsctx_new(sconf.tls_protocols, sconf.tls_ciphers, cert,
-	    certlen, key, keylen, &why);
+	session_tls_ctx(&sconf, cert, certlen, key, keylen);
 	freezero(cert, certlen);
 	freezero(key, keylen);
-	if (tlsctx == NULL)
-		fatalx("%s: %s", __func__, why);
 }
 
 /* Configuration, then the auth channel, then the client. */
@@ -610,7 +603,7 @@ session_wait_conn(void)
 	    sconf.timeout_idle <= 0 || sconf.timeout_login <= 0)
 		fatalx("%s: bad configuration values", __func__);
 	log_setverbose(sconf.debug);
-	if (sconf.tls)
+	if (sconf.tls_ctx)
 		session_tls_setup();
 
 	/* Our session id comes with it; every later frame must carry it. */
@@ -623,16 +616,63 @@ session_wait_conn(void)
 	frame_get(&fr, &sconn, sizeof(sconn));
 	if (memchr(sconn.peername, '\0', sizeof(sconn.peername)) == NULL)
 		fatalx("%s: unterminated peer name", __func__);
+	if (sconn.stls && (!sconf.tls_ctx || sconn.kind != LISTEN_POP3 ||
+	    memchr(sconn.handoff.timestamp, '\0',
+	    sizeof(sconn.handoff.timestamp)) == NULL))
+		fatalx("%s: bad STLS handover", __func__);
 	return (fr.fd);
+}
+
+/*
+ * STLS in pop3d-session, which has no TLS: the +OK is out; the client
+ * socket and the auth channel go to the parent for a pop3d-session-tls,
+ * with what limits the client, and this process ends.  The socket is
+ * not shut down: it lives on in the other process.
+ */
+int
+session_handoff(struct pop3 *p)
+{
+	struct sess_handoff	h;
+
+	io_discard_input(p->io);
+	memset(&h, 0, sizeof(h));
+	h.connected = p->connected;
+	h.failures = p->failures;
+	h.commands = p->commands;
+	h.apop = p->apop;
+	strlcpy(h.timestamp, p->timestamp, sizeof(h.timestamp));
+	channel_send(&parent_ch, MSG_SESS_STLS_AUTH, auth_ch.chan.fd, NULL, 0);
+	channel_send(&parent_ch, MSG_SESS_STLS, p->io->fd, &h, sizeof(h));
+	log_debug("%s: STLS: handed over for TLS", p->peer);
+	exit(0);
+}
+
+/* After a handover: what the plain-text session knew, then TLS. */
+static int
+session_resume(struct pop3 *p, struct io *io)
+{
+	const struct sess_handoff	*h = &sconn.handoff;
+
+	p->connected = h->connected;
+	p->last = io_now();
+	p->failures = h->failures;
+	p->commands = h->commands;
+	p->apop = h->apop != 0;
+	strlcpy(p->timestamp, h->timestamp, sizeof(p->timestamp));
+	p->resumed = 1;
+	if (session_tls_accept(io, pop3_deadline(p)) == -1) {
+		log_info("%s: STLS: TLS handshake failed", peer);
+		return (-1);
+	}
+	log_debug("%s: TLS active after STLS", peer);
+	return (0);
 }
 
 /* RFC 8314: TLS from the first byte; the greeting comes after it. */
 static int
 session_implicit_tls(struct io *io)
 {
-	if (tlsctx == NULL)
-		fatalx("%s: TLS listener without TLS", __func__);
-	if (io_starttls(io, tlsctx, io_now() + sconf.timeout_login) == -1) {
+	if (session_tls_accept(io, io_now() + sconf.timeout_login) == -1) {
 		log_info("%s: TLS handshake failed", peer);
 		return (-1);
 	}
@@ -658,9 +698,7 @@ main(int argc, char *argv[])
 
 	if ((pw = getpwnam(POP3D_USER)) == NULL)
 		fatalx("unknown user %s", POP3D_USER);
-	/* OpenSSL reads its configuration once, while files exist. */
-	if (tls_init() == -1)
-		fatalx("tls_init");
+	session_tls_init();
 	demote(POP3D_CHROOT, pw->pw_uid, pw->pw_gid, 0, NULL);
 	sandbox_init(SANDBOX_SESSION);
 
@@ -675,14 +713,19 @@ main(int argc, char *argv[])
 	p.be = &session_backend;
 	p.conf = &sconf;
 	p.peer = peer;
-	p.tlsctx = tlsctx;
+	p.starttls = session_starttls(&sconf);
 	p.authuser = authuser;
 	p.peeraddr = sconn.peername;
 	/* Peer address == listener address: another process of this host. */
 	p.plaintext_ok = sconn.plaintext_auth ||
 	    ss_same_addr(&sconn.peer, &sconn.local);
-	if ((sconn.kind == LISTEN_POP3S || sconn.kind == LISTEN_POPPASS_TLS) &&
-	    session_implicit_tls(&io) == -1)
+	if (sconn.stls) {
+		if (session_resume(&p, &io) == -1)
+			p.end.reason = SESS_END_ERROR;
+		else
+			pop3_run(&p);
+	} else if ((sconn.kind == LISTEN_POP3S ||
+	    sconn.kind == LISTEN_POPPASS_TLS) && session_implicit_tls(&io) == -1)
 		p.end.reason = SESS_END_ERROR;
 	else if (sconn.kind == LISTEN_POPPASS || sconn.kind == LISTEN_POPPASS_TLS)
 		poppass_run(&p);

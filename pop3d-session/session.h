@@ -46,10 +46,19 @@ enum io_status {
 };
 
 struct tls;
+struct io;
+
+/* TLS on a connection, set by io_starttls() (tls.c, TLS program only). */
+struct io_tlsops {
+	ssize_t	(*read)(struct io *, void *, size_t, short *);
+	ssize_t	(*write)(struct io *, const void *, size_t, short *);
+	void	(*close)(struct io *, time_t);
+};
 
 struct io {
-	int		 fd;
-	struct tls	*tls;		/* NULL until TLS is active */
+	int			 fd;
+	struct tls		*tls;		/* NULL until TLS is active */
+	const struct io_tlsops	*tlsops;
 	int		 error;
 	size_t		 inlen;
 	size_t		 consumed;	/* bytes of the last line returned */
@@ -69,12 +78,13 @@ void		 io_printf(struct io *, const char *, ...)
 int		 io_flush(struct io *);
 time_t		 io_now(void);
 int		 io_left_ms(time_t);
-int		 io_starttls(struct io *, struct tls *, time_t);
+int		 io_wait(int, short, time_t);
 void		 io_close(struct io *);
 int		 io_peek(struct io *, time_t, char **, size_t *);
 void		 io_consume(struct io *, size_t);
 
 /* tls.c */
+int		 io_starttls(struct io *, struct tls *, time_t);
 int		 tlshello_alpn(const unsigned char *, size_t);
 int		 tlshello_check(int, time_t);
 
@@ -132,7 +142,12 @@ struct pop3 {
 	void				*bearg;
 	const struct sess_conf		*conf;
 	const char			*peer;
-	struct tls			*tlsctx;	/* NULL: no TLS */
+	/*
+	 * STLS, called once "+OK" is out: 0 with TLS active, -1 on a
+	 * failed handshake; the plain-text program hands the connection
+	 * over and does not return.  NULL: no TLS to offer.
+	 */
+	int				(*starttls)(struct pop3 *);
 	const char			*authuser;	/* after login */
 	const char			*peeraddr;	/* numeric */
 	int				 plaintext_ok;	/* policy allows */
@@ -149,6 +164,7 @@ struct pop3 {
 	char				 timestamp[APOP_CHALLENGE_MAX + 1];
 	time_t				 connected;
 	time_t				 last;
+	int				 resumed;	/* after STLS: no greeting */
 	struct sess_end			 end;
 };
 
@@ -165,7 +181,19 @@ void	pop3_reply(struct pop3 *, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
 time_t	pop3_deadline(struct pop3 *);
 int	pop3_readline(struct pop3 *, char **);
-int	pop3_start_tls_listener(struct pop3 *);
+
+/* session.c */
+int	session_handoff(struct pop3 *);
+
+/*
+ * session_tls.c in pop3d-session-tls, session_plain.c in pop3d-session:
+ * what the two programs do differently.
+ */
+void	session_tls_init(void);
+void	session_tls_ctx(const struct sess_conf *, const uint8_t *, size_t,
+	    const uint8_t *, size_t);
+int	session_tls_accept(struct io *, time_t);
+int	(*session_starttls(const struct sess_conf *))(struct pop3 *);
 
 /* xmit.c */
 void	xmit_command(struct pop3 *);

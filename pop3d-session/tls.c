@@ -15,9 +15,11 @@
  */
 
 /*
- * The session's look at a TLS ClientHello before libtls takes it: a
- * client that offers ALPN without "pop3" speaks another protocol (the
- * ALPACA cross-protocol attack) and is refused.
+ * TLS on the client connection, in pop3d-session-tls only: the
+ * handshake, reads and writes through libtls, close_notify, and a look
+ * at the ClientHello before libtls takes it: a client that offers ALPN
+ * without "pop3" speaks another protocol (the ALPACA cross-protocol
+ * attack) and is refused.
  */
 
 #include <sys/types.h>
@@ -162,3 +164,82 @@ tlshello_check(int fd, time_t deadline)
 			return (-1);
 	}
 }
+
+static ssize_t
+tlsio_result(ssize_t n, short *want)
+{
+	if (n == TLS_WANT_POLLIN)
+		*want = POLLIN;
+	else if (n == TLS_WANT_POLLOUT)
+		*want = POLLOUT;
+	return (n < 0 ? -1 : n);
+}
+
+static ssize_t
+tlsio_read(struct io *io, void *buf, size_t len, short *want)
+{
+	return (tlsio_result(tls_read(io->tls, buf, len), want));
+}
+
+static ssize_t
+tlsio_write(struct io *io, const void *buf, size_t len, short *want)
+{
+	return (tlsio_result(tls_write(io->tls, buf, len), want));
+}
+
+/* A close_notify first, so clients see no cut. */
+static void
+tlsio_close(struct io *io, time_t deadline)
+{
+	int	rc;
+
+	while ((rc = tls_close(io->tls)) == TLS_WANT_POLLIN ||
+	    rc == TLS_WANT_POLLOUT)
+		if (io_wait(io->fd, rc == TLS_WANT_POLLIN ? POLLIN :
+		    POLLOUT, deadline) != 1)
+			break;
+	tls_free(io->tls);
+}
+
+static const struct io_tlsops tlsio_ops = {
+	tlsio_read,
+	tlsio_write,
+	tlsio_close,
+};
+
+/*
+ * The TLS handshake on the client socket, for STLS or an implicit TLS
+ * listener.  Buffered plaintext is dropped first: whatever a client (or
+ * a man in the middle) pipelined behind STLS must never run as if it
+ * had come through TLS.  A ClientHello that offers ALPN without "pop3"
+ * is refused before libtls sees it.
+ */
+int
+io_starttls(struct io *io, struct tls *ctx, time_t deadline)
+{
+	struct tls	*cctx;
+	int		 rc;
+
+	io_discard_input(io);
+	if (deadline > io_now() + TIMEOUT_TLS_HANDSHAKE)
+		deadline = io_now() + TIMEOUT_TLS_HANDSHAKE;
+	if (tlshello_check(io->fd, deadline) == -1)
+		return (-1);
+	if (tls_accept_socket(ctx, &cctx, io->fd) == -1)
+		return (-1);
+	for (;;) {
+		rc = tls_handshake(cctx);
+		if (rc == 0)
+			break;
+		if ((rc != TLS_WANT_POLLIN && rc != TLS_WANT_POLLOUT) ||
+		    io_wait(io->fd, rc == TLS_WANT_POLLIN ? POLLIN : POLLOUT,
+		    deadline) != 1) {
+			tls_free(cctx);
+			return (-1);
+		}
+	}
+	io->tls = cctx;
+	io->tlsops = &tlsio_ops;
+	return (0);
+}
+

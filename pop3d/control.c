@@ -324,7 +324,7 @@ control_sessions(struct ctl_conn *c)
 
 	TAILQ_FOREACH(s, &children, entry) {
 		if (s->kind != CHILD_SESSION || s->state == SESSION_IDLE ||
-		    s->closed || s->reaped)
+		    s->state == SESSION_HANDED || s->closed || s->reaped)
 			continue;
 		memset(&cs, 0, sizeof(cs));
 		cs.sid = s->sid;

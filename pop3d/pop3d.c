@@ -84,6 +84,7 @@ static char		*reload_errors;
 static size_t		 reload_errlen;
 
 static void	pool_refill(void);
+static struct child	*pool_take(int);
 
 /* Certificate and key to a new session, in frames under the cap. */
 static void
@@ -130,9 +131,10 @@ session_by_sid(uint32_t sid)
 {
 	struct child	*c;
 
+	/* A session that handed its client over is no longer its sid's. */
 	TAILQ_FOREACH(c, &children, entry)
 		if (c->kind == CHILD_SESSION && c->sid == sid &&
-		    !c->closed && !c->reaped)
+		    c->state != SESSION_HANDED && !c->closed && !c->reaped)
 			return (c);
 	return (NULL);
 }
@@ -279,6 +281,64 @@ xmit_gone(struct child *x, int status)
 	xmit_result(s, status);
 }
 
+/* The first half of an STLS handover: the session's auth channel. */
+static int
+session_stls_auth(void *arg, struct frame *fr)
+{
+	struct child	*c = arg;
+
+	if (c->tls || c->conn.kind != LISTEN_POP3)
+		return (-1);
+	c->stls_authfd = fr->fd;
+	fr->fd = -1;
+	return (0);
+}
+
+/*
+ * The client socket of a plain-text session that answered STLS: it and
+ * the auth channel go to a pop3d-session-tls under the same sid, and
+ * the plain one exits.  Nothing of the handover is trusted beyond its
+ * bounds: the counters only limit the client further.
+ */
+static int
+session_stls(void *arg, struct frame *fr)
+{
+	struct child		*c = arg, *t;
+	struct sess_conn	 sc;
+
+	if (c->stls_authfd == -1)
+		return (-1);
+	sc = c->conn;
+	frame_get(fr, &sc.handoff, sizeof(sc.handoff));
+	if (memchr(sc.handoff.timestamp, '\0',
+	    sizeof(sc.handoff.timestamp)) == NULL ||
+	    sc.handoff.failures < 0 || sc.handoff.commands < 0)
+		return (-1);
+	sc.stls = 1;
+	c->state = SESSION_HANDED;
+	sessions_busy--;
+	if (shutting_down || tlsmat.certlen == 0 ||
+	    (t = pool_take(1)) == NULL) {
+		log_warnx("%s: STLS: no TLS session to hand over to",
+		    c->peername);
+		return (0);	/* frame_done() closes the socket */
+	}
+	t->sid = c->sid;
+	t->state = SESSION_CONNECTED;
+	t->conn = c->conn;
+	t->peer = c->peer;
+	t->started = c->started;
+	strlcpy(t->peername, c->peername, sizeof(t->peername));
+	sessions_idle--;
+	sessions_busy++;
+	child_send(t, MSG_SESS_AUTHFD, t->sid, c->stls_authfd, NULL, 0);
+	c->stls_authfd = -1;
+	child_send(t, MSG_SESS_CONN, t->sid, fr->fd, &sc, sizeof(sc));
+	fr->fd = -1;
+	pool_refill();
+	return (0);
+}
+
 /*
  * What a session may tell us, and when.  It serves a client, so it is
  * trusted least: anything else costs it its life (proc.c).
@@ -292,6 +352,10 @@ static const struct dispatch_rule session_rules[] = {
 	{ MSG_SESS_XMIT,	SESSION_GRANTED,		0, session_xmit },
 	{ MSG_SESS_END,		SESSION_CONNECTED | SESSION_GRANTED, D_ONCE,
 	    session_end },
+	{ MSG_SESS_STLS_AUTH,	SESSION_CONNECTED,		D_ONCE,
+	    session_stls_auth },
+	{ MSG_SESS_STLS,	SESSION_CONNECTED,		D_ONCE,
+	    session_stls },
 };
 static const struct dispatch_table session_table =
     DISPATCH_TABLE("session", session_rules);
@@ -390,11 +454,17 @@ auth_spawn(void)
 	child_send(auth_child, MSG_CONF_AUTH, 0, -1, &ac, sizeof(ac));
 }
 
+/*
+ * Two pools: pop3d-session for connections in the clear, which links no
+ * TLS library, and pop3d-session-tls for implicit TLS and for clients
+ * that a plain one hands over after STLS.
+ */
 static struct child *
-session_spawn(void)
+session_spawn(int tls)
 {
 	struct sess_conf	 sc;
 	char			*argv[] = { "pop3d: session", NULL };
+	char			*argv_tls[] = { "pop3d: session (tls)", NULL };
 	int			 sp[2];
 	pid_t			 pid;
 	struct child		*c;
@@ -403,16 +473,19 @@ session_spawn(void)
 		log_warn("%s: socketpair", __func__);
 		return (NULL);
 	}
-	pid = proc_exec(POP3D_SESSION_PATH, argv, sp[1], -1);
+	pid = tls ? proc_exec(POP3D_SESSION_TLS_PATH, argv_tls, sp[1], -1) :
+	    proc_exec(POP3D_SESSION_PATH, argv, sp[1], -1);
 	close(sp[1]);
 	if (pid == -1) {
 		close(sp[0]);
 		return (NULL);
 	}
 	c = child_new(CHILD_SESSION, pid, sp[0], &session_table);
-	/* Only MSG_SESS_XMIT may carry one; its table sees to it. */
+	/* Only XMIT and the STLS handover carry one; the table sees to it. */
 	chan_allow_fd(&c->chan);
 	c->state = SESSION_IDLE;
+	c->tls = tls;
+	c->stls_authfd = -1;
 	memset(&sc, 0, sizeof(sc));
 	strlcpy(sc.banner, conf->banner, sizeof(sc.banner));
 	sc.debug = conf->debug;
@@ -421,6 +494,7 @@ session_spawn(void)
 	sc.expire = conf->expire;
 	sc.login_delay = conf->login_delay;
 	sc.tls = tlsmat.certlen > 0;
+	sc.tls_ctx = tls;
 	sc.apop = conf->apop;
 	sc.sasl_scram = conf->users_file[0] != '\0';
 	sc.auto_deny = conf->auto_deny;
@@ -432,19 +506,36 @@ session_spawn(void)
 	    sizeof(sc.tls_protocols));
 	strlcpy(sc.tls_ciphers, conf->tls_ciphers, sizeof(sc.tls_ciphers));
 	child_send(c, MSG_CONF_SESSION, 0, -1, &sc, sizeof(sc));
-	if (sc.tls)
+	if (tls)
 		session_send_tls(c, &tlsmat);
 	sessions_idle++;
 	return (c);
 }
 
+static int
+pool_idle(int tls)
+{
+	struct child	*c;
+	int		 n = 0;
+
+	TAILQ_FOREACH(c, &children, entry)
+		if (c->kind == CHILD_SESSION && c->state == SESSION_IDLE &&
+		    !c->closed && c->tls == tls)
+			n++;
+	return (n);
+}
+
 static void
 pool_refill(void)
 {
-	while (!shutting_down && sessions_idle < conf->session_pool &&
-	    sessions_idle + sessions_busy < conf->max_sessions)
-		if (session_spawn() == NULL)
-			break;
+	int	tls, n;
+
+	for (tls = 0; tls <= (tlsmat.certlen > 0); tls++)
+		for (n = pool_idle(tls); !shutting_down &&
+		    n < conf->session_pool &&
+		    sessions_idle + sessions_busy < conf->max_sessions; n++)
+			if (session_spawn(tls) == NULL)
+				break;
 }
 
 static void
@@ -454,15 +545,15 @@ pool_refill_cb(int fd, short event, void *arg)
 }
 
 static struct child *
-pool_take(void)
+pool_take(int tls)
 {
 	struct child	*c;
 
 	TAILQ_FOREACH(c, &children, entry)
 		if (c->kind == CHILD_SESSION && c->state == SESSION_IDLE &&
-		    !c->closed)
+		    !c->closed && c->tls == tls)
 			return (c);
-	return (session_spawn());
+	return (session_spawn(tls));
 }
 
 /* Connection limits, decided before any byte is read or written. */
@@ -479,7 +570,8 @@ session_allowed(const struct sockaddr_storage *peer)
 	}
 	TAILQ_FOREACH(c, &children, entry)
 		if (c->kind == CHILD_SESSION && c->state != SESSION_IDLE &&
-		    !c->reaped && ss_same_addr(&c->peer, peer))
+		    c->state != SESSION_HANDED && !c->reaped &&
+		    ss_same_addr(&c->peer, peer))
 			n++;
 	if (n >= conf->max_sessions_per_source) {
 		access_refused(peer, REFUSED_LIMIT, "%d sessions from this "
@@ -503,7 +595,8 @@ session_start(int fd, struct listener *l, struct sockaddr_storage *peer)
 		close(fd);
 		return;
 	}
-	if ((c = pool_take()) == NULL ||
+	if ((c = pool_take(l->kind == LISTEN_POP3S ||
+	    l->kind == LISTEN_POPPASS_TLS)) == NULL ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("%s: no session process", __func__);
 		close(fd);
@@ -521,6 +614,7 @@ session_start(int fd, struct listener *l, struct sockaddr_storage *peer)
 
 	c->sid = sid_new();
 	c->state = SESSION_CONNECTED;
+	c->conn = sc;
 	c->peer = *peer;
 	c->started = time(NULL);
 	snprintf(c->peername, sizeof(c->peername), "%s:%u", sc.peername,
@@ -659,9 +753,11 @@ child_gone(struct child *c, int status)
 			    c->pid, c->peername[0] ? " serving " : "",
 			    c->peername, why);
 	if (c->kind == CHILD_SESSION) {
+		if (c->stls_authfd != -1)
+			close(c->stls_authfd);
 		if (c->state == SESSION_IDLE)
 			sessions_idle--;
-		else
+		else if (c->state != SESSION_HANDED)
 			sessions_busy--;
 		/*
 		 * A pool process that dies before serving anyone may die
@@ -900,7 +996,8 @@ parent_status(struct ctl_status *st)
 	st->started = started;
 	st->uptime = time(NULL) - started;
 	TAILQ_FOREACH(c, &children, entry) {
-		if (c->kind != CHILD_SESSION || c->closed || c->reaped)
+		if (c->kind != CHILD_SESSION || c->closed || c->reaped ||
+		    c->state == SESSION_HANDED)
 			continue;
 		if (c->state == SESSION_IDLE)
 			st->idle++;

@@ -50,6 +50,7 @@ enum child_state {
 	SESSION_CONNECTED = 0x02,	/* serving a client, not logged in */
 	SESSION_GRANTED = 0x04,	/* pop3d-auth granted a login */
 	SESSION_ENDED = 0x08,	/* sent MSG_SESS_END */
+	SESSION_HANDED = 0x10,	/* gave its client over after STLS */
 };
 
 struct child {
@@ -66,6 +67,9 @@ struct child {
 	enum child_state	 state;
 
 	/* sessions */
+	int			 tls;		/* pop3d-session-tls */
+	struct sess_conn	 conn;		/* what it was given */
+	int			 stls_authfd;	/* handover under way */
 	uint32_t		 sid;
 	struct sockaddr_storage	 peer;
 	char			 peername[NI_MAXHOST + 8];

@@ -179,6 +179,60 @@ run(main)
 EOF
 }
 
+p3_case stls_handover "A session in the clear maps no TLS library; STLS hands the client to a pop3d-session-tls that goes on without a greeting and keeps the failure count"
+stls_handover_body()
+{
+	p3_setup
+	p3_py <<'EOF'
+import os
+from pop3test import *
+E = TestEnv()
+
+def exe(pid):
+    return os.path.basename(os.readlink("/proc/%d/exe" % pid))
+
+def tls_libs(pid):
+    with open("/proc/%d/maps" % pid) as f:
+        return sorted({l.split()[-1] for l in f if any(n in l for n in
+            ("libcrypto", "libssl", "libtls"))})
+
+def main():
+    p = E.connect()
+    plain = session_pid(E.port, p.local_port())
+    check(exe(plain) == "pop3d-session", "plain connection served by %s"
+        % exe(plain))
+    check(tls_libs(plain) == [], "pop3d-session %d maps %s" % (plain,
+        tls_libs(plain)))
+    # Two of the MAX_AUTH_TRIES failures in the clear (same host).
+    for i in range(2):
+        p.ok("USER %s" % E.user)
+        p.err("PASS wrong%d" % i, code="AUTH")
+    p.starttls(E.ctx())
+    check(p.peer_fingerprint() == file_fingerprint(E.cert),
+        "certificate after the handover is not the configured one")
+    tls = session_pid(E.port, p.local_port())
+    check(tls != plain and exe(tls) == "pop3d-session-tls",
+        "after STLS the connection is served by %d (%s), not a "
+        "pop3d-session-tls" % (tls, exe(tls)))
+    check(not alive(plain), "pop3d-session %d still runs after the "
+        "handover" % plain)
+    # No second greeting: the first answer is CAPA's.
+    names, lines = p.capa()
+    check("STLS" not in names and "USER" in names, "CAPA after the "
+        "handover: %r" % lines)
+    # The third failure ends the session: the count came along.
+    p.ok("USER %s" % E.user)
+    p.err("PASS wrong2", code="AUTH")
+    p.expect_closed(timeout=10, what="pop3d after a third failed login, "
+        "two of them before STLS")
+    q = E.connect_stls(tag="login ")
+    q.login(E.user, E.pw)
+    check(q.stat()[0] == 3, "STAT after the handover: not 3 messages")
+    quit_ok(q)
+run(main)
+EOF
+}
+
 p3_case no_certificate "Without a certificate CAPA does not offer STLS and STLS gets -ERR"
 no_certificate_body()
 {
@@ -1144,6 +1198,7 @@ atf_init_test_cases()
 {
 	atf_add_test_case stls_capa
 	atf_add_test_case stls_refused
+	atf_add_test_case stls_handover
 	atf_add_test_case no_certificate
 	atf_add_test_case stls_injection
 	atf_add_test_case implicit_tls

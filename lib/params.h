@@ -131,6 +131,15 @@
 #define SESSION_POOL_DEFAULT	4
 #define SESSION_POOL_MAX	64
 
+/*
+ * pop3d-auth processes: one per online CPU, so that password hashes
+ * run on every core, at most this many (each holds its own index of
+ * the users file).  A client address is always served by the same one,
+ * so that its answer delays and a session's APOP and SCRAM state stay
+ * in one process.
+ */
+#define AUTH_PROCS_MAX		8
+
 /* Listeners in one configuration, and the listen(2) backlog of each. */
 #define MAX_LISTENERS		32
 #define LISTEN_BACKLOG		128

@@ -61,7 +61,8 @@ static const char	*conffile = POP3D_CONFIG;
 static char		 hostname[NI_MAXHOST] = "localhost";
 
 static struct tls_material tlsmat;
-static struct child	*auth_child;
+static struct child	*auth_children[AUTH_PROCS_MAX];
+static int		 nauth;
 static int		 sessions_idle;
 static int		 sessions_busy;
 static int		 shutting_down;
@@ -324,6 +325,7 @@ session_stls(void *arg, struct frame *fr)
 		return (0);	/* frame_done() closes the socket */
 	}
 	t->sid = c->sid;
+	t->authidx = c->authidx;
 	t->state = SESSION_CONNECTED;
 	t->conn = c->conn;
 	t->peer = c->peer;
@@ -360,6 +362,23 @@ static const struct dispatch_rule session_rules[] = {
 static const struct dispatch_table session_table =
     DISPATCH_TABLE("session", session_rules);
 
+/*
+ * The session of a pop3d-auth message, if it is still there.  Only the
+ * pop3d-auth that serves a session may speak of it.
+ */
+static int
+auth_session(struct child *a, uint32_t sid, struct child **s)
+{
+	if ((*s = session_by_sid(sid)) == NULL)
+		return (0);
+	if ((*s)->authidx != a->authidx) {
+		log_warnx("pop3d-auth %d: message for session %u of another",
+		    a->pid, sid);
+		return (-1);
+	}
+	return (1);
+}
+
 static int
 auth_grant(void *arg, struct frame *fr)
 {
@@ -367,13 +386,16 @@ auth_grant(void *arg, struct frame *fr)
 	const char		*user;
 	struct child		*s;
 	uint32_t		 backend;
+	int			 rc;
 
 	m_read_soft(&r, fr, "pop3d-auth");
 	m_get_string(&r, &user, POP3_USER_MAX);
 	m_get_u32(&r, &backend);
 	if (m_end(&r) == -1)
 		return (-1);
-	if ((s = session_by_sid(fr->hdr.peerid)) == NULL) {
+	if ((rc = auth_session(arg, fr->hdr.peerid, &s)) != 1) {
+		if (rc == -1)
+			return (-1);
 		/* The client left while pop3d-auth was deciding. */
 		log_debug("%s: grant for a session that is gone", __func__);
 		return (0);
@@ -403,12 +425,15 @@ auth_failure(void *arg, struct frame *fr)
 {
 	struct child	*s;
 	uint32_t	 delay_ms;
+	int		 rc;
 
 	frame_get(fr, &delay_ms, sizeof(delay_ms));
 	if (delay_ms > 60 * 1000)
 		return (-1);
 	stats.login_failures++;
-	if ((s = session_by_sid(fr->hdr.peerid)) == NULL) {
+	if ((rc = auth_session(arg, fr->hdr.peerid, &s)) != 1) {
+		if (rc == -1)
+			return (-1);
 		log_debug("%s: failure for a session that is gone", __func__);
 		return (0);
 	}
@@ -431,9 +456,10 @@ static const struct dispatch_table auth_table =
     DISPATCH_TABLE("pop3d-auth", auth_rules);
 
 static void
-auth_spawn(void)
+auth_spawn(int i)
 {
 	struct auth_conf	 ac;
+	struct child		*a;
 	char			*argv[] = { "pop3d: auth", NULL };
 	int			 sp[2];
 	pid_t			 pid;
@@ -443,7 +469,8 @@ auth_spawn(void)
 	if ((pid = proc_exec(POP3D_AUTH_PATH, argv, sp[1], -1)) == -1)
 		fatalx("%s: cannot start %s", __func__, POP3D_AUTH_PATH);
 	close(sp[1]);
-	auth_child = child_new(CHILD_AUTH, pid, sp[0], &auth_table);
+	a = auth_children[i] = child_new(CHILD_AUTH, pid, sp[0], &auth_table);
+	a->authidx = i;
 	memset(&ac, 0, sizeof(ac));
 	ac.debug = conf->debug;
 	memcpy(ac.users_order, conf->users_order, sizeof(ac.users_order));
@@ -451,7 +478,43 @@ auth_spawn(void)
 	ac.apop = conf->apop;
 	ac.poppass_min_length = conf->poppass_min_length;
 	strlcpy(ac.hostname, hostname, sizeof(ac.hostname));
-	child_send(auth_child, MSG_CONF_AUTH, 0, -1, &ac, sizeof(ac));
+	child_send(a, MSG_CONF_AUTH, 0, -1, &ac, sizeof(ac));
+}
+
+/* One pop3d-auth per online CPU. */
+static void
+auth_start(void)
+{
+	long	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int	i;
+
+	nauth = ncpu < 1 ? 1 : ncpu > AUTH_PROCS_MAX ? AUTH_PROCS_MAX : ncpu;
+	for (i = 0; i < nauth; i++)
+		auth_spawn(i);
+}
+
+/*
+ * The pop3d-auth for a client address: always the same one, by the
+ * address (an IPv6 one by its /64), so that its answer delays count
+ * every failure from it.
+ */
+static struct child *
+auth_for(const struct sockaddr_storage *ss)
+{
+	const uint8_t	*p;
+	size_t		 len, i;
+	uint32_t	 h = 2166136261U;
+
+	if (ss->ss_family == AF_INET6) {
+		p = ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
+		len = 8;
+	} else {
+		p = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+		len = 4;
+	}
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619U;
+	return (auth_children[h % nauth]);
 }
 
 /*
@@ -587,11 +650,11 @@ session_start(int fd, struct listener *l, struct sockaddr_storage *peer)
 {
 	struct auth_newsess	 an;
 	struct sess_conn	 sc;
-	struct child		*c;
+	struct child		*c, *a;
 	int			 sp[2];
 	socklen_t		 len;
 
-	if (shutting_down || auth_child == NULL) {
+	if (shutting_down || (a = auth_for(peer)) == NULL) {
 		close(fd);
 		return;
 	}
@@ -614,6 +677,7 @@ session_start(int fd, struct listener *l, struct sockaddr_storage *peer)
 
 	c->sid = sid_new();
 	c->state = SESSION_CONNECTED;
+	c->authidx = a->authidx;
 	c->conn = sc;
 	c->peer = *peer;
 	c->started = time(NULL);
@@ -626,7 +690,7 @@ session_start(int fd, struct listener *l, struct sockaddr_storage *peer)
 	memset(&an, 0, sizeof(an));
 	strlcpy(an.peername, sc.peername, sizeof(an.peername));
 	an.kind = l->kind;
-	child_send(auth_child, MSG_AUTH_NEWSESS, c->sid, sp[0], &an,
+	child_send(a, MSG_AUTH_NEWSESS, c->sid, sp[0], &an,
 	    sizeof(an));
 	child_send(c, MSG_SESS_AUTHFD, c->sid, sp[1], NULL, 0);
 	child_send(c, MSG_SESS_CONN, c->sid, fd, &sc, sizeof(sc));
@@ -740,7 +804,7 @@ child_gone(struct child *c, int status)
 		return;
 	}
 	if (c->kind == CHILD_AUTH) {
-		auth_child = NULL;
+		auth_children[c->authidx] = NULL;
 		if (!shutting_down) {
 			log_warnx("lost child: pop3d-auth %d %s", c->pid, why);
 			parent_shutdown();
@@ -1106,7 +1170,7 @@ main(int argc, char *argv[])
 	signal_add(&ev_sigchld, NULL);
 
 	listeners_bind();
-	auth_spawn();
+	auth_start();
 	pool_refill();
 	log_info("startup");
 	event_dispatch();

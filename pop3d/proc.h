@@ -66,6 +66,9 @@ struct child {
 	uint64_t		 seen;		/* its D_ONCE messages */
 	enum child_state	 state;
 
+	int			 authidx;	/* auth: its index; session:
+						   the auth serving it */
+
 	/* sessions */
 	int			 tls;		/* pop3d-session-tls */
 	struct sess_conn	 conn;		/* what it was given */

@@ -663,6 +663,57 @@ run(main)
 EOF
 }
 
+p3_case pipelining_retr "Runs of pipelined RETRs mixed with bad numbers, DELE, TOP and RSET, are answered in order and byte for byte"
+pipelining_retr_body()
+{
+	p3_basic
+	p3_py <<'EOF'
+from pop3test import *
+E = TestEnv()
+def main():
+    p = E.login()
+    mapping = match_all(p, E.seed)
+    count = p.stat()[0]
+    cmds = []
+    for i in range(60):
+        cmds.append("RETR %d" % (i % count + 1))
+    cmds[7] = "RETR 99"
+    cmds[8] = "RETR 0"
+    cmds[20] = "DELE 2"
+    cmds[25] = "TOP 1 0"
+    cmds[40] = "RSET"
+    p.sendraw(b"".join(c.encode() + b"\r\n" for c in cmds))
+    deleted = set()
+    for c in cmds:
+        r = p.reply()
+        w = c.split()
+        if c in ("RETR 99", "RETR 0"):
+            check(r.startswith("-ERR"), "%s: got %r" % (c, r))
+        elif w[0] == "DELE":
+            check(r.startswith("+OK"), "%s: got %r" % (c, r))
+            deleted.add(int(w[1]))
+        elif c == "RSET":
+            check(r.startswith("+OK"), "%s: got %r" % (c, r))
+            deleted.clear()
+        elif w[0] == "TOP":
+            check(r.startswith("+OK"), "%s: got %r" % (c, r))
+            got = p.body()
+            want = top_form(E.seed[mapping[int(w[1])]], 0)
+            check(got == want, "%s: got %s" % (c, short(got)))
+        elif int(w[1]) in deleted:
+            check(r.startswith("-ERR"), "%s of a deleted message: got %r"
+                % (c, r))
+        else:
+            check(r.startswith("+OK"), "%s: got %r (out of order?)" %
+                (c, r))
+            got = p.body()
+            want = transmitted(E.seed[mapping[int(w[1])]])
+            check(got == want, "%s: got %s" % (c, short(got)))
+    quit_ok(p)
+run(main)
+EOF
+}
+
 p3_case pipelining_login "USER, PASS and commands pipelined in one write"
 pipelining_login_body()
 {
@@ -928,6 +979,7 @@ atf_init_test_cases()
 	atf_add_test_case dele_twice
 	atf_add_test_case in_use
 	atf_add_test_case pipelining
+	atf_add_test_case pipelining_retr
 	atf_add_test_case pipelining_login
 	atf_add_test_case long_line
 	atf_add_test_case unknown_command

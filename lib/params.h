@@ -213,6 +213,13 @@
 #define MAX_PREAUTH_COMMANDS	32
 #define MAX_AUTH_TRIES		3
 
+/*
+ * RETRs a session asks the store for at once when a client pipelines
+ * them: the store opens the next messages while the session sends one,
+ * instead of a round trip between them per message.
+ */
+#define RETR_PREFETCH_MAX	16
+
 /* Read and write chunk when copying a message to the client. */
 #define RETR_CHUNK		65536
 /*

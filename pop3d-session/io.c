@@ -221,6 +221,14 @@ io_getline(struct io *io, time_t deadline, char **line, size_t max,
 	return (hackcheck ? io_measure(io, deadline) : IO_TOOLONG);
 }
 
+/* The input buffered after the last line returned. */
+size_t
+io_pending(struct io *io, const char **p)
+{
+	*p = io->in + io->consumed;
+	return (io->inlen - io->consumed);
+}
+
 /* Whether a whole line is already buffered (pipelined input). */
 int
 io_line_pending(struct io *io)

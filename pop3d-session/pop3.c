@@ -678,13 +678,50 @@ pop3_fetch(struct pop3 *p, uint32_t n, int64_t lines)
 	}
 }
 
+/*
+ * When the client pipelined more RETRs after this one, each "RETR n"
+ * alone on its line, up to the first other line: all of them go to the
+ * backend at once, this one first.  Only a hint; every line is still
+ * parsed and answered on its own.
+ */
+static void
+pop3_prefetch(struct pop3 *p, uint32_t first)
+{
+	uint32_t	 msgs[RETR_PREFETCH_MAX];
+	const char	*in, *lf;
+	char		 line[32];
+	size_t		 left, n = 1, len;
+
+	if (p->be->prefetch == NULL)
+		return;
+	msgs[0] = first;
+	for (left = io_pending(p->io, &in); n < nitems(msgs) &&
+	    (lf = memchr(in, '\n', left)) != NULL; left -= len + 1,
+	    in = lf + 1) {
+		len = lf - in;
+		if (len >= sizeof(line) || len < 6)
+			break;
+		memcpy(line, in, len);
+		line[len - (line[len - 1] == '\r')] = '\0';
+		if (strncasecmp(line, "RETR ", 5) != 0 ||
+		    pop3_number(line + 5, 1, MAX_MAILBOX_MESSAGES,
+		    &msgs[n]) == -1)
+			break;
+		n++;
+	}
+	if (n > 1)
+		p->be->prefetch(p->bearg, msgs, n);
+}
+
 static void
 pop3_retr(struct pop3 *p, struct pop3_cmdline *cl)
 {
 	uint32_t	n;
 
-	if (pop3_msgno(p, cl->argv[0], &n) == 0)
+	if (pop3_msgno(p, cl->argv[0], &n) == 0) {
+		pop3_prefetch(p, n);
 		pop3_fetch(p, n, -1);
+	}
 }
 
 static void

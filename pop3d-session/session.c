@@ -134,11 +134,34 @@ expect(struct channel *ch, struct frame *fr, uint32_t type)
 		unexpected(ch, fr);
 }
 
+/* RETR requests sent ahead (be_prefetch), whose answers are unread. */
+static uint32_t	 ahead[RETR_PREFETCH_MAX];
+static size_t	 nahead, ahead_first;
+
+/* The answer to the oldest request sent ahead, read and dropped. */
+static int
+store_drop_ahead(void)
+{
+	struct frame	fr;
+
+	ahead_first = (ahead_first + 1) % RETR_PREFETCH_MAX;
+	nahead--;
+	if (!channel_recv(&store_ch, &fr, io_now() + TIMEOUT_BACKEND))
+		return (-1);
+	if (fr.hdr.type != MSG_STORE_MSG && fr.hdr.type != MSG_STORE_FAIL)
+		unexpected(&store_ch, &fr);
+	frame_done(&fr);
+	return (0);
+}
+
 /* One request to the store, one frame back (or 0 if it is gone). */
 static int
 store_request(uint32_t type, const void *data, size_t len,
     struct frame *reply)
 {
+	while (nahead > 0)
+		if (store_drop_ahead() == -1)
+			return (0);
 	channel_send(&store_ch, type, -1, data, len);
 	return (channel_recv(&store_ch, reply, io_now() + TIMEOUT_BACKEND));
 }
@@ -270,14 +293,58 @@ be_list(void *arg, uint32_t index, int uidl,
 	}
 }
 
+/*
+ * The RETR at hand and those the client pipelined after it, asked for
+ * at once, so that the store opens the next messages while one is
+ * sent.  be_retr() reads the answers in order; any other request first
+ * reads and drops what is left of them.
+ */
+static void
+be_prefetch(void *arg, const uint32_t *index, size_t n)
+{
+	struct store_retr	r;
+	size_t			i;
+
+	if (nahead > 0 || !store_ch.open)
+		return;
+	for (i = 0; i < n && i < RETR_PREFETCH_MAX; i++) {
+		r.index = index[i];
+		r.lines = -1;
+		if (chan_queue(&store_ch.chan, MSG_STORE_RETR, 0, -1, &r,
+		    sizeof(r)) == -1)
+			fatal("%s: compose", __func__);
+		ahead[(ahead_first + nahead++) % RETR_PREFETCH_MAX] = r.index;
+	}
+	if (chan_flush(&store_ch.chan) == -1) {
+		log_warn("%s: write to %s", peer, store_ch.name);
+		store_ch.open = 0;
+		nahead = 0;
+	}
+}
+
+/* The answer to a RETR or TOP: asked for ahead, or asked for now. */
+static int
+store_retr_answer(uint32_t index, int64_t lines, struct frame *fr)
+{
+	struct store_retr	r = { index, lines };
+
+	while (nahead > 0 && (lines >= 0 || ahead[ahead_first] != index))
+		if (store_drop_ahead() == -1)
+			return (0);
+	if (nahead == 0)
+		return (store_request(MSG_STORE_RETR, &r, sizeof(r), fr));
+	ahead_first = (ahead_first + 1) % RETR_PREFETCH_MAX;
+	nahead--;
+	return (channel_recv(&store_ch, fr, io_now() + TIMEOUT_BACKEND));
+}
+
 static int
 be_retr(void *arg, uint32_t index, int64_t lines, struct store_msg *m,
     int *fd)
 {
-	struct store_retr	r = { index, lines };
 	struct frame		fr;
 
-	if (!store_request(MSG_STORE_RETR, &r, sizeof(r), &fr))
+	if (!store_retr_answer(index, lines, &fr))
 		return (STORE_ERR_TEMP);
 	if (fr.hdr.type != MSG_STORE_MSG) {
 		frame_done(&fr);
@@ -524,7 +591,7 @@ be_autodeny(void *arg, int reason)
 static const struct pop3_backend session_backend = {
 	be_login, be_stat, be_list, be_retr, be_dele, be_rset, be_update,
 	be_challenge, be_apop, be_sasl, be_change, be_autodeny, be_xmit,
-	be_loggedin
+	be_loggedin, be_prefetch
 };
 
 static void

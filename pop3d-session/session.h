@@ -71,6 +71,7 @@ struct io {
 void		 io_init(struct io *, int);
 enum io_status	 io_getline(struct io *, time_t, char **, size_t, int);
 int		 io_line_pending(struct io *);
+size_t		 io_pending(struct io *, const char **);
 void		 io_discard_input(struct io *);
 void		 io_write(struct io *, const char *, size_t);
 void		 io_printf(struct io *, const char *, ...)
@@ -125,6 +126,11 @@ struct pop3_backend {
 	int	(*xmit)(void *, int);
 	/* the login succeeded: by which method, under TLS or not */
 	void	(*loggedin)(void *, int, int);
+	/*
+	 * A RETR and those the client pipelined after it, in order: the
+	 * backend may ask for them all now.  NULL: it does not.
+	 */
+	void	(*prefetch)(void *, const uint32_t *, size_t);
 };
 
 #define POP3_SASL_START		1

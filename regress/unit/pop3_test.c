@@ -223,10 +223,25 @@ fake_loggedin(void *arg, int method, int tls)
 {
 }
 
+/* The session runs in a child: what it asks ahead goes to a file. */
+static void
+fake_prefetch(void *arg, const uint32_t *index, size_t n)
+{
+	FILE	*fp;
+	size_t	 i;
+
+	if ((fp = fopen("prefetch.log", "a")) == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		fprintf(fp, "%u,", index[i]);
+	fprintf(fp, "|");
+	fclose(fp);
+}
+
 static const struct pop3_backend fake_backend = {
 	fake_login, fake_stat, fake_list, fake_retr, fake_dele, fake_rset,
 	fake_update, fake_challenge, fake_apop, fake_sasl, fake_change,
-	fake_autodeny, fake_xmit, fake_loggedin
+	fake_autodeny, fake_xmit, fake_loggedin, fake_prefetch
 };
 
 /* The settings converse() runs the session with. */
@@ -386,6 +401,32 @@ ATF_TC_BODY(pop3__retr_stuffing, tc)
 	    "no final newline\r\n.\r\n");
 	expect_contains(out, "+OK top of message follows\r\n"
 	    "Subject: one\r\n\r\n.\r\n");
+	free(out);
+}
+
+/*
+ * A RETR followed by pipelined RETRs is announced to the backend with
+ * them, up to the first other line; each is still answered on its own,
+ * a bad one too.
+ */
+ATF_TC_WITHOUT_HEAD(pop3__retr_prefetch);
+ATF_TC_BODY(pop3__retr_prefetch, tc)
+{
+	char	*out, buf[128];
+	FILE	*fp;
+	size_t	 n;
+
+	unlink("prefetch.log");
+	out = converse(LOGIN "RETR 1\r\nRETR 2\r\nretr 1\r\nNOOP\r\n"
+	    "RETR 2\r\nRETR 0\r\nRETR 1\r\nQUIT\r\n", NULL);
+	expect_contains(out, "+OK 46 octets\r\n");
+	expect_contains(out, "+OK 34 octets\r\n");
+	expect_contains(out, "-ERR invalid message number\r\n");
+	ATF_REQUIRE((fp = fopen("prefetch.log", "r")) != NULL);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	ATF_CHECK_STREQ(buf, "1,2,1,|2,1,|");
 	free(out);
 }
 
@@ -640,6 +681,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, pop3__states);
 	ATF_TP_ADD_TC(tp, pop3__failures_close);
 	ATF_TP_ADD_TC(tp, pop3__retr_stuffing);
+	ATF_TP_ADD_TC(tp, pop3__retr_prefetch);
 	ATF_TP_ADD_TC(tp, pop3__list_dele_rset);
 	ATF_TP_ADD_TC(tp, pop3__no_update_without_quit);
 	ATF_TP_ADD_TC(tp, pop3__pipelining);

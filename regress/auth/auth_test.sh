@@ -515,6 +515,55 @@ run(main)
 EOF
 }
 
+au_case apop_after_stls "After STLS, a handover to pop3d-session-tls, APOP with the greeting timestamp and SCRAM-SHA-256 log in; the timestamp is spent once"
+apop_after_stls_body()
+{
+	au_init
+	au_mailuser
+	p3_useradd
+	p3_maildir
+	au_user alice alicepass alicesecret
+	au_maildir alice basic
+	p3_tls_cert
+	au_conf "apop yes" \
+	    "tls certificate \"${P3_CERT}\" key \"${P3_KEY}\""
+	p3_start
+	p3_py <<'EOF'
+import hashlib, re
+from pop3test import *
+from authtest import *
+E = TestEnv()
+def timestamp(greeting):
+    m = re.search(r"(<[^<>@ ]+\.[^<>@ ]+@[^<> ]+>)$", greeting)
+    check(m, "no APOP timestamp in %s" % short(greeting))
+    return m.group(1)
+def main():
+    p = E.connect()
+    ts = timestamp(p.greeting)
+    p.starttls(E.ctx())
+    d = hashlib.md5((ts + "alicesecret").encode()).hexdigest()
+    p.ok("APOP alice %s" % d)
+    check(p.stat()[0] == len(E.seed), "alice's maildrop after STLS")
+    p.ok("QUIT")
+    # The timestamp went along with the connection and is spent there.
+    p = E.connect()
+    ts = timestamp(p.greeting)
+    p.starttls(E.ctx())
+    p.err("APOP alice %s" % hashlib.md5((ts + "wrong").encode()).hexdigest(),
+        "AUTH")
+    p.err("APOP alice %s" % hashlib.md5((ts + "alicesecret").encode())
+        .hexdigest())
+    p.cmd("QUIT")
+    p = E.connect()
+    p.starttls(E.ctx())
+    r = auth_scram(p, "alice", "alicepass")
+    check(r.status.startswith("+OK"), "SCRAM after STLS: %s" %
+        short(r.status))
+    p.ok("QUIT")
+run(main)
+EOF
+}
+
 au_case nopass "A nopass user logs in with APOP and SCRAM-SHA-256, never with PASS or PLAIN"
 nopass_body()
 {
@@ -740,6 +789,7 @@ atf_init_test_cases()
 	atf_add_test_case login_file
 	atf_add_test_case both_backends
 	atf_add_test_case apop
+	atf_add_test_case apop_after_stls
 	atf_add_test_case nopass
 	atf_add_test_case sasl_plain
 	atf_add_test_case sasl_scram

@@ -42,7 +42,8 @@ the reasons, with the server's log lines, follow the table.
          of the complete LIST and UIDL answers (median of 3).  Dovecot's
          login process answers PASS before its pop3 process has read the
          mailbox, pop3d only once its store has; so the rows "PASS sent ->
-         STAT answered" (PASS, then STAT at once) compare the same work.
+         STAT answered" (PASS, then STAT at once) compare the same work,
+         and the targets are judged on them.
   i      1000 idle logged-in sessions (USER, PASS, STAT, then nothing):
          the proportional set size (PSS) of the server's process tree with
          them open, less without, divided by 1000; in the clear and over
@@ -1694,14 +1695,16 @@ def table(env, res, crypt_ms):
     cmp_row("f", "POP3S logins, 16 clients", "logins/s", "f_rate", True,
             1.5, ">= 1.5x Dovecot")
     cmp_row("f", "server CPU per login", "ms", "f_cpu", False)
+    # The targets are judged on the rows that time the same work for
+    # both servers (see h above): Dovecot's +OK to PASS comes before its
+    # mailbox is read.
     cmp_row("h", "%d msgs: first login, PASS->+OK" % BIG_N, "ms",
-            "h_first", False, 1.0, "<= Dovecot")
+            "h_first", False)
     cmp_row("h", "first login, PASS sent -> STAT answered", "ms",
-            "h_first_stat", False)
-    cmp_row("h", "later login, PASS->+OK", "ms", "h_warm", False, 3.0,
-            "<= 1/3 Dovecot")
+            "h_first_stat", False, 1.0, "<= Dovecot")
+    cmp_row("h", "later login, PASS->+OK", "ms", "h_warm", False)
     cmp_row("h", "later login, PASS sent -> STAT answered", "ms",
-            "h_warm_stat", False)
+            "h_warm_stat", False, 3.0, "<= 1/3 Dovecot")
     cmp_row("h", "LIST, whole answer", "ms", "h_list", False, 1.0,
             "<= Dovecot")
     cmp_row("h", "UIDL, whole answer", "ms", "h_uidl", False, 1.0,

@@ -433,6 +433,7 @@ pop3_auth(struct pop3 *p, struct pop3_cmdline *cl)
 	static unsigned char	 data[SASL_LINE_MAX];
 	struct store_stat	 st;
 	const char		*mechs = pop3_mechanisms(p), *m;
+	char			 mech[32];
 	int			 n = 0, rc, has_initial = cl->argc == 2;
 	size_t			 len;
 
@@ -454,6 +455,8 @@ pop3_auth(struct pop3 *p, struct pop3_cmdline *cl)
 		pop3_reply(p, "-ERR [AUTH] unsupported mechanism");
 		return;
 	}
+	/* The arguments live in the input buffer, which the exchange reuses. */
+	strlcpy(mech, cl->argv[0], sizeof(mech));
 	p->have_user = 0;
 	if (has_initial && strcmp(cl->argv[1], "=") != 0 &&
 	    (n = base64_decode(cl->argv[1], strlen(cl->argv[1]), data,
@@ -463,13 +466,13 @@ pop3_auth(struct pop3 *p, struct pop3_cmdline *cl)
 	}
 	if (has_initial)
 		explicit_bzero(cl->argv[1], strlen(cl->argv[1]));
-	rc = pop3_sasl_loop(p, cl->argv[0], data, n, has_initial, &st);
+	rc = pop3_sasl_loop(p, mech, data, n, has_initial, &st);
 	if (rc == -1) {
 		p->state = POP3_UPDATE;	/* the client is gone or timed out */
 		return;
 	}
 	strlcpy(p->user, "-", sizeof(p->user));
-	pop3_login_result(p, rc, &st, strcasecmp(cl->argv[0], "PLAIN") == 0 ?
+	pop3_login_result(p, rc, &st, strcasecmp(mech, "PLAIN") == 0 ?
 	    LOGIN_PLAIN : LOGIN_SCRAM);
 }
 

@@ -611,6 +611,10 @@ def main():
             short(r)))
         p.stat()
         p.ok("QUIT")
+    # The log names the mechanism, also when the exchange took lines.
+    got = wait_log(E.log, r"login user alice method ", count=2)
+    check(all(l.endswith("method plain tls no") for l in got),
+        "PLAIN logged as %r" % got)
     p = E.connect()
     r = auth_plain(p, "alice", "alicepass", authzid="alice")
     check(r.startswith("+OK"), "PLAIN with authzid = authcid: %s" % r)

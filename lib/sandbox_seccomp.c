@@ -67,6 +67,8 @@ static const struct sandbox_rule rules_common[] = {
 	ALLOW(getpid),			/* log lines, mkstemp */
 	ALLOW(rt_sigprocmask),		/* libc and libevent signal masking */
 	ALLOW(rt_sigreturn),		/* return from a signal handler */
+	/* poll or nanosleep resumed after SIGSTOP and SIGCONT, or ptrace */
+	ALLOW(restart_syscall),
 	ALLOW(rt_sigaction),		/* default SIGPIPE handling at exit */
 	ALLOW(read),			/* sockets, message files */
 	ALLOW(write),			/* sockets */
@@ -95,7 +97,6 @@ static const struct sandbox_rule rules_session[] = {
 	ALLOW(getsockname),		/* local address for logging */
 	ALLOW(getpeername),		/* peer address for logging */
 	ALLOW(getsockopt),		/* TLS socket checks */
-	ALLOW(fcntl),			/* non-blocking mode of passed fds */
 	ALLOW(memfd_create),		/* XTND XMIT message, never a path */
 	/* glibc probes files (locale, time zone): fail softly */
 	DENY(open, EACCES),
@@ -119,7 +120,6 @@ static const struct sandbox_rule rules_auth[] = {
 	ALLOW(epoll_ctl),		/* libevent */
 	ALLOW(openat),			/* NSS, the user database, mkstemp */
 	ALLOW(open),			/* getpwnam on older glibc */
-	ALLOW(fcntl),			/* NSS file locking, non-blocking fds */
 	ALLOW(statx),			/* NSS checks file changes */
 	ALLOW(stat),			/* NSS checks file changes */
 	ALLOW(pread64),			/* libxcrypt */
@@ -160,7 +160,6 @@ static const struct sandbox_rule rules_store[] = {
 	ALLOW(fsync),			/* directory and file syncs at QUIT */
 	ALLOW(fdatasync),
 	ALLOW(flock),			/* the [IN-USE] lock */
-	ALLOW(fcntl),			/* fcntl locks as the MTA takes them */
 	ALLOW(ftruncate),
 	ALLOW(fchmod),			/* rewritten mbox keeps its mode */
 	ALLOW(fchown),			/* ... and its group */
@@ -199,6 +198,36 @@ sandbox_add(scmp_filter_ctx ctx, const struct sandbox_rule *r, size_t n)
 	}
 }
 
+/*
+ * fcntl(2) by command: descriptor and status flags for every process,
+ * record locks for pop3d-auth (NSS) and the store (mbox, as the MTA
+ * locks).  Never F_SETOWN, F_SETSIG, O_ASYNC, leases or F_NOTIFY: with
+ * them a compromised process could have the kernel signal any process
+ * of its uid, other sessions and a store that holds a maildrop lock.
+ */
+static void
+sandbox_fcntl(scmp_filter_ctx ctx, enum sandbox_proc proc)
+{
+	static const int	 flags[] = { F_GETFD, F_SETFD, F_GETFL };
+	static const int	 locks[] = { F_GETLK, F_SETLK, F_SETLKW };
+	size_t			 i;
+	int			 rc = 0;
+
+	for (i = 0; i < nitems(flags) && rc == 0; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+		    SCMP_A1(SCMP_CMP_EQ, flags[i]));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 2,
+		    SCMP_A1(SCMP_CMP_EQ, F_SETFL),
+		    SCMP_A2(SCMP_CMP_MASKED_EQ, O_ASYNC, 0));
+	for (i = 0; i < nitems(locks) && rc == 0 && proc != SANDBOX_SESSION;
+	    i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+		    SCMP_A1(SCMP_CMP_EQ, locks[i]));
+	if (rc < 0)
+		fatalx("%s: %s", __func__, strerror(-rc));
+}
+
 static void
 sandbox_rlimits(enum sandbox_proc proc)
 {
@@ -216,6 +245,9 @@ sandbox_rlimits(enum sandbox_proc proc)
 	 */
 	if (setrlimit(RLIMIT_NPROC, &rl_zero) == -1)
 		fatal("%s: setrlimit RLIMIT_NPROC", __func__);
+	/* A core file would hold passwords, keys or someone's mail. */
+	if (setrlimit(RLIMIT_CORE, &rl_zero) == -1)
+		fatal("%s: setrlimit RLIMIT_CORE", __func__);
 	if (proc == SANDBOX_SESSION &&
 	    setrlimit(RLIMIT_FSIZE, &rl_xmit) == -1)
 		fatal("%s: setrlimit RLIMIT_FSIZE", __func__);
@@ -231,6 +263,7 @@ sandbox_init(enum sandbox_proc proc)
 	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
 		fatalx("%s: seccomp_init", __func__);
 	sandbox_add(ctx, rules_common, nitems(rules_common));
+	sandbox_fcntl(ctx, proc);
 	switch (proc) {
 	case SANDBOX_SESSION:
 		sandbox_add(ctx, rules_session, nitems(rules_session));

@@ -30,6 +30,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -1152,6 +1153,9 @@ main(int argc, char *argv[])
 	}
 	if (!foreground && daemon(0, 0) == -1)
 		fatal("daemon");
+	/* Nor a core file of the parent: it holds the TLS key. */
+	if (setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 }) == -1)
+		fatal("setrlimit RLIMIT_CORE");
 	setproctitle("parent");
 	log_procinit("parent");
 	started = time(NULL);

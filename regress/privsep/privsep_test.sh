@@ -268,6 +268,50 @@ EOF
 	grep -i 'signal 31' "${P3_LOG}" >&2
 }
 
+p3_case fcntl_signals "fcntl(2) is allowed by command: a session that asks for F_SETOWN dies of SIGSYS, F_GETFD works; no process may dump core" 120 gdb
+fcntl_signals_body()
+{
+	p3_basic
+	p3_pyhelpers
+	p3_py <<'EOF'
+import os, re, subprocess
+exec(open(os.environ["P3_DIR"] + "/privsep.py").read())
+def gdb_call(pid, expr):
+    cmd = ["timeout", "60", "gdb", "-q", "-nx", "-p", str(pid), "-batch",
+        "-ex", "call %s" % expr]
+    log("running: %s" % " ".join(cmd))
+    r = subprocess.run(cmd, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log(r.stdout.decode("latin-1")[-2000:])
+def core_limit(pid):
+    with open("/proc/%d/limits" % pid) as f:
+        for l in f:
+            if l.startswith("Max core file size"):
+                return l.split()[4:6]
+    fail("no core limit for %d" % pid)
+def main():
+    p = E.login()
+    s = session_pid(E.port, p.local_port())
+    for pid, what in [(E.pid, "parent"), (s, "session")] + [(c["pid"],
+            c["cmdline"]) for c in children(E.pid)
+            if c["cmdline"].startswith(("pop3d: auth", "pop3d: store"))]:
+        check(core_limit(pid) == ["0", "0"], "%s %d may dump core: %r" %
+            (what, pid, core_limit(pid)))
+    # F_GETFD (1) is on the list: the session lives and serves.
+    gdb_call(s, "(int)fcntl(0, 1)")
+    check(alive(s), "session %d died of fcntl(F_GETFD)" % s)
+    p.stat()
+    # F_SETOWN (8) would let it have the kernel signal other processes.
+    gdb_call(s, "(int)fcntl(0, 8, 1)")
+    check(wait_gone(s, 10), "session %d survived fcntl(F_SETOWN)" % s)
+    check(alive(E.pid), "pop3d %d died with its session" % E.pid)
+    q = E.login()
+    q.stat()
+    quit_ok(q)
+run(main)
+EOF
+}
+
 p3_case sigterm "SIGTERM stops the parent and every child, also with a session logged in"
 sigterm_body()
 {
@@ -388,6 +432,7 @@ atf_init_test_cases()
 	atf_add_test_case store_maildir
 	atf_add_test_case store_mbox
 	atf_add_test_case forbidden_syscall
+	atf_add_test_case fcntl_signals
 	atf_add_test_case sigterm
 	atf_add_test_case config_bad
 	atf_add_test_case config_good

@@ -86,11 +86,13 @@ static struct wherelist	 tls_listens;	/* need a tls certificate */
 static struct wherelist	 poppass_listens;	/* need a users file */
 static struct wherelist	 rule_wheres;	/* one per access rule, in order */
 static char		*apop_where;	/* "apop yes": needs a users file */
+static char		*users_file_where;	/* its maildrop needs %u */
 static int		 tls_cert_failed;	/* don't blame the listeners */
 static int		 users_given;	/* the default backend is dropped */
 static int		 users_file_failed;	/* don't blame apop, poppass */
 
 static int		 config_check(const char *, int);
+static int		 users_file_maildrop_check(void);
 static int		 text_ok(const char *, const char *);
 static int		 maildrop_path_ok(const char *);
 static int		 path_ok(const char *, const char *, size_t);
@@ -244,6 +246,27 @@ config_end(const char *topname, int errors_so_far)
 }
 
 /*
+ * Every user of pop3d's database runs as the one mail user, and "~" is
+ * that user's home: a maildrop without %u would be one maildrop for
+ * them all, each reading and deleting the others' mail.  The global
+ * maildrop (default ~/Maildir) applies when the statement names none.
+ */
+static int
+users_file_maildrop_check(void)
+{
+	const char	*path = conf->users_maildrop_fmt != 0 ?
+			    conf->users_maildrop_path : conf->maildrop_path;
+
+	if (conf->users_file[0] == '\0' || strstr(path, "%u") != NULL)
+		return (0);
+	log_warnx("%s: users file: maildrop \"%s\"%s is the same for every "
+	    "user of the database; give it a maildrop with %%u",
+	    users_file_where, path, conf->users_maildrop_fmt != 0 ? "" :
+	    " (the global one)");
+	return (1);
+}
+
+/*
  * What can only be judged once the whole file is read.  A missing
  * listener is not news when a listen line had an error.
  */
@@ -280,6 +303,7 @@ config_check(const char *topname, int errors_so_far)
 			errors++;
 		}
 	}
+	errors += users_file_maildrop_check();
 	access_warn_useless();
 	if (conf->max_sessions_per_source <= conf->max_sessions)
 		return (errors);
@@ -444,6 +468,8 @@ config_users_file(const char *path, const char *mailuser, int fmt,
 		return;
 	}
 	strlcpy(conf->users_file, path, sizeof(conf->users_file));
+	free(users_file_where);
+	users_file_where = xstrdup(conf_where());
 	strlcpy(conf->users_mailuser, mailuser, sizeof(conf->users_mailuser));
 	conf->users_maildrop_fmt = mdpath != NULL ? fmt : 0;
 	strlcpy(conf->users_maildrop_path, mdpath != NULL ? mdpath : "",
@@ -938,6 +964,8 @@ later_free(void)
 	apop_where = NULL;
 	free(persource_where);
 	persource_where = NULL;
+	free(users_file_where);
+	users_file_where = NULL;
 }
 
 /*

@@ -254,8 +254,8 @@ users_nonroot_body()
 	conf_init
 	users_init
 	command -v setpriv >/dev/null 2>&1 || atf_skip "no setpriv"
-	printf 'listen on 127.0.0.1\nusers file "%s" mailuser "nobody"\n' \
-	    "${usersdir}/users" >nonroot.conf
+	printf 'listen on 127.0.0.1\nusers file "%s" mailuser "nobody" %s\n' \
+	    "${usersdir}/users" 'maildrop maildir "/var/vmail/%u"' >nonroot.conf
 	chmod 755 "${WORK}"
 	chmod 644 nonroot.conf
 	asnobody="setpriv --reuid=65534 --regid=65534 --clear-groups"

@@ -34,6 +34,17 @@
 #define LOG_LINE_MAX		1024
 
 /*
+ * Log lines the parent writes for one child: a burst, then so many a
+ * second; the rest are counted and the count is logged.  A session or
+ * store may not log above LOG_ERR (no LOG_EMERG on every terminal).
+ */
+#define CHILD_LOG_BURST		200
+#define CHILD_LOG_RATE		20
+
+/* Frames the parent reads from one child before it serves the others. */
+#define CHILD_DRAIN_MAX		64
+
+/*
  * RFC 2449 section 4: a command line is at most 255 octets including the
  * CRLF.  Arguments are at most 40 octets, but AUTH (RFC 5034) initial
  * responses are longer, so the line limit is what we police.

@@ -213,6 +213,5 @@ int		 tlsmat_load(const struct pop3d_conf *, struct tls_material *);
 void		 tlsmat_free(struct tls_material *);
 
 /* proc.c */
-int		 log_from_child(struct frame *, const char *);
 
 #endif /* POP3D_H */

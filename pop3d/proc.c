@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pop3d.h"
@@ -39,6 +40,8 @@
 #include "proc.h"
 
 struct childlist	children = TAILQ_HEAD_INITIALIZER(children);
+
+static void	child_log_dropped(struct child *);
 
 /*
  * In the child of vfork(), between it and execve(): only system calls,
@@ -137,26 +140,28 @@ child_kill(struct child *c, const char *why)
 	child_close(c);
 }
 
-/* Read every frame that is waiting. */
 /*
- * Every frame from a child goes through its channel table.  Only
- * pop3d-auth's word is trusted enough for a bad frame from it to end
- * the parent; a session or store that misbehaves costs its own life.
+ * Every frame from a child goes through its channel table, at most
+ * CHILD_DRAIN_MAX a turn, so that a flooding child does not starve
+ * accepts and the other children: the rest waits for the next turn
+ * (1 is returned then).  Only pop3d-auth's word is trusted enough for a
+ * bad frame from it to end the parent; a session or store that
+ * misbehaves costs its own life.
  */
-static void
+static int
 child_drain(struct child *c)
 {
 	struct frame	 fr;
 	const char	*why;
-	int		 n;
+	int		 i, n;
 
-	while (!c->closed) {
+	for (i = 0; i < CHILD_DRAIN_MAX && !c->closed; i++) {
 		n = chan_read(&c->chan, &fr);
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
+			return (0);
 		if (n == -1 && errno == EBADMSG && c->kind != CHILD_AUTH) {
 			child_kill(c, "malformed frame");
-			return;
+			return (0);
 		}
 		if (n == -1 && errno != ECONNRESET)
 			fatal("%s: read from %s %d", __func__, child_name(c),
@@ -164,7 +169,7 @@ child_drain(struct child *c)
 		/* A child that died with frames unread resets the channel. */
 		if (n <= 0) {
 			child_close(c);
-			return;
+			return (0);
 		}
 		if (dispatch(c->table, c, &fr, c->state, &c->seen,
 		    &why) == -1) {
@@ -174,6 +179,7 @@ child_drain(struct child *c)
 		}
 		frame_done(&fr);
 	}
+	return (i == CHILD_DRAIN_MAX);
 }
 
 static void
@@ -278,7 +284,9 @@ child_reap(void (*gone)(struct child *, int))
 			continue;
 		/* Reaped first: its pid may be reused, never kill it now. */
 		c->reaped = 1;
-		child_drain(c);
+		while (child_drain(c) == 1)
+			;
+		child_log_dropped(c);
 		child_close(c);
 		TAILQ_REMOVE(&children, c, entry);
 		gone(c, status);
@@ -296,13 +304,55 @@ child_kill_all(void)
 			kill(c->pid, SIGTERM);
 }
 
+/* The count of a child's lines that were not logged, if any. */
+static void
+child_log_dropped(struct child *c)
+{
+	if (c->log_dropped == 0)
+		return;
+	log_warnx("%s %d: %u log lines dropped, over %d a second",
+	    child_name(c), c->pid, c->log_dropped, CHILD_LOG_RATE);
+	c->log_dropped = 0;
+}
+
+/*
+ * Whether the child may log one more line now: CHILD_LOG_BURST at
+ * once, refilled by CHILD_LOG_RATE a second.  What is dropped is
+ * counted and said when lines flow again, or when the child is gone.
+ */
+static int
+child_log_allowed(struct child *c)
+{
+	struct timespec	now;
+	time_t		secs;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (c->log_refill == 0) {
+		c->log_tokens = CHILD_LOG_BURST;
+		c->log_refill = now.tv_sec;
+	}
+	if ((secs = now.tv_sec - c->log_refill) > 0) {
+		c->log_tokens = secs >= CHILD_LOG_BURST / CHILD_LOG_RATE ?
+		    CHILD_LOG_BURST : MINIMUM(CHILD_LOG_BURST,
+		    c->log_tokens + secs * CHILD_LOG_RATE);
+		c->log_refill = now.tv_sec;
+	}
+	if (c->log_tokens == 0) {
+		c->log_dropped++;
+		return (0);
+	}
+	c->log_tokens--;
+	child_log_dropped(c);
+	return (1);
+}
+
 /*
  * The parent's side: a child's line, checked before it is written.
  * Returns -1 for a malformed frame; the caller decides what that costs
  * the child.
  */
-int
-log_from_child(struct frame *fr, const char *who)
+static int
+log_from_child(struct child *c, struct frame *fr, const char *who)
 {
 	struct mreader	 r;
 	uint32_t	 pri;
@@ -317,6 +367,17 @@ log_from_child(struct frame *fr, const char *who)
 		return (-1);
 	if (pri == LOG_DEBUG && !log_getverbose())
 		return (0);
+	/*
+	 * pop3d-auth is trusted more: its lines (every login, which
+	 * fail2ban reads) are neither capped nor limited.  Debug lines,
+	 * which the administrator asked for, are not limited either.
+	 */
+	if (c->kind != CHILD_AUTH) {
+		if (pri < LOG_ERR)
+			pri = LOG_ERR;
+		if (pri != LOG_DEBUG && !child_log_allowed(c))
+			return (0);
+	}
 	off = snprintf(buf, sizeof(buf), "%s: %s", who, line);
 	/* Lines quote client input: no control bytes reach the log. */
 	for (i = 0; i < off && i < sizeof(buf) - 1; i++)
@@ -344,5 +405,5 @@ child_log(void *arg, struct frame *f)
 		who = "session";
 		break;
 	}
-	return (log_from_child(f, who));
+	return (log_from_child(c, f, who));
 }

@@ -64,6 +64,9 @@ struct child {
 	struct event		 ev_write;
 	const struct dispatch_table *table;	/* what it may send us */
 	uint64_t		 seen;		/* its D_ONCE messages */
+	int			 log_tokens;	/* lines it may log now */
+	time_t			 log_refill;	/* when tokens were added */
+	unsigned int		 log_dropped;	/* over the rate, not logged */
 	enum child_state	 state;
 
 	int			 authidx;	/* auth: its index; session:

@@ -312,6 +312,50 @@ run(main)
 EOF
 }
 
+p3_case log_flood "A session that floods the log gets CHILD_LOG_BURST lines written, then a count of the dropped ones; the daemon serves on" 120 gdb
+log_flood_body()
+{
+	p3_basic
+	p3_pyhelpers
+	p3_py <<'EOF'
+import os, re, subprocess
+exec(open(os.environ["P3_DIR"] + "/privsep.py").read())
+BURST = 200
+def main():
+    p = E.login()
+    s = session_pid(E.port, p.local_port())
+    script = os.path.join(os.environ["P3_DIR"], "flood.gdb")
+    with open(script, "w") as f:
+        f.write("set $i = 0\nwhile $i < 600\n"
+            "call (void)log_warnx(\"flood line\")\nset $i = $i + 1\nend\n")
+    cmd = ["timeout", "100", "gdb", "-q", "-nx", "-p", str(s), "-batch",
+        "-x", script]
+    log("running: %s" % " ".join(cmd))
+    r = subprocess.run(cmd, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log(r.stdout.decode("latin-1")[-500:])
+    check(alive(s), "session %d died under gdb" % s)
+    p.stat()
+    quit_ok(p)
+    q = E.login()
+    q.stat()
+    quit_ok(q)
+    check(wait_gone(s, 10), "session %d did not end" % s)
+    # The count is said when lines flow again, and when the child ends.
+    wait_log(E.log, r"log lines dropped, over", seconds=10)
+    dropped = sum(int(re.search(r"(\d+) log lines dropped", l).group(1))
+        for l in log_lines(E.log, r"log lines dropped, over"))
+    n = len(log_lines(E.log, r"session: flood line"))
+    log("%d flood lines written, %d dropped" % (n, dropped))
+    check(BURST <= n <= 400, "%d of 600 flood lines written, want the "
+        "burst of %d and little more" % (n, BURST))
+    # The session's other lines (its protocol trace) count too.
+    check(n + dropped >= 600, "%d written and %d dropped of 600: lines "
+        "lost without a count" % (n, dropped))
+run(main)
+EOF
+}
+
 p3_case sigterm "SIGTERM stops the parent and every child, also with a session logged in"
 sigterm_body()
 {
@@ -433,6 +477,7 @@ atf_init_test_cases()
 	atf_add_test_case store_mbox
 	atf_add_test_case forbidden_syscall
 	atf_add_test_case fcntl_signals
+	atf_add_test_case log_flood
 	atf_add_test_case sigterm
 	atf_add_test_case config_bad
 	atf_add_test_case config_good

@@ -385,6 +385,28 @@ is_report_new(const struct stat *st)
 	    reported.mtim.tv_nsec != st->st_mtim.tv_nsec);
 }
 
+/*
+ * What is wrong with one line, or NULL with ent filled: the checks of
+ * both readers of the file, the line database and the index.
+ */
+static const char *
+line_check(const char *line, size_t len, struct userdb_entry *ent,
+    const struct nametab *names,
+    int (*match)(const void *, size_t, const char *), const void *ctx)
+{
+	const char	*why = NULL;
+
+	if (memchr(line, '\0', len) != NULL)
+		why = "NUL byte in line";
+	else if (len > USERDB_LINE_MAX)
+		why = "line too long";
+	else if (userdb_parse_line(line, ent, &why) == -1)
+		;	/* why is set */
+	else if (nametab_get(names, ent->name, match, ctx) != 0)
+		why = "duplicate user name, line skipped";
+	return (why);
+}
+
 static void
 bad_line(struct userdb *db, size_t lineno, const char *why, int report)
 {
@@ -406,15 +428,8 @@ parse_one(struct userdb *db, char *line, size_t len, size_t lineno,
 		return;
 	}
 	ent = xcalloc(1, sizeof(*ent));
-	if (memchr(line, '\0', len) != NULL)
-		why = "NUL byte in line";
-	else if (len > USERDB_LINE_MAX)
-		why = "line too long";
-	else if (userdb_parse_line(line, ent, &why) == -1)
-		;	/* why is set */
-	else if (userdb_find(db, ent->name) != NULL)
-		why = "duplicate user name, line skipped";
-	else {
+	if ((why = line_check(line, len, ent, &db->names, db_match,
+	    db)) == NULL) {
 		line_append(db, NULL, ent);
 		return;
 	}
@@ -496,6 +511,42 @@ read_all(int fd, const char *path, size_t *lenp)
 	return (NULL);
 }
 
+/* The file at path, read whole: 1, or 0 if it is missing, -1 if unusable. */
+static int
+file_slurp(const char *path, struct stat *st, char **buf, size_t *len)
+{
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		if (errno == ENOENT)
+			return (0);
+		log_warn("%s", path);
+		return (-1);
+	}
+	if (fstat(fd, st) == -1) {
+		log_warn("%s: fstat", path);
+		close(fd);
+		return (-1);
+	}
+	if (check_file(path, st) == -1 ||
+	    (*buf = read_all(fd, path, len)) == NULL) {
+		close(fd);
+		return (-1);
+	}
+	close(fd);
+	return (1);
+}
+
+/* This version of the file has had its bad lines logged. */
+static void
+report_mark(const struct stat *st)
+{
+	reported.dev = st->st_dev;
+	reported.ino = st->st_ino;
+	reported.size = st->st_size;
+	reported.mtim = st->st_mtim;
+}
+
 /*
  * Read the database at path.  A missing file is an empty database
  * (db->exists 0).  Returns -1 if the file cannot be used, or with
@@ -507,40 +558,21 @@ userdb_load(struct userdb *db, const char *path, int flags)
 {
 	char	*buf;
 	size_t	 len;
-	int	 fd, report;
+	int	 rc, report;
 
 	memset(db, 0, sizeof(*db));
 	if (strlcpy(db->path, path, sizeof(db->path)) >= sizeof(db->path)) {
 		log_warnx("%s: path too long", path);
 		return (-1);
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		if (errno == ENOENT)
-			return (0);
-		log_warn("%s", path);
-		return (-1);
-	}
-	if (fstat(fd, &db->st) == -1) {
-		log_warn("%s: fstat", path);
-		close(fd);
-		return (-1);
-	}
-	if (check_file(path, &db->st) == -1 ||
-	    (buf = read_all(fd, path, &len)) == NULL) {
-		close(fd);
-		return (-1);
-	}
-	close(fd);
+	if ((rc = file_slurp(path, &db->st, &buf, &len)) <= 0)
+		return (rc);
 	db->exists = 1;
 	report = !(flags & USERDB_QUIET) || is_report_new(&db->st);
 	parse_all(db, buf, len, report);
 	freezero(buf, len + 1);
-	if (report && (flags & USERDB_QUIET)) {
-		reported.dev = db->st.st_dev;
-		reported.ino = db->st.st_ino;
-		reported.size = db->st.st_size;
-		reported.mtim = db->st.st_mtim;
-	}
+	if (report && (flags & USERDB_QUIET))
+		report_mark(&db->st);
 	if ((flags & USERDB_STRICT) && db->nbad > 0) {
 		log_warnx("%s: %zu bad line%s", path, db->nbad,
 		    db->nbad == 1 ? "" : "s");
@@ -631,16 +663,8 @@ index_lines(struct userdb_index *ix, int report)
 		*nl = '\0';
 		if ((len = nl - p) == 0 || p[0] == '#')
 			continue;
-		if (memchr(p, '\0', len) != NULL)
-			why = "NUL byte in line";
-		else if (len > USERDB_LINE_MAX)
-			why = "line too long";
-		else if (userdb_parse_line(p, &ent, &why) == -1)
-			;	/* why is set */
-		else if (nametab_get(&ix->names, ent.name, index_match,
-		    ix->buf) != 0)
-			why = "duplicate user name, line skipped";
-		else {
+		if ((why = line_check(p, len, &ent, &ix->names, index_match,
+		    ix->buf)) == NULL) {
 			nametab_put(&ix->names, name_hash(ent.name,
 			    strlen(ent.name)), p - ix->buf + 1);
 			ix->nusers++;
@@ -663,7 +687,7 @@ int
 userdb_index_load(struct userdb_index *ix, const char *path)
 {
 	struct stat	 st;
-	int		 fd;
+	int		 rc;
 
 	if (ix->loaded && strcmp(ix->path, path) == 0) {
 		if (stat(path, &st) == -1) {
@@ -677,27 +701,15 @@ userdb_index_load(struct userdb_index *ix, const char *path)
 		log_warnx("%s: path too long", path);
 		return (-1);
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		if (errno != ENOENT) {
-			log_warn("%s", path);
-			return (-1);
-		}
-		ix->loaded = 1;
-		return (0);
-	}
-	if (fstat(fd, &ix->st) == -1 || check_file(path, &ix->st) == -1 ||
-	    (ix->buf = read_all(fd, path, &ix->buflen)) == NULL) {
-		close(fd);
+	if ((rc = file_slurp(path, &ix->st, &ix->buf, &ix->buflen)) == -1)
 		return (-1);
-	}
-	close(fd);
-	ix->loaded = ix->exists = 1;
+	ix->loaded = 1;
+	if (rc == 0)
+		return (0);
+	ix->exists = 1;
 	if (is_report_new(&ix->st)) {
 		index_lines(ix, 1);
-		reported.dev = ix->st.st_dev;
-		reported.ino = ix->st.st_ino;
-		reported.size = ix->st.st_size;
-		reported.mtim = ix->st.st_mtim;
+		report_mark(&ix->st);
 	} else
 		index_lines(ix, 0);
 	return (0);

@@ -42,7 +42,7 @@ io_now(void)
 }
 
 /* Milliseconds from now until the deadline, capped at a day. */
-int
+static int
 io_left_ms(time_t deadline)
 {
 	struct timespec	ts;

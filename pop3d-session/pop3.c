@@ -690,10 +690,11 @@ pop3_fetch(struct pop3 *p, uint32_t n, int64_t lines)
 static void
 pop3_prefetch(struct pop3 *p, uint32_t first)
 {
-	uint32_t	 msgs[RETR_PREFETCH_MAX];
-	const char	*in, *lf;
-	char		 line[32];
-	size_t		 left, n = 1, len;
+	struct pop3_cmdline	 cl;
+	uint32_t		 msgs[RETR_PREFETCH_MAX];
+	const char		*in, *lf;
+	char			 line[32];
+	size_t			 left, n = 1, len;
 
 	if (p->be->prefetch == NULL)
 		return;
@@ -702,12 +703,13 @@ pop3_prefetch(struct pop3 *p, uint32_t first)
 	    (lf = memchr(in, '\n', left)) != NULL; left -= len + 1,
 	    in = lf + 1) {
 		len = lf - in;
-		if (len >= sizeof(line) || len < 6)
+		if (len == 0 || len >= sizeof(line))
 			break;
 		memcpy(line, in, len);
 		line[len - (line[len - 1] == '\r')] = '\0';
-		if (strncasecmp(line, "RETR ", 5) != 0 ||
-		    pop3_number(line + 5, 1, MAX_MAILBOX_MESSAGES,
+		if (pop3_parse(line, &cl) == -1 ||
+		    strcasecmp(cl.verb, "RETR") != 0 || cl.argc != 1 ||
+		    pop3_number(cl.argv[0], 1, MAX_MAILBOX_MESSAGES,
 		    &msgs[n]) == -1)
 			break;
 		n++;

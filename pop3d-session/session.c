@@ -65,9 +65,7 @@ static char		 peer[NI_MAXHOST + 8];
 static int
 channel_recv(struct channel *ch, struct frame *fr, time_t deadline)
 {
-	struct pollfd	 pfd;
 	const char	*why;
-	int		 left;
 	int		 n;
 
 	if (!ch->open)
@@ -85,14 +83,12 @@ channel_recv(struct channel *ch, struct frame *fr, time_t deadline)
 			break;
 		if (errno != EAGAIN)
 			fatal("%s: read from %s", __func__, ch->name);
-		if ((left = io_left_ms(deadline)) == 0) {
+		if ((n = io_wait(ch->chan.fd, POLLIN, deadline)) == -1)
+			fatal("%s: poll", __func__);
+		if (n == 0) {
 			log_warnx("%s: %s did not answer", peer, ch->name);
 			break;
 		}
-		pfd.fd = ch->chan.fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, left) == -1 && errno != EINTR)
-			fatal("%s: poll", __func__);
 	}
 	ch->open = 0;
 	return (0);

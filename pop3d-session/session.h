@@ -78,7 +78,6 @@ void		 io_printf(struct io *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 int		 io_flush(struct io *);
 time_t		 io_now(void);
-int		 io_left_ms(time_t);
 int		 io_wait(int, short, time_t);
 void		 io_close(struct io *);
 int		 io_peek(struct io *, time_t, char **, size_t *);

@@ -322,16 +322,15 @@ uidl_candidate(char *out, const char *base, uint32_t k)
 	snprintf(out, UIDL_MAX + 1, "%.*s%s", blen, base, sfx);
 }
 
-/* Message i is not the first with its UIDL: give it a new one. */
+/* Message i is not holder, the first with its UIDL: a new one. */
 static void
-uidl_rename(struct utab *t, size_t i)
+uidl_rename(struct utab *t, size_t i, uint32_t holder)
 {
 	char		cand[UIDL_MAX + 1];
 	uint64_t	h;
-	uint32_t	holder, k;
+	uint32_t	k;
 	size_t		s;
 
-	holder = t->slot[uidl_slot(t, t->hash[i], t->msgs[i].uidl)] - 1;
 	for (k = t->next[holder];; k++) {
 		uidl_candidate(cand, t->msgs[holder].uidl, k);
 		h = uidl_hash(cand);
@@ -350,7 +349,6 @@ void
 uidl_unique(struct smsg *msgs, size_t n)
 {
 	struct utab	 t;
-	uint8_t		*dup;
 	size_t		 cap = 16, i, s;
 
 	/* Originals plus at most one new name each, at most half full. */
@@ -361,21 +359,23 @@ uidl_unique(struct smsg *msgs, size_t n)
 	t.hash = xcalloc(n ? n : 1, sizeof(*t.hash));
 	t.next = xcalloc(n ? n : 1, sizeof(*t.next));
 	t.msgs = msgs;
-	dup = xcalloc(n ? n : 1, 1);
 	for (i = 0; i < n; i++) {
 		t.hash[i] = uidl_hash(msgs[i].uidl);
 		s = uidl_slot(&t, t.hash[i], msgs[i].uidl);
-		if (t.slot[s] != 0)
-			dup[i] = 1;
-		else {
+		if (t.slot[s] == 0) {
 			t.slot[s] = i + 1;
 			t.next[i] = 2;
 		}
 	}
-	for (i = 0; i < n; i++)
-		if (dup[i])
-			uidl_rename(&t, i);
-	free(dup);
+	/*
+	 * A new name never equals an original one, so each original
+	 * still leads to its first holder.
+	 */
+	for (i = 0; i < n; i++) {
+		s = t.slot[uidl_slot(&t, t.hash[i], msgs[i].uidl)] - 1;
+		if (s != i)
+			uidl_rename(&t, i, s);
+	}
 	free(t.next);
 	free(t.hash);
 	free(t.slot);

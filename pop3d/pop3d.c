@@ -64,7 +64,7 @@ static char		 hostname[NI_MAXHOST] = "localhost";
 static struct tls_material tlsmat;
 static struct child	*auth_children[AUTH_PROCS_MAX];
 static int		 nauth;
-static int		 sessions_idle;
+static int		 sessions_idle[2];	/* by pool: plain, TLS */
 static int		 sessions_busy;
 static int		 shutting_down;
 static struct event	 ev_accept_pause;
@@ -307,14 +307,18 @@ session_stls(void *arg, struct frame *fr)
 {
 	struct child		*c = arg, *t;
 	struct sess_conn	 sc;
+	struct timespec		 now;
 
 	if (c->stls_authfd == -1)
 		return (-1);
 	sc = c->conn;
 	frame_get(fr, &sc.handoff, sizeof(sc.handoff));
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (memchr(sc.handoff.timestamp, '\0',
 	    sizeof(sc.handoff.timestamp)) == NULL ||
-	    sc.handoff.failures < 0 || sc.handoff.commands < 0)
+	    sc.handoff.failures < 0 || sc.handoff.commands < 0 ||
+	    (sc.handoff.apop != 0 && sc.handoff.apop != 1) ||
+	    sc.handoff.connected > now.tv_sec + 1)
 		return (-1);
 	sc.stls = 1;
 	c->state = SESSION_HANDED;
@@ -332,7 +336,7 @@ session_stls(void *arg, struct frame *fr)
 	t->peer = c->peer;
 	t->started = c->started;
 	strlcpy(t->peername, c->peername, sizeof(t->peername));
-	sessions_idle--;
+	sessions_idle[t->tls]--;
 	sessions_busy++;
 	child_send(t, MSG_SESS_AUTHFD, t->sid, c->stls_authfd, NULL, 0);
 	c->stls_authfd = -1;
@@ -572,32 +576,20 @@ session_spawn(int tls)
 	child_send(c, MSG_CONF_SESSION, 0, -1, &sc, sizeof(sc));
 	if (tls)
 		session_send_tls(c, &tlsmat);
-	sessions_idle++;
+	sessions_idle[tls]++;
 	return (c);
-}
-
-static int
-pool_idle(int tls)
-{
-	struct child	*c;
-	int		 n = 0;
-
-	TAILQ_FOREACH(c, &children, entry)
-		if (c->kind == CHILD_SESSION && c->state == SESSION_IDLE &&
-		    !c->closed && c->tls == tls)
-			n++;
-	return (n);
 }
 
 static void
 pool_refill(void)
 {
-	int	tls, n;
+	int	tls;
 
 	for (tls = 0; tls <= (tlsmat.certlen > 0); tls++)
-		for (n = pool_idle(tls); !shutting_down &&
-		    n < conf->session_pool &&
-		    sessions_idle + sessions_busy < conf->max_sessions; n++)
+		while (!shutting_down &&
+		    sessions_idle[tls] < conf->session_pool &&
+		    sessions_idle[0] + sessions_idle[1] + sessions_busy <
+		    conf->max_sessions)
 			if (session_spawn(tls) == NULL)
 				break;
 }
@@ -684,7 +676,7 @@ session_start(int fd, struct listener *l, struct sockaddr_storage *peer)
 	c->started = time(NULL);
 	snprintf(c->peername, sizeof(c->peername), "%s:%u", sc.peername,
 	    ss_port(peer));
-	sessions_idle--;
+	sessions_idle[c->tls]--;
 	sessions_busy++;
 	stats.connections++;
 
@@ -821,7 +813,7 @@ child_gone(struct child *c, int status)
 		if (c->stls_authfd != -1)
 			close(c->stls_authfd);
 		if (c->state == SESSION_IDLE)
-			sessions_idle--;
+			sessions_idle[c->tls]--;
 		else if (c->state != SESSION_HANDED)
 			sessions_busy--;
 		/*

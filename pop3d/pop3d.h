@@ -212,6 +212,4 @@ int		 tlsmat_ciphers_ok(const char *, char *, size_t);
 int		 tlsmat_load(const struct pop3d_conf *, struct tls_material *);
 void		 tlsmat_free(struct tls_material *);
 
-/* proc.c */
-
 #endif /* POP3D_H */

@@ -43,6 +43,16 @@ struct childlist	children = TAILQ_HEAD_INITIALIZER(children);
 
 static void	child_log_dropped(struct child *);
 
+/* Seconds on a clock that does not jump, for the log rate. */
+static time_t
+log_clock(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec);
+}
+
 /*
  * In the child of vfork(), between it and execve(): only system calls,
  * on the child's own stack.  Caught signals go back to their default
@@ -199,6 +209,8 @@ child_new(enum child_kind kind, pid_t pid, int fd,
 	c->pid = pid;
 	c->table = table;
 	c->state = CHILD_RUNNING;
+	c->log_tokens = CHILD_LOG_BURST;
+	c->log_refill = log_clock();
 	set_nonblock(fd, 1);
 	chan_init(&c->chan, fd);
 	event_set(&c->ev_read, fd, EV_READ | EV_PERSIST, child_read_cb, c);
@@ -323,19 +335,12 @@ child_log_dropped(struct child *c)
 static int
 child_log_allowed(struct child *c)
 {
-	struct timespec	now;
-	time_t		secs;
+	time_t	now = log_clock();
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (c->log_refill == 0) {
-		c->log_tokens = CHILD_LOG_BURST;
-		c->log_refill = now.tv_sec;
-	}
-	if ((secs = now.tv_sec - c->log_refill) > 0) {
-		c->log_tokens = secs >= CHILD_LOG_BURST / CHILD_LOG_RATE ?
-		    CHILD_LOG_BURST : MINIMUM(CHILD_LOG_BURST,
-		    c->log_tokens + secs * CHILD_LOG_RATE);
-		c->log_refill = now.tv_sec;
+	if (now > c->log_refill) {
+		c->log_tokens = MINIMUM(CHILD_LOG_BURST,
+		    c->log_tokens + (now - c->log_refill) * CHILD_LOG_RATE);
+		c->log_refill = now;
 	}
 	if (c->log_tokens == 0) {
 		c->log_dropped++;

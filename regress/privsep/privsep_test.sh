@@ -356,6 +356,66 @@ run(main)
 EOF
 }
 
+p3_case auth_per_address "Sessions go to the pop3d-auth of their client address: the same address always to the same one, several addresses to several"
+auth_per_address_body()
+{
+	p3_basic "max-sessions-per-source 50"
+	p3_pyhelpers
+	p3_py <<'EOF'
+import os, socket, time
+exec(open(os.environ["P3_DIR"] + "/privsep.py").read())
+def sockets(pid):
+    n = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            n += os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith(
+                "socket:")
+        except OSError:
+            pass
+    return n
+def counts(auth):
+    return {a: sockets(a) for a in auth}
+def connect_from(addr):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind((addr, 0))
+    s.connect(("127.0.0.1", E.port))
+    s.settimeout(10)
+    check(s.recv(512).startswith(b"+OK"), "no greeting for %s" % addr)
+    return s
+def grown(before, seconds=5):
+    deadline = time.monotonic() + seconds
+    while True:
+        now = counts(list(before))
+        d = {a: now[a] - before[a] for a in before}
+        if sum(d.values()) >= want or time.monotonic() > deadline:
+            return d
+        time.sleep(0.1)
+def main():
+    global want
+    auth = [c["pid"] for c in kids("pop3d: auth")]
+    if len(auth) < 2:
+        log("one CPU, one pop3d-auth: nothing to spread")
+        return
+    # One address, eight connections: one pop3d-auth holds all.
+    before, want = counts(auth), 8
+    same = [connect_from("127.0.0.1") for i in range(8)]
+    d = grown(before)
+    log("one address: %r" % d)
+    check(sorted(d.values())[-1] == 8 and sum(d.values()) == 8,
+        "8 sessions from 127.0.0.1 spread over pop3d-auth: %r" % d)
+    # Sixteen addresses: more than one pop3d-auth gets sessions.
+    before, want = counts(auth), 16
+    many = [connect_from("127.0.0.%d" % (i + 2)) for i in range(16)]
+    d = grown(before)
+    log("sixteen addresses: %r" % d)
+    check(sum(d.values()) == 16 and len([v for v in d.values() if v]) > 1,
+        "16 addresses all on one pop3d-auth: %r" % d)
+    for s in same + many:
+        s.close()
+run(main)
+EOF
+}
+
 p3_case sigterm "SIGTERM stops the parent and every child, also with a session logged in"
 sigterm_body()
 {
@@ -478,6 +538,7 @@ atf_init_test_cases()
 	atf_add_test_case forbidden_syscall
 	atf_add_test_case fcntl_signals
 	atf_add_test_case log_flood
+	atf_add_test_case auth_per_address
 	atf_add_test_case sigterm
 	atf_add_test_case config_bad
 	atf_add_test_case config_good

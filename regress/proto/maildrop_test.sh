@@ -205,6 +205,60 @@ closed
 EOF
 }
 
+p3_case maildir_snapshot "Once cur/ has been quiet, a login takes the list from pop3d-sizes without reading cur/; any change to cur/ makes the next login read it again"
+maildir_snapshot_body()
+{
+	p3_setup_maildir basic
+	p3_py <<'EOF'
+import os, time
+from pop3test import *
+E = TestEnv()
+cur = os.path.join(E.maildir, "cur")
+cache = os.path.join(E.maildir, "pop3d-sizes")
+def age():
+    t = time.time() - 60
+    os.utime(cur, (t, t))
+def session():
+    p = E.login()
+    count = p.stat()[0]
+    mapping = match_all(p, E.seed)
+    quit_ok(p)
+    return count, mapping
+def header():
+    with open(cache) as f:
+        return f.readline().split()
+def main():
+    count, _ = session()            # new/ moves to cur/
+    age()
+    check(session()[0] == count, "count changed after aging cur/")
+    h = header()
+    check(h[:2] == ["pop3d-sizes", "2"] and h[-1] == "1" and
+        int(h[2]) == count, "cache header after a quiet cur/: %r" % h)
+    # Served from the cache: every message still byte for byte.
+    check(session()[0] == count, "count from the cache")
+    # A file that appears while cur/ keeps its recorded mtime is not
+    # seen: the daemon did not read cur/.
+    st = os.stat(cur)
+    extra = os.path.join(cur, "1.extra.host:2,")
+    with open(extra, "w") as f:
+        f.write("Subject: extra\n\nbody\n")
+    os.utime(cur, ns=(st.st_atime_ns, st.st_mtime_ns))
+    p = E.login()
+    check(p.stat()[0] == count, "cur/ read although its mtime is the "
+        "cached one")
+    quit_ok(p)
+    os.unlink(extra)
+    # Another program removes a message: cur/ changed, read again.
+    victim = sorted(os.listdir(cur))[0]
+    os.unlink(os.path.join(cur, victim))
+    p = E.login()
+    check(p.stat()[0] == count - 1, "a message removed from cur/ is "
+        "still listed")
+    quit_ok(p)
+run(main)
+EOF
+}
+
 p3_case mbox_retrieve "mbox messages are sent without From_ lines and with >From unquoted"
 mbox_retrieve_body()
 {
@@ -335,6 +389,7 @@ atf_init_test_cases()
 	atf_add_test_case poplib_special
 	atf_add_test_case big_message
 	atf_add_test_case maildir_empty
+	atf_add_test_case maildir_snapshot
 	atf_add_test_case mbox_retrieve
 	atf_add_test_case mbox_xuidl
 	atf_add_test_case mbox_dele_quit

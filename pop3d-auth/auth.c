@@ -100,6 +100,7 @@ RB_GENERATE(sesstree, auth_sess, entry, sess_cmp);
 
 static void	parent_event_add(void);
 static void	parent_dispatch(int, short, void *);
+static void	parent_write(void);
 static int	auth_configure(void *, struct frame *);
 static void	auth_backends_configure(void);
 static void	auth_release_grants(void);
@@ -300,6 +301,21 @@ parent_event_add(void)
 		fatal("%s: event_add", __func__);
 }
 
+/*
+ * The parent lets a pop3d-auth go by closing its channel (a reload
+ * retired it), maybe while a log line is on its way: that is the end,
+ * not an error.
+ */
+static void
+parent_write(void)
+{
+	if (chan_write(&parent_chan) == -1) {
+		if (errno == EPIPE || errno == ECONNRESET)
+			exit(0);
+		fatal("%s", __func__);
+	}
+}
+
 static void
 parent_dispatch(int fd, short event, void *arg)
 {
@@ -308,8 +324,7 @@ parent_dispatch(int fd, short event, void *arg)
 	int		 n;
 
 	if (event & EV_WRITE) {
-		if (chan_write(&parent_chan) == -1)
-			fatal("%s: write", __func__);
+		parent_write();
 		auth_release_grants();
 	}
 	if (event & EV_READ) {
@@ -401,8 +416,8 @@ auth_release_grants(void)
 {
 	struct auth_sess	*s;
 
-	if (parent_chan.queued > 0 && chan_write(&parent_chan) == -1)
-		fatal("%s: write", __func__);
+	if (parent_chan.queued > 0)
+		parent_write();
 	if (parent_chan.queued > 0)
 		return;
 	while ((s = TAILQ_FIRST(&granting)) != NULL) {

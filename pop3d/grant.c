@@ -147,6 +147,22 @@ store_spawn(struct child *s, const struct passwd *pw, const char *user,
  * to the configured mail user.  Its name becomes a path component, so
  * it is held to a safe set of characters whatever pop3d-auth says.
  */
+/*
+ * Whether the running configuration lists the backend: a pop3d-auth
+ * retired by a reload may still grant under the settings it had.
+ */
+static int
+grant_backend_listed(const struct pop3d_conf *conf, uint32_t backend)
+{
+	size_t	i;
+
+	for (i = 0; i < AUTH_BACKENDS_MAX; i++)
+		if ((uint32_t)conf->users_order[i] == backend)
+			return (backend != AUTH_BACKEND_FILE ||
+			    conf->users_file[0] != '\0');
+	return (0);
+}
+
 static const struct passwd *
 grant_account(const char *user, uint32_t backend, enum maildrop_format *fmt,
     const char **tmpl)
@@ -156,9 +172,11 @@ grant_account(const char *user, uint32_t backend, enum maildrop_format *fmt,
 
 	*fmt = conf->maildrop_fmt;
 	*tmpl = conf->maildrop_path;
+	if (!grant_backend_listed(conf, backend))
+		return (NULL);
 	if (backend == AUTH_BACKEND_SYSTEM)
 		pw = getpwnam(user);
-	else if (backend == AUTH_BACKEND_FILE && conf->users_file[0] != '\0') {
+	else if (backend == AUTH_BACKEND_FILE) {
 		if (!userdb_name_valid(user))
 			return (NULL);
 		pw = getpwnam(conf->users_mailuser);

@@ -64,6 +64,8 @@ static char		 hostname[NI_MAXHOST] = "localhost";
 static struct tls_material tlsmat;
 static struct child	*auth_children[AUTH_PROCS_MAX];
 static int		 nauth;
+static int		 auth_retired;	/* still serving, not closed */
+static struct auth_conf	 auth_conf_cur;	/* what auth_children have */
 static int		 sessions_idle[2];	/* by pool: plain, TLS */
 static int		 sessions_busy;
 static int		 shutting_down;
@@ -461,41 +463,148 @@ static const struct dispatch_table auth_table =
     DISPATCH_TABLE("pop3d-auth", auth_rules);
 
 static void
-auth_spawn(int i)
+auth_conf_make(const struct pop3d_conf *c, struct auth_conf *ac)
 {
-	struct auth_conf	 ac;
-	struct child		*a;
-	char			*argv[] = { "pop3d: auth", NULL };
-	int			 sp[2];
-	pid_t			 pid;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
-		fatal("%s: socketpair", __func__);
-	if ((pid = proc_exec(POP3D_AUTH_PATH, argv, sp[1], -1)) == -1)
-		fatalx("%s: cannot start %s", __func__, POP3D_AUTH_PATH);
-	close(sp[1]);
-	a = auth_children[i] = child_new(CHILD_AUTH, pid, sp[0], &auth_table);
-	a->authidx = i;
-	memset(&ac, 0, sizeof(ac));
-	ac.debug = conf->debug;
-	memcpy(ac.users_order, conf->users_order, sizeof(ac.users_order));
-	strlcpy(ac.users_file, conf->users_file, sizeof(ac.users_file));
-	ac.apop = conf->apop;
-	ac.poppass_min_length = conf->poppass_min_length;
-	strlcpy(ac.hostname, hostname, sizeof(ac.hostname));
-	child_send(a, MSG_CONF_AUTH, 0, -1, &ac, sizeof(ac));
+	memset(ac, 0, sizeof(*ac));
+	ac->debug = c->debug;
+	memcpy(ac->users_order, c->users_order, sizeof(ac->users_order));
+	strlcpy(ac->users_file, c->users_file, sizeof(ac->users_file));
+	ac->apop = c->apop;
+	ac->poppass_min_length = c->poppass_min_length;
+	strlcpy(ac->hostname, hostname, sizeof(ac->hostname));
 }
 
-/* One pop3d-auth per online CPU. */
+/*
+ * Each pop3d-auth gets an id never used before, so that a session
+ * started under one set of them is told apart from a later set's.
+ */
+static struct child *
+auth_spawn(const struct auth_conf *ac)
+{
+	static int	 serial;
+	struct child	*a;
+	char		*argv[] = { "pop3d: auth", NULL };
+	int		 sp[2];
+	pid_t		 pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("%s: socketpair", __func__);
+		return (NULL);
+	}
+	if ((pid = proc_exec(POP3D_AUTH_PATH, argv, sp[1], -1)) == -1) {
+		log_warnx("%s: cannot start %s", __func__, POP3D_AUTH_PATH);
+		close(sp[0]);
+		close(sp[1]);
+		return (NULL);
+	}
+	close(sp[1]);
+	a = child_new(CHILD_AUTH, pid, sp[0], &auth_table);
+	a->authidx = ++serial;
+	child_send(a, MSG_CONF_AUTH, 0, -1, ac, sizeof(*ac));
+	return (a);
+}
+
+/* A set of pop3d-auth that will serve no one: let it go. */
 static void
-auth_start(void)
+auth_set_close(struct child **set, int n)
+{
+	while (n-- > 0) {
+		set[n]->state = AUTH_CLOSED;
+		child_close(set[n]);
+	}
+}
+
+/*
+ * One pop3d-auth per online CPU, all with the settings of ac, into set.
+ * All or nothing: -1 (nothing left running) if one cannot start.
+ */
+static int
+auth_start(const struct auth_conf *ac, struct child **set, int *n)
 {
 	long	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int	i;
 
-	nauth = ncpu < 1 ? 1 : ncpu > AUTH_PROCS_MAX ? AUTH_PROCS_MAX : ncpu;
-	for (i = 0; i < nauth; i++)
-		auth_spawn(i);
+	*n = ncpu < 1 ? 1 : ncpu > AUTH_PROCS_MAX ? AUTH_PROCS_MAX : ncpu;
+	for (i = 0; i < *n; i++)
+		if ((set[i] = auth_spawn(ac)) == NULL) {
+			auth_set_close(set, i);
+			return (-1);
+		}
+	return (0);
+}
+
+/* Whether a session still depends on the pop3d-auth with this id. */
+static int
+auth_in_use(int id)
+{
+	struct child	*c;
+
+	TAILQ_FOREACH(c, &children, entry)
+		if (c->kind == CHILD_SESSION && c->authidx == id &&
+		    c->state != SESSION_IDLE)
+			return (1);
+	return (0);
+}
+
+/*
+ * A retired pop3d-auth serves the sessions it had when a reload
+ * replaced it, and is let go (end of file: it exits) after the last.
+ */
+static void
+auth_retire_idle(void)
+{
+	struct child	*c;
+
+	if (auth_retired == 0)
+		return;
+	TAILQ_FOREACH(c, &children, entry)
+		if (c->kind == CHILD_AUTH && c->state == AUTH_RETIRED &&
+		    !c->closed && !auth_in_use(c->authidx)) {
+			log_debug("pop3d-auth %d: retired", c->pid);
+			c->state = AUTH_CLOSED;
+			child_close(c);
+			auth_retired--;
+		}
+}
+
+/*
+ * A reload whose pop3d-auth settings changed starts a new set with
+ * them before anything else changes: new sessions go to the new set,
+ * sessions in flight finish with the one they started with.
+ */
+static int
+auth_reload_start(const struct pop3d_conf *nconf, struct child **set,
+    int *n)
+{
+	struct auth_conf	ac;
+
+	auth_conf_make(nconf, &ac);
+	*n = 0;
+	if (memcmp(&ac, &auth_conf_cur, sizeof(ac)) == 0)
+		return (0);
+	if (auth_start(&ac, set, n) == -1) {
+		log_warnx("reload failed: cannot start pop3d-auth");
+		return (-1);
+	}
+	return (0);
+}
+
+/* The new set takes every new session; the old one is retired. */
+static void
+auth_reload_swap(struct child **set, int n)
+{
+	int	i;
+
+	if (n == 0)
+		return;
+	auth_conf_make(conf, &auth_conf_cur);
+	for (i = 0; i < nauth; i++) {
+		auth_children[i]->state = AUTH_RETIRED;
+		auth_retired++;
+	}
+	memcpy(auth_children, set, n * sizeof(*set));
+	nauth = n;
+	auth_retire_idle();
 }
 
 /*
@@ -797,7 +906,12 @@ child_gone(struct child *c, int status)
 		return;
 	}
 	if (c->kind == CHILD_AUTH) {
-		auth_children[c->authidx] = NULL;
+		if (c->state == AUTH_RETIRED || c->state == AUTH_CLOSED) {
+			if (c->state == AUTH_RETIRED)
+				auth_retired--;
+			log_debug("retired pop3d-auth %d %s", c->pid, why);
+			return;
+		}
 		if (!shutting_down) {
 			log_warnx("lost child: pop3d-auth %d %s", c->pid, why);
 			parent_shutdown();
@@ -826,6 +940,7 @@ child_gone(struct child *c, int status)
 			evtimer_add(&ev_refill, &pause);
 		else
 			pool_refill();
+		auth_retire_idle();
 	}
 }
 
@@ -901,7 +1016,8 @@ reload_capture(int pri, const char *line)
 
 /* What a reload needs that the new configuration could break. */
 static int
-reload_check(struct pop3d_conf *nconf, struct tls_material *nmat)
+reload_check(struct pop3d_conf *nconf, struct tls_material *nmat,
+    struct child **authset, int *nauthset)
 {
 	struct listener	*l;
 
@@ -917,10 +1033,15 @@ reload_check(struct pop3d_conf *nconf, struct tls_material *nmat)
 			tlsmat_free(nmat);
 			return (-1);
 		}
+	if (auth_reload_start(nconf, authset, nauthset) == -1) {
+		tlsmat_free(nmat);
+		return (-1);
+	}
 	/* Last, since it switches the log when it works. */
 	if (parent_log_apply(nconf) == -1) {
 		log_warnx("reload failed: cannot open the log file");
 		tlsmat_free(nmat);
+		auth_set_close(authset, *nauthset);
 		return (-1);
 	}
 	return (0);
@@ -932,7 +1053,8 @@ reload_check(struct pop3d_conf *nconf, struct tls_material *nmat)
  * new settings.  The live listeners move into the new configuration.
  */
 static void
-reload_swap(struct pop3d_conf *nconf, struct tls_material *nmat)
+reload_swap(struct pop3d_conf *nconf, struct tls_material *nmat,
+    struct child **authset, int nauthset)
 {
 	struct listener	*l;
 	struct child	*c;
@@ -955,6 +1077,7 @@ reload_swap(struct pop3d_conf *nconf, struct tls_material *nmat)
 	TAILQ_FOREACH(c, &children, entry)
 		if (c->kind == CHILD_SESSION && c->state == SESSION_IDLE)
 			child_close(c);	/* it exits on end of file */
+	auth_reload_swap(authset, nauthset);
 	pool_refill();
 }
 
@@ -963,16 +1086,18 @@ reload_config(void)
 {
 	struct pop3d_conf	*nconf;
 	struct tls_material	 nmat;
+	struct child		*authset[AUTH_PROCS_MAX];
+	int			 nauthset;
 
 	if ((nconf = parse_config(conffile, 0)) == NULL) {
 		log_warnx("reload failed: errors in %s", conffile);
 		return (-1);
 	}
-	if (reload_check(nconf, &nmat) == -1) {
+	if (reload_check(nconf, &nmat, authset, &nauthset) == -1) {
 		config_free(nconf);
 		return (-1);
 	}
-	reload_swap(nconf, &nmat);
+	reload_swap(nconf, &nmat, authset, nauthset);
 	return (0);
 }
 
@@ -1166,7 +1291,9 @@ main(int argc, char *argv[])
 	signal_add(&ev_sigchld, NULL);
 
 	listeners_bind();
-	auth_start();
+	auth_conf_make(conf, &auth_conf_cur);
+	if (auth_start(&auth_conf_cur, auth_children, &nauth) == -1)
+		fatalx("cannot start pop3d-auth");
 	pool_refill();
 	log_info("startup");
 	event_dispatch();

@@ -51,6 +51,8 @@ enum child_state {
 	SESSION_GRANTED = 0x04,	/* pop3d-auth granted a login */
 	SESSION_ENDED = 0x08,	/* sent MSG_SESS_END */
 	SESSION_HANDED = 0x10,	/* gave its client over after STLS */
+	AUTH_RETIRED = 0x20,	/* replaced by a reload, serves its last */
+	AUTH_CLOSED = 0x40,	/* retired and let go, or failed to start */
 };
 
 struct child {
@@ -69,8 +71,8 @@ struct child {
 	unsigned int		 log_dropped;	/* over the rate, not logged */
 	enum child_state	 state;
 
-	int			 authidx;	/* auth: its index; session:
-						   the auth serving it */
+	int			 authidx;	/* auth: its id; session: the
+						   id of the auth serving it */
 
 	/* sessions */
 	int			 tls;		/* pop3d-session-tls */

@@ -781,6 +781,91 @@ run(main)
 EOF
 }
 
+au_case reload_auth "A reload reaches pop3d-auth: new logins follow the new users and apop statements, a session from before finishes under the old settings but gets no system login, and the old pop3d-auth processes exit after it" 120
+reload_auth_body()
+{
+	au_init
+	au_mailuser
+	p3_useradd
+	p3_maildir basic
+	au_user alice alicepass alicesecret
+	au_maildir alice
+	au_conf "users system" "apop yes"
+	p3_start
+	# Two sessions connected before the reload log in after it.
+	cat >"${P3_DIR}/old.py" <<'EOF'
+import os, time
+from pop3test import *
+E = TestEnv()
+def main():
+    system = E.connect()
+    dbuser = E.connect()
+    open(E.dir + "/old.ready", "w").close()
+    deadline = time.monotonic() + 30
+    while not os.path.exists(E.dir + "/old.go"):
+        check(time.monotonic() < deadline, "never told to go on")
+        time.sleep(0.1)
+    system.ok("USER %s" % E.user)
+    system.err("PASS %s" % E.pw)
+    system.close()
+    dbuser.login("alice", "alicepass")
+    quit_ok(dbuser)
+run(main)
+EOF
+	"${P3_PYTHON}" "${P3_DIR}/old.py" 2>"${P3_DIR}/old.err" &
+	old=$!
+	p3_py <<'EOF'
+import os, time
+from pop3test import *
+from authtest import *
+E = TestEnv()
+def main():
+    deadline = time.monotonic() + 10
+    while not os.path.exists(E.dir + "/old.ready"):
+        check(time.monotonic() < deadline, "old sessions not connected")
+        time.sleep(0.1)
+    p = E.connect()
+    check("<" in p.greeting, "no APOP timestamp: %s" % p.greeting)
+    p.close()
+    check(login_ok(E.port, E.user, E.pw), "system login before reload")
+run(main)
+EOF
+	sed -e '/^users system$/d' -e '/^apop yes$/d' "${P3_CONF}" \
+	    >"${P3_CONF}.new" && mv "${P3_CONF}.new" "${P3_CONF}"
+	kill -HUP "${P3_PID}"
+	p3_py <<'EOF'
+from pop3test import *
+from authtest import *
+E = TestEnv()
+def main():
+    wait_log(E.log, r"configuration reloaded$")
+    p = E.connect()
+    check("<" not in p.greeting, "APOP timestamp after apop no: %s" %
+        p.greeting)
+    p.err("APOP alice 0123456789abcdef0123456789abcdef")
+    p.close()
+    check(not login_ok(E.port, E.user, E.pw),
+        "system login after users system was removed")
+    check(login_ok(E.port, "alice", "alicepass"), "database login")
+run(main)
+EOF
+	touch "${P3_DIR}/old.go"
+	wait ${old}
+	rc=$?
+	cat "${P3_DIR}/old.err" >&2
+	[ ${rc} -eq 0 ] || p3_failure "the sessions from before the reload"
+	p3_py <<'EOF'
+import os
+from pop3test import *
+E = TestEnv()
+def main():
+    wait_log(E.log, r"refusing grant for user %s$" % E.user)
+    n = min(os.cpu_count(), 8)
+    wait_log(E.log, r"retired pop3d-auth \d+ exited with status 0", count=n)
+run(main)
+EOF
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case ctl_stdin
@@ -799,4 +884,5 @@ atf_init_test_cases()
 	atf_add_test_case sasl_scram
 	atf_add_test_case poppass
 	atf_add_test_case penalty
+	atf_add_test_case reload_auth
 }

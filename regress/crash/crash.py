@@ -487,10 +487,11 @@ class MboxLock:
     With wait_dead False (the checker), a dot lock whose holder is dead
     is passed over, since a dead process writes nothing."""
 
-    def __init__(self, path, wait_dead=True):
+    def __init__(self, path, wait_dead=True, give_up=None):
         self.path = path
         self.lock = mb_lockname(path)
         self.wait_dead = wait_dead
+        self.give_up = give_up
         self.fd = -1
         self.dotted = False
 
@@ -507,6 +508,8 @@ class MboxLock:
                 pid = dot_owner(self.lock)
                 if not self.wait_dead and pid and ppid_of(pid) is None:
                     break
+                if self.give_up is not None and self.give_up():
+                    raise GiveUp()
                 time.sleep(0.001)
         while True:
             self.fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
@@ -522,14 +525,24 @@ class MboxLock:
             os.unlink(self.lock)
 
 
+class GiveUp(Exception):
+    pass
+
+
 def deliverer(path, logpath, stopfile, first, mean):
     """The MTA: one message every mean seconds on average, each logged
-    (under the locks) once it is in the file and synced."""
+    (under the locks) once it is in the file and synced.  Told to stop,
+    it no longer waits for a dot lock (one that no login cleared)."""
     n = first
+    stop = lambda: os.path.exists(stopfile)
     with open(logpath, "ab") as log:
-        while not os.path.exists(stopfile):
+        while not stop():
             time.sleep(rng.uniform(0, 2 * mean))
-            with MboxLock(path) as lk:
+            try:
+                lk = MboxLock(path, give_up=stop).__enter__()
+            except GiveUp:
+                return
+            try:
                 size = os.fstat(lk.fd).st_size
                 tail = os.pread(lk.fd, 2, size - 2) if size >= 2 else b""
                 check(size == 0 or tail == b"\n\n", "mbox ends in %r" %
@@ -538,6 +551,8 @@ def deliverer(path, logpath, stopfile, first, mean):
                 os.fsync(lk.fd)
                 log.write(b"%d\n" % n)
                 log.flush()
+            finally:
+                lk.__exit__()
             n += 1
 
 
@@ -576,7 +591,7 @@ class MboxTest:
                     0.02)
                 os._exit(0)
             except BaseException as e:
-                note("FAIL: deliverer: %s" % e)
+                note("FAIL: deliverer: %r" % e)
                 os._exit(1)
         self.mta = pid
         with open(os.path.join(os.environ["P3_WORK"], "pids"), "a") as f:
@@ -584,7 +599,16 @@ class MboxTest:
 
     def stop_deliverer(self):
         open(self.stop, "w").close()
-        _, status = os.waitpid(self.mta, 0)
+        deadline = time.monotonic() + 10
+        while True:
+            pid, status = os.waitpid(self.mta, os.WNOHANG)
+            if pid != 0:
+                break
+            if time.monotonic() > deadline:
+                os.kill(self.mta, signal.SIGKILL)
+                os.waitpid(self.mta, 0)
+                fail("the deliverer did not stop within 10 s")
+            time.sleep(0.01)
         check(status == 0, "the deliverer failed (status %d)" % status)
 
     def seed(self):
@@ -709,8 +733,14 @@ class MboxTest:
             stat(p)
             p.ok("QUIT")
             p.close()
-        finally:
-            self.stop_deliverer()
+        except BaseException:
+            # The first failure is the one to report.
+            try:
+                self.stop_deliverer()
+            except Failure:
+                pass
+            raise
+        self.stop_deliverer()
         got, delivered, left, stale = self.snapshot()
         check(not left and not stale, "files left at the end")
         check(got == (self.present | (delivered - self.delivered)) -

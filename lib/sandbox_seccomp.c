@@ -157,6 +157,8 @@ static const struct sandbox_rule rules_store[] = {
 	ALLOW(unlinkat),
 	ALLOW(link),			/* NFS-safe dot locking */
 	ALLOW(linkat),
+	/* whether a dot lock's holder is alive: signal 0, no other */
+	ALLOW_MASKED(kill, 1, ~(scmp_datum_t)0),
 	ALLOW(fsync),			/* directory and file syncs at QUIT */
 	ALLOW(fdatasync),
 	ALLOW(flock),			/* the [IN-USE] lock */

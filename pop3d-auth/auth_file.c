@@ -190,6 +190,8 @@ auth_file_change(const char *user, const char *old, const char *new,
 	if ((lock = userdb_lock(file_path, (uid_t)-1, (gid_t)-1,
 	    AUTH_LOCK_WAIT_MS)) == -1)
 		return (AUTH_TEMPFAIL);
+	/* A pop3d-auth or pop3ctl killed mid-rewrite left its file. */
+	userdb_sweep(file_path);
 	res = change_locked(user, old, new, minlen);
 	userdb_unlock(lock);
 	return (res);

@@ -18,8 +18,12 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,18 +187,18 @@ mkstempat(int dirfd, char *tmpl)
 }
 
 /*
- * One attempt at NAME.lock, NFS-safe as in liblockfile: link(2) a
- * unique file to the lock name and trust the link count, not link's
- * return value, which NFS may lose.  0 taken, 1 busy, -1 error.
+ * One attempt at the lock, NFS-safe as in liblockfile: link(2) a
+ * unique file, tmp (a template), to the lock name and trust the link
+ * count, not link's return value, which NFS may lose.  0 taken, 1
+ * busy, -1 error.
  */
 static int
-dotlock_try(int dirfd, const char *lock)
+dotlock_try(int dirfd, const char *lock, char *tmp)
 {
 	struct stat	 sb;
-	char		 tmp[32], pid[32];
+	char		 pid[32];
 	int		 fd, rc, saved, linked;
 
-	strlcpy(tmp, ".pop3d-lk.XXXXXX", sizeof(tmp));
 	if ((fd = mkstempat(dirfd, tmp)) == -1)
 		return (-1);
 	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
@@ -213,33 +217,84 @@ dotlock_try(int dirfd, const char *lock)
 	unlinkat(dirfd, tmp, 0);
 	if (linked)
 		return (0);
-	if (rc == -1 && saved != EEXIST) {
+	/* ENOENT: the holder swept our file as a dead store's; again. */
+	if (rc == -1 && saved != EEXIST && saved != ENOENT) {
 		errno = saved;
 		return (-1);
 	}
 	return (1);
 }
 
-/* A lock older than DOTLOCK_STALE belongs to a holder that died. */
-static void
+/*
+ * The pid a dot lock holds, as liblockfile, Exim and pop3d write it;
+ * 0 if it holds none.
+ */
+static pid_t
+dotlock_pid(int dirfd, const char *lock, struct stat *sb)
+{
+	char		 buf[32];
+	const char	*errstr;
+	long long	 pid;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = openat(dirfd, lock, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return (0);
+	n = fstat(fd, sb) == -1 || !S_ISREG(sb->st_mode) ? -1 :
+	    read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return (0);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	pid = strtonum(buf, 1, INT_MAX, &errstr);
+	return (errstr == NULL ? (pid_t)pid : 0);
+}
+
+/*
+ * A lock is stale when the process it names is gone (liblockfile's
+ * rule: a store killed while holding it must not lock the user out of
+ * the mail until DOTLOCK_STALE), or when it is older than
+ * DOTLOCK_STALE.  Removed only if it is still the file looked at.
+ * Returns whether it was removed.
+ */
+static int
 dotlock_stale(int dirfd, const char *lock)
 {
-	struct stat	sb;
+	struct stat	sb, now;
+	pid_t		pid;
+	int		dead;
 
-	if (fstatat(dirfd, lock, &sb, AT_SYMLINK_NOFOLLOW) == -1)
-		return;
-	if (time(NULL) - sb.st_mtime <= DOTLOCK_STALE)
-		return;
-	log_warnx("removing stale lock %s", lock);
-	if (unlinkat(dirfd, lock, 0) == -1 && errno != ENOENT)
-		log_warn("unlink %s", lock);
+	memset(&sb, 0, sizeof(sb));
+	pid = dotlock_pid(dirfd, lock, &sb);
+	dead = pid > 0 && kill(pid, 0) == -1 && errno == ESRCH;
+	if (!dead) {
+		if (fstatat(dirfd, lock, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    time(NULL) - sb.st_mtime <= DOTLOCK_STALE)
+			return (0);
+	}
+	if (fstatat(dirfd, lock, &now, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    now.st_dev != sb.st_dev || now.st_ino != sb.st_ino)
+		return (0);
+	if (dead)
+		log_warnx("removing lock %s of process %ld, which is gone",
+		    lock, (long)pid);
+	else
+		log_warnx("removing stale lock %s", lock);
+	if (unlinkat(dirfd, lock, 0) == -1) {
+		if (errno != ENOENT)
+			log_warn("unlink %s", lock);
+		return (0);
+	}
+	return (1);
 }
 
 /* Returns 0, or -1 with errno (EWOULDBLOCK: someone holds it). */
 int
 dotlock_take(int dirfd, const char *name)
 {
-	char	lock[NAME_MAX + 1];
+	char	lock[NAME_MAX + 1], tmpl[NAME_MAX + 1], tmp[NAME_MAX + 1];
 	int	try, rc;
 
 	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", name) >=
@@ -247,15 +302,62 @@ dotlock_take(int dirfd, const char *name)
 		errno = ENAMETOOLONG;
 		return (-1);
 	}
+	/* Named after the mailbox, so that its lock holder may sweep it. */
+	if ((size_t)snprintf(tmpl, sizeof(tmpl), "." "%s" DOTLOCK_TMP,
+	    name) >= sizeof(tmpl))
+		strlcpy(tmpl, DOTLOCK_TMP, sizeof(tmpl));
 	for (try = 0; try < DOTLOCK_TRIES; try++) {
-		if (try > 0)
-			msleep(LOCK_RETRY_MS);
-		if ((rc = dotlock_try(dirfd, lock)) <= 0)
+		strlcpy(tmp, tmpl, sizeof(tmp));
+		if ((rc = dotlock_try(dirfd, lock, tmp)) <= 0)
 			return (rc);
-		dotlock_stale(dirfd, lock);
+		/* A dead holder's lock: at once, without the pause. */
+		if (dotlock_stale(dirfd, lock))
+			continue;
+		msleep(LOCK_RETRY_MS);
 	}
 	errno = EWOULDBLOCK;
 	return (-1);
+}
+
+/*
+ * Files named prefix plus six characters of mkstempat(3)'s, regular
+ * and owned by owner: the temporary files of a store that was killed.
+ * The caller holds the lock under which such files are made, so none
+ * of them belongs to a live writer.
+ */
+void
+sweep_stale(int dirfd, const char *prefix, uid_t owner)
+{
+	struct stat	 sb;
+	struct dirent	*de;
+	DIR		*d;
+	size_t		 plen = strlen(prefix), i;
+	int		 fd;
+
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		log_warn("%s: open directory", __func__);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, plen) != 0 ||
+		    strlen(de->d_name) != plen + 6)
+			continue;
+		for (i = plen; isalnum((unsigned char)de->d_name[i]); i++)
+			;
+		if (de->d_name[i] != '\0' || fstatat(fd, de->d_name, &sb,
+		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(sb.st_mode) ||
+		    sb.st_uid != owner)
+			continue;
+		if (unlinkat(fd, de->d_name, 0) == 0)
+			log_info("removed %s, left by a store that died",
+			    de->d_name);
+		else if (errno != ENOENT)
+			log_warn("unlink %s", de->d_name);
+	}
+	closedir(d);
 }
 
 void

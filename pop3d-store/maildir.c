@@ -814,6 +814,8 @@ maildir_scan(struct maildrop *md)
 
 	if ((rc = maildir_lock(md)) != 0)
 		return (rc);
+	/* Only the lock holder writes the cache: the rest are stale. */
+	sweep_stale(md->dirfd, MAILDIR_CACHE ".", md->owner);
 	if ((md->curfd = maildir_opendir(md->dirfd, "cur", 1)) == -1) {
 		log_warn("open cur");
 		return (STORE_ERR_TEMP);

@@ -265,6 +265,35 @@ mbox_parse(struct maildrop *md, int fd, uint64_t fsize)
 	return (rc);
 }
 
+/* "." NAME and tmpl without its XXXXXX, or "" if that is too long. */
+static void
+mbox_tmp_prefix(struct maildrop *md, const char *tmpl, char *buf,
+    size_t sz)
+{
+	if ((size_t)snprintf(buf, sz, ".%s%.*s", md->name,
+	    (int)(strlen(tmpl) - 6), tmpl) >= sz)
+		buf[0] = '\0';
+}
+
+/*
+ * Under the dot lock and the fcntl lock no rewrite of ours is running
+ * and no dot lock attempt of ours can succeed: the temporary files of
+ * both that are left belong to stores that were killed.  A waiter for
+ * the lock whose attempt is swept tries again (dotlock_try).
+ */
+static void
+mbox_sweep(struct maildrop *md)
+{
+	char	prefix[NAME_MAX + 1];
+
+	mbox_tmp_prefix(md, MBOX_TMP, prefix, sizeof(prefix));
+	if (prefix[0] != '\0')
+		sweep_stale(md->dirfd, prefix, md->owner);
+	mbox_tmp_prefix(md, DOTLOCK_TMP, prefix, sizeof(prefix));
+	if (prefix[0] != '\0')
+		sweep_stale(md->dirfd, prefix, md->owner);
+}
+
 static int
 mbox_lock(struct maildrop *md, int fd)
 {
@@ -356,6 +385,8 @@ mbox_scan(struct maildrop *md)
 	}
 	if (mbox_lock(md, md->lockfd) == -1)
 		return (STORE_ERR_TEMP);
+	/* At login only: the spool may be big, and QUIT makes none. */
+	mbox_sweep(md);
 	rc = mbox_index(md, md->lockfd);
 	mbox_unlock(md, md->lockfd);
 	return (rc);
@@ -472,9 +503,9 @@ mbox_rewrite(struct maildrop *md, struct stat *sb)
 	char	tmp[NAME_MAX + 1];
 	int	fd;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.pop3d.XXXXXX",
+	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s" MBOX_TMP,
 	    md->name) >= sizeof(tmp))
-		strlcpy(tmp, ".pop3d.XXXXXX", sizeof(tmp));
+		strlcpy(tmp, MBOX_TMP, sizeof(tmp));
 	if ((fd = mkstempat(md->dirfd, tmp)) == -1) {
 		log_warn("%s: temporary file", md->name);
 		return (-1);

@@ -83,6 +83,14 @@ struct store_ops {
 	void		(*release)(struct maildrop *);
 };
 
+/*
+ * Temporary files beside an mbox, named after it: a dot lock attempt
+ * and a rewrite.  A store killed while one existed leaves it, and the
+ * next holder of the mbox's locks removes it by this name.
+ */
+#define DOTLOCK_TMP	".pop3d-lk.XXXXXX"
+#define MBOX_TMP	".pop3d.XXXXXX"
+
 extern const struct store_ops	maildir_ops;
 extern const struct store_ops	mbox_ops;
 
@@ -100,6 +108,7 @@ int	lock_fcntl(int);
 void	unlock_fcntl(int);
 int	dotlock_take(int, const char *);
 void	dotlock_release(int, const char *);
+void	sweep_stale(int, const char *, uid_t);
 int	mkstempat(int, char *);
 void	msleep(int);
 void	uidl_unique(struct smsg *, size_t);

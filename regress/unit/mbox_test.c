@@ -90,6 +90,16 @@ put(const char *name, const char *content, const char *mode)
 	ATF_REQUIRE(fclose(fp) == 0);
 }
 
+/* A dot lock holding pid, as liblockfile writes one. */
+static void
+put_pid(const char *name, pid_t pid)
+{
+	char	buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
+	put(name, buf, "w");
+}
+
 /* The whole file, NUL-terminated; the caller frees it. */
 static char *
 slurp(const char *name, size_t *lenp)
@@ -632,7 +642,8 @@ ATF_TC_BODY(mbox__dotlock_held, tc)
 	setup();
 	put(MBOX, MBOX3, "w");
 	mb_scan_ok(&md);
-	put(MBOX ".lock", "12345\n", "w");
+	/* A holder that is alive: this very process. */
+	put_pid(MBOX ".lock", getpid());
 	refused(&md, "a held dot lock", MBOX3);
 	path_of(path, sizeof(path), MBOX ".lock");
 	ATF_REQUIRE_MSG(stat(path, &sb) == 0, "someone else's lock removed");
@@ -652,7 +663,8 @@ ATF_TC_BODY(mbox__dotlock_stale, tc)
 	setup();
 	put(MBOX, MBOX3, "w");
 	mb_scan_ok(&md);
-	put(MBOX ".lock", "12345\n", "w");
+	/* Old enough, though its process is alive. */
+	put_pid(MBOX ".lock", getpid());
 	path_of(path, sizeof(path), MBOX ".lock");
 	gettimeofday(&tv[0], NULL);
 	tv[0].tv_sec -= DOTLOCK_STALE + 60;
@@ -665,6 +677,76 @@ ATF_TC_BODY(mbox__dotlock_stale, tc)
 	expect_file(F1 H1 B1 SEP F2 H2 B2 SEP);
 	ATF_REQUIRE_MSG(stat(path, &sb) == -1 && errno == ENOENT,
 	    "dot lock left behind");
+	teardown();
+}
+
+/*
+ * A dot lock whose process is gone, as a store killed while holding it
+ * leaves it, is taken over at once, however young.
+ */
+ATF_TC_WITHOUT_HEAD(mbox__dotlock_dead);
+ATF_TC_BODY(mbox__dotlock_dead, tc)
+{
+	struct maildrop		md;
+	struct store_update	up;
+	char			path[PATH_MAX];
+	struct stat		sb;
+	pid_t			pid;
+
+	setup();
+	put(MBOX, MBOX3, "w");
+	mb_scan_ok(&md);
+	if ((pid = fork()) == 0)
+		_exit(0);
+	ATF_REQUIRE(pid > 0 && waitpid(pid, NULL, 0) == pid);
+	put_pid(MBOX ".lock", pid);
+	md.msgs[2].deleted = 1;
+	ATF_REQUIRE_MSG(update(&md, &up) == 0 && up.deleted == 1,
+	    "update with the dot lock of a dead process %ld failed",
+	    (long)pid);
+	mb_close(&md);
+	expect_file(F1 H1 B1 SEP F2 H2 B2 SEP);
+	path_of(path, sizeof(path), MBOX ".lock");
+	ATF_REQUIRE_MSG(stat(path, &sb) == -1 && errno == ENOENT,
+	    "dot lock left behind");
+	teardown();
+}
+
+/*
+ * The temporary files of a store killed during a rewrite or a dot lock
+ * attempt go at the next login; names that are not exactly ours stay.
+ */
+ATF_TC_WITHOUT_HEAD(mbox__sweep);
+ATF_TC_BODY(mbox__sweep, tc)
+{
+	static const char	*gone[] = { "." MBOX ".pop3d.aB3xY9",
+				    "." MBOX ".pop3d-lk.Zz0099" };
+	static const char	*kept[] = { ".pop3d.aB3xY9", "." MBOX
+				    ".pop3d.aB3xY", "." MBOX ".pop3d.aB3xY9z",
+				    "." MBOX ".pop3d.aB-xY9", ".other.pop3d.aB3xY9" };
+	struct maildrop	md;
+	char		path[PATH_MAX];
+	struct stat	sb;
+	size_t		i;
+
+	setup();
+	put(MBOX, MBOX3, "w");
+	for (i = 0; i < nitems(gone); i++)
+		put(gone[i], "half", "w");
+	for (i = 0; i < nitems(kept); i++)
+		put(kept[i], "theirs", "w");
+	mb_scan_ok(&md);
+	mb_close(&md);
+	for (i = 0; i < nitems(gone); i++) {
+		path_of(path, sizeof(path), gone[i]);
+		ATF_REQUIRE_MSG(stat(path, &sb) == -1 && errno == ENOENT,
+		    "%s left behind", gone[i]);
+	}
+	for (i = 0; i < nitems(kept); i++) {
+		path_of(path, sizeof(path), kept[i]);
+		ATF_REQUIRE_MSG(stat(path, &sb) == 0, "%s removed", kept[i]);
+	}
+	expect_file(MBOX3);
 	teardown();
 }
 
@@ -778,6 +860,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, mbox__replaced);
 	ATF_TP_ADD_TC(tp, mbox__dotlock_held);
 	ATF_TP_ADD_TC(tp, mbox__dotlock_stale);
+	ATF_TP_ADD_TC(tp, mbox__dotlock_dead);
+	ATF_TP_ADD_TC(tp, mbox__sweep);
 	ATF_TP_ADD_TC(tp, mbox__fcntl_held);
 	return (atf_no_error());
 }

@@ -223,7 +223,101 @@ regress/admin/access_test: regress/admin/access_test.o pop3d/access.o \
 	${TESTLINK} regress/admin/access_test.o pop3d/access.o ${LIB} \
 	    ${ATF_LIBS} ${LIBS}
 
-regress-build: all ${UNIT_TESTS}
+# libFuzzer targets (fuzz/README): clang with ASan and UBSan, every
+# object built again as a .fo beside its source, so that "make all" and
+# "make fuzz" never share an object.
+FUZZ_CC?=	clang
+FUZZ_SAN=	-fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_BASE=	-O1 -g -fno-omit-frame-pointer ${FUZZ_SAN} \
+		-fsanitize=fuzzer-no-link ${CPPFLAGS}
+FUZZ_CFLAGS=	${FUZZ_BASE} ${WARNINGS} ${WERROR}
+FUZZ_LINK=	${FUZZ_CC} ${FUZZ_SAN} -fsanitize=fuzzer -o $@
+FUZZ_TIME?=	60
+# No sandbox: no target installs one, and the seccomp headers' macros
+# trip clang's -Wmissing-field-initializers.
+FUZZ_LIB_OBJS=	lib/frame.fo lib/proto.fo lib/dispatch.fo lib/msg.fo \
+		lib/log.fo lib/util.fo lib/addr.fo lib/xform.fo \
+		lib/tlsctx.fo lib/base64.fo lib/userdb.fo \
+		compat/timingsafe_bcmp.fo
+FUZZ_COMMON=	fuzz/common.fo
+FUZZ_SESSION=	fuzz/session_harness.fo pop3d-session/pop3.fo \
+		pop3d-session/poppass.fo pop3d-session/xmit.fo \
+		pop3d-session/io.fo pop3d-session/tls.fo
+FUZZ_AUTH=	pop3d-auth/auth_passwd.fo pop3d-auth/auth_file.fo \
+		pop3d-auth/auth_apop.fo pop3d-auth/auth_sasl.fo \
+		pop3d-auth/auth_delay.fo
+FUZZ_CONF=	pop3d/config.fo pop3d/printconf.fo pop3d/tlsmat.fo \
+		pop3d/parse.fo
+FUZZ_TARGETS=	fuzz/fuzz_pop3 fuzz/fuzz_poppass fuzz/fuzz_xmit \
+		fuzz/fuzz_sasl fuzz/fuzz_tlshello fuzz/fuzz_conf \
+		fuzz/fuzz_userdb fuzz/fuzz_maildir fuzz/fuzz_mbox \
+		fuzz/fuzz_frame
+FUZZ_MAIN=	fuzz/fuzz_pop3.fo fuzz/fuzz_poppass.fo fuzz/fuzz_xmit.fo \
+		fuzz/fuzz_sasl.fo fuzz/fuzz_tlshello.fo fuzz/fuzz_conf.fo \
+		fuzz/fuzz_userdb.fo fuzz/fuzz_maildir.fo fuzz/fuzz_mbox.fo \
+		fuzz/fuzz_frame.fo
+FUZZ_OBJS=	${FUZZ_LIB_OBJS} ${FUZZ_COMMON} ${FUZZ_SESSION} ${FUZZ_AUTH} \
+		${FUZZ_CONF} ${FUZZ_MAIN} pop3d-store/maildir.fo \
+		pop3d-store/mbox.fo pop3d-store/lock.fo
+
+.SUFFIXES: .fo
+# A target sees the folder of the code it drives.
+.c.fo:
+	${FUZZ_CC} ${FUZZ_CFLAGS} -Ipop3d -Ipop3d-session -Ipop3d-auth \
+	    -Ipop3d-store -Ifuzz -c $< -o $@
+
+pop3d/parse.fo: pop3d/parse.c
+	${FUZZ_CC} ${FUZZ_BASE} -Wall ${WERROR} -c pop3d/parse.c -o $@
+
+${FUZZ_OBJS}: ${LIB_HDRS} ${POP3D_HDRS} ${SESSION_HDRS} ${AUTH_HDRS} \
+		${STORE_HDRS} fuzz/fuzz.h
+
+fuzz/fuzz_pop3: fuzz/fuzz_pop3.fo ${FUZZ_SESSION} ${FUZZ_COMMON} \
+		${FUZZ_LIB_OBJS}
+	${FUZZ_LINK} fuzz/fuzz_pop3.fo ${FUZZ_SESSION} ${FUZZ_COMMON} \
+	    ${FUZZ_LIB_OBJS} ${LIBS} -lpthread
+fuzz/fuzz_poppass: fuzz/fuzz_poppass.fo ${FUZZ_SESSION} ${FUZZ_COMMON} \
+		${FUZZ_LIB_OBJS}
+	${FUZZ_LINK} fuzz/fuzz_poppass.fo ${FUZZ_SESSION} ${FUZZ_COMMON} \
+	    ${FUZZ_LIB_OBJS} ${LIBS} -lpthread
+fuzz/fuzz_xmit: fuzz/fuzz_xmit.fo ${FUZZ_SESSION} ${FUZZ_COMMON} \
+		${FUZZ_LIB_OBJS}
+	${FUZZ_LINK} fuzz/fuzz_xmit.fo ${FUZZ_SESSION} ${FUZZ_COMMON} \
+	    ${FUZZ_LIB_OBJS} ${LIBS} -lpthread
+fuzz/fuzz_sasl: fuzz/fuzz_sasl.fo ${FUZZ_AUTH} ${FUZZ_COMMON} \
+		${FUZZ_LIB_OBJS}
+	${FUZZ_LINK} fuzz/fuzz_sasl.fo ${FUZZ_AUTH} ${FUZZ_COMMON} \
+	    ${FUZZ_LIB_OBJS} ${LIBS}
+fuzz/fuzz_tlshello: fuzz/fuzz_tlshello.fo pop3d-session/tls.fo \
+		pop3d-session/io.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS}
+	${FUZZ_LINK} fuzz/fuzz_tlshello.fo pop3d-session/tls.fo \
+	    pop3d-session/io.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS} ${LIBS}
+fuzz/fuzz_conf: fuzz/fuzz_conf.fo ${FUZZ_CONF} ${FUZZ_COMMON} \
+		${FUZZ_LIB_OBJS}
+	${FUZZ_LINK} fuzz/fuzz_conf.fo ${FUZZ_CONF} ${FUZZ_COMMON} \
+	    ${FUZZ_LIB_OBJS} ${LIBS}
+fuzz/fuzz_userdb: fuzz/fuzz_userdb.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS}
+	${FUZZ_LINK} fuzz/fuzz_userdb.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS} \
+	    ${LIBS}
+fuzz/fuzz_maildir: fuzz/fuzz_maildir.fo pop3d-store/maildir.fo \
+		pop3d-store/lock.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS}
+	${FUZZ_LINK} fuzz/fuzz_maildir.fo pop3d-store/maildir.fo \
+	    pop3d-store/lock.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS} ${LIBS}
+fuzz/fuzz_mbox: fuzz/fuzz_mbox.fo pop3d-store/mbox.fo \
+		pop3d-store/lock.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS}
+	${FUZZ_LINK} fuzz/fuzz_mbox.fo pop3d-store/mbox.fo \
+	    pop3d-store/lock.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS} ${LIBS}
+fuzz/fuzz_frame: fuzz/fuzz_frame.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS}
+	${FUZZ_LINK} fuzz/fuzz_frame.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS} \
+	    ${LIBS}
+
+fuzz-build: ${FUZZ_TARGETS}
+
+# Each target FUZZ_TIME seconds, one after the other (fuzz/README).
+fuzz: fuzz-build
+	sh fuzz/run.sh ${FUZZ_TIME} ${FUZZ_TARGETS}
+
+regress-build: all ${UNIT_TESTS} fuzz-build
 
 # The two commands of the README.
 deps:
@@ -256,7 +350,8 @@ lint:
 clean:
 	rm -f ${LIB} ${LIB_OBJS} ${POP3D_OBJS} ${TLS_OBJS} ${PLAIN_OBJS} \
 	    ${AUTH_OBJS} ${STORE_OBJS} ${CTL_OBJS} ${PROGS} pop3d/parse.c \
-	    ${UNIT_TESTS} ${UNIT_OBJS}
+	    ${UNIT_TESTS} ${UNIT_OBJS} ${FUZZ_TARGETS} ${FUZZ_OBJS}
 	rm -rf regress/obj
 
-.PHONY: all clean install deps test demo regress-build lint bench
+.PHONY: all clean install deps test demo regress-build lint bench fuzz \
+		fuzz-build

@@ -123,8 +123,13 @@ m_get_data(struct mreader *r, void *p, size_t len)
 		memset(p, 0, len);
 		return;
 	}
-	if (len > 0)
-		memcpy(p, r->p, len);
+	/*
+	 * An empty frame has no data at all: r->p is NULL, and even
+	 * NULL + 0 is undefined behaviour in C.
+	 */
+	if (len == 0)
+		return;
+	memcpy(p, r->p, len);
 	r->p += len;
 	r->left -= len;
 }

@@ -23,9 +23,12 @@
 set -e
 
 # Build: compiler, libraries, parser generator; bmake and clang check
-# that the Makefile and the code are not GNU- or GCC-only.
-BUILD="gcc make libc6-dev pkg-config byacc bmake clang libbsd-dev
-    libevent-dev libseccomp-dev libtls-dev libmd-dev libcrypt-dev"
+# that the Makefile and the code are not GNU- or GCC-only; clang with
+# libclang-rt-14-dev (libFuzzer and the sanitizer runtimes) builds the
+# fuzz targets that make regress-build builds too.
+BUILD="gcc make libc6-dev pkg-config byacc bmake clang libclang-rt-14-dev
+    libbsd-dev libevent-dev libseccomp-dev libtls-dev libmd-dev
+    libcrypt-dev"
 # Tests: kyua and atf, manual page lint, the Python client, curl,
 # fetchmail and mpop as real clients, gdb for the seccomp test, openssl
 # for the test certificates and s_client (make demo makes its

@@ -72,7 +72,6 @@ static struct event	 ev_refill;
 static int		 foreground;	/* -d: log to stderr */
 static int		 cmdline_verbose;	/* -v */
 static time_t		 started;
-static const char	*control_path;	/* bound at start */
 
 /* Counted since start, for pop3ctl status. */
 static struct {
@@ -1133,9 +1132,8 @@ main(int argc, char *argv[])
 		errx(1, "cannot load the TLS certificate or key");
 
 	/* Made now, so that a socket in use is reported on stderr. */
-	control_path = xstrdup(conf->control_socket[0] != '\0' ?
+	control_init(conf->control_socket[0] != '\0' ?
 	    conf->control_socket : POP3D_CONTROL_SOCKET);
-	control_init(control_path);
 
 	log_init(foreground, conf->log_facility);
 	log_setverbose(cmdline_verbose || conf->debug);

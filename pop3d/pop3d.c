@@ -1079,6 +1079,30 @@ parent_check_users(void)
 		errx(1, "unknown user %s", POP3D_AUTH_USER);
 }
 
+/*
+ * The sanitizer build keeps stderr, which every child inherits: a
+ * chrooted child can open no report file, so this is where the ASan
+ * and UBSan reports of all of them reach whoever started the daemon.
+ */
+static void
+parent_daemon(void)
+{
+#ifdef POP3D_SANITIZE
+	int	fd;
+
+	if ((fd = dup(STDERR_FILENO)) == -1)
+		fatal("dup");
+	if (daemon(0, 0) == -1)
+		fatal("daemon");
+	if (dup2(fd, STDERR_FILENO) == -1)
+		fatal("dup2");
+	close(fd);
+#else
+	if (daemon(0, 0) == -1)
+		fatal("daemon");
+#endif
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1141,8 +1165,8 @@ main(int argc, char *argv[])
 		control_cleanup();
 		errx(1, "cannot open the log file %s", conf->log_file);
 	}
-	if (!foreground && daemon(0, 0) == -1)
-		fatal("daemon");
+	if (!foreground)
+		parent_daemon();
 	/* Nor a core file of the parent: it holds the TLS key. */
 	if (setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 }) == -1)
 		fatal("setrlimit RLIMIT_CORE");

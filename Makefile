@@ -49,8 +49,11 @@ CPPFLAGS+=	-Ilib -Icompat ${PKG_CFLAGS} -D_GNU_SOURCE \
 		-DPOP3D_CONFIG=\"${SYSCONFDIR}/pop3d.conf\" \
 		-DPOP3D_CHROOT=\"${CHROOTDIR}\"
 ALLCFLAGS=	${CFLAGS} ${WARNINGS} ${WERROR} ${CPPFLAGS}
-LIBS=		${PKG_LIBS} -lresolv -lcrypt
-SESSION_LIBS=	${PLAIN_LIBS} -lresolv
+# lib/sanitize.o in the sanitizer build only (regress/sanitize.sh): it
+# is linked into every program, not archived, since nothing calls it.
+SANITIZE_OBJS?=
+LIBS=		${SANITIZE_OBJS} ${PKG_LIBS} -lresolv -lcrypt
+SESSION_LIBS=	${SANITIZE_OBJS} ${PLAIN_LIBS} -lresolv
 
 LIB=		lib/libpop3d.a
 LIB_OBJS=	lib/frame.o lib/proto.o lib/dispatch.o lib/msg.o lib/log.o lib/util.o lib/addr.o \
@@ -95,7 +98,7 @@ PROGS=		pop3d/pop3d pop3d-session/pop3d-session \
 
 all: ${PROGS}
 
-${LIB}: ${LIB_OBJS}
+${LIB}: ${LIB_OBJS} ${SANITIZE_OBJS}
 	rm -f $@
 	${AR} rcs $@ ${LIB_OBJS}
 
@@ -323,11 +326,47 @@ regress-build: all ${UNIT_TESTS} fuzz-build
 deps:
 	sh regress/deps.sh
 
-test: deps
+# make test runs the suite against the normal build and, side by side,
+# against the sanitizer build; make test SANITIZE=1 (or make
+# test-sanitize) only the latter.
+SANITIZE?=	0
+TEST_0=		test-both
+TEST_1=		test-sanitize
+test: ${TEST_${SANITIZE}}
+
+test-both: deps
 	${MAKE} all
 	${MAKE} install
 	${MAKE} regress-build
-	sh regress/run.sh
+	${MAKE} sanitize
+	sh regress/both.sh env ${SAN_ENV} sh ${SAN_OBJDIR}/regress/run.sh
+
+test-sanitize: deps
+	${MAKE} sanitize
+	env ${SAN_ENV} sh ${SAN_OBJDIR}/regress/run.sh
+
+# The sanitizer build: a copy of the tree in SAN_OBJDIR built with ASan
+# and UBSan (any finding fatal) and installed under SAN_PREFIX, which
+# LIBEXECDIR names in its programs; the normal build is left alone.  Its
+# sandboxes allow what the sanitizer runtimes need (POP3D_SANITIZE).
+# The service file is not installed: it would name this daemon.
+SAN_OBJDIR=	regress/obj/sanitize
+SAN_PREFIX?=	/opt/pop3d-san
+SAN_FLAGS=	-fsanitize=address,undefined -fno-sanitize-recover=all
+SAN_MAKE=	${MAKE} PREFIX="${SAN_PREFIX}" SANITIZE_OBJS=lib/sanitize.o \
+		    CFLAGS="-O1 -g -fno-omit-frame-pointer ${SAN_FLAGS} \
+		    -DPOP3D_SANITIZE" LDFLAGS="${SAN_FLAGS}"
+# Leaks are looked for in the processes the tests start (the parent,
+# pop3ctl, the unit tests); lib/sanitize.c says why not in the others.
+SAN_ENV=	POP3D="${SAN_PREFIX}/sbin/pop3d" \
+		POP3CTL="${SAN_PREFIX}/sbin/pop3ctl" \
+		ASAN_OPTIONS=detect_leaks=1
+
+sanitize:
+	sh regress/sanitize.sh ${SAN_OBJDIR} ${PROGS} ${UNIT_TESTS} \
+	    ${LIB} pop3d/parse.c
+	cd ${SAN_OBJDIR} && ${SAN_MAKE} all ${UNIT_TESTS}
+	cd ${SAN_OBJDIR} && POP3D_SERVICE=no ${SAN_MAKE} install
 
 demo: deps
 	${MAKE} all
@@ -350,8 +389,9 @@ lint:
 clean:
 	rm -f ${LIB} ${LIB_OBJS} ${POP3D_OBJS} ${TLS_OBJS} ${PLAIN_OBJS} \
 	    ${AUTH_OBJS} ${STORE_OBJS} ${CTL_OBJS} ${PROGS} pop3d/parse.c \
-	    ${UNIT_TESTS} ${UNIT_OBJS} ${FUZZ_TARGETS} ${FUZZ_OBJS}
+	    ${UNIT_TESTS} ${UNIT_OBJS} ${FUZZ_TARGETS} ${FUZZ_OBJS} \
+	    lib/sanitize.o
 	rm -rf regress/obj
 
 .PHONY: all clean install deps test demo regress-build lint bench fuzz \
-		fuzz-build
+	fuzz-build test-both test-sanitize sanitize

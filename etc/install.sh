@@ -96,11 +96,15 @@ service_install()
 	echo "installed ${destdir}$2/$3 (not enabled)"
 }
 
-case $(uname -s) in
-OpenBSD)
+# POP3D_SERVICE=no: a test build under its own prefix (make sanitize),
+# whose service file would replace the real one.
+case ${POP3D_SERVICE:-yes}:$(uname -s) in
+no:*)
+	;;
+*:OpenBSD)
 	service_install etc/rc.d/pop3d /etc/rc.d pop3d 0555
 	;;
-Linux)
+*:Linux)
 	# The vendor unit directory if there is one, else the local one;
 	# without systemd there is nothing to install.
 	for d in /lib/systemd/system /usr/lib/systemd/system \

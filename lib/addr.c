@@ -261,8 +261,8 @@ int
 addr_parse_net(const char *text, struct addr *net, int *plen, int *hostbits,
     char *err, size_t errlen)
 {
-	struct in6_addr	 a6;
 	char		 buf[INET6_ADDRSTRLEN];
+	struct in6_addr	 in6;
 	const char	*slash;
 	size_t		 len;
 	int		 family;
@@ -289,9 +289,9 @@ addr_parse_net(const char *text, struct addr *net, int *plen, int *hostbits,
 	    net_mask(slash + 1, family, plen, err, errlen) == -1)
 		return (-1);
 	*hostbits = net_zero(net->a, *plen, family == AF_INET ? 4 : 16);
-	/* A copy: the macro reads 32-bit words, and net->a is bytes. */
-	memcpy(&a6, net->a, sizeof(a6));
-	if (family == AF_INET6 && *plen >= 96 && IN6_IS_ADDR_V4MAPPED(&a6)) {
+	/* A copy: net->a has no alignment, the macro reads 32-bit words. */
+	memcpy(&in6, net->a, sizeof(in6));
+	if (family == AF_INET6 && *plen >= 96 && IN6_IS_ADDR_V4MAPPED(&in6)) {
 		memmove(net->a, net->a + 12, 4);
 		memset(net->a + 4, 0, 12);
 		family = AF_INET;

@@ -74,7 +74,6 @@ static struct event	 ev_refill;
 static int		 foreground;	/* -d: log to stderr */
 static int		 cmdline_verbose;	/* -v */
 static time_t		 started;
-static const char	*control_path;	/* bound at start */
 
 /* Counted since start, for pop3ctl status. */
 static struct {
@@ -1205,6 +1204,30 @@ parent_check_users(void)
 		errx(1, "unknown user %s", POP3D_AUTH_USER);
 }
 
+/*
+ * The sanitizer build keeps stderr, which every child inherits: a
+ * chrooted child can open no report file, so this is where the ASan
+ * and UBSan reports of all of them reach whoever started the daemon.
+ */
+static void
+parent_daemon(void)
+{
+#ifdef POP3D_SANITIZE
+	int	fd;
+
+	if ((fd = dup(STDERR_FILENO)) == -1)
+		fatal("dup");
+	if (daemon(0, 0) == -1)
+		fatal("daemon");
+	if (dup2(fd, STDERR_FILENO) == -1)
+		fatal("dup2");
+	close(fd);
+#else
+	if (daemon(0, 0) == -1)
+		fatal("daemon");
+#endif
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1258,9 +1281,8 @@ main(int argc, char *argv[])
 		errx(1, "cannot load the TLS certificate or key");
 
 	/* Made now, so that a socket in use is reported on stderr. */
-	control_path = xstrdup(conf->control_socket[0] != '\0' ?
+	control_init(conf->control_socket[0] != '\0' ?
 	    conf->control_socket : POP3D_CONTROL_SOCKET);
-	control_init(control_path);
 
 	log_init(foreground, conf->log_facility);
 	log_setverbose(cmdline_verbose || conf->debug);
@@ -1268,8 +1290,8 @@ main(int argc, char *argv[])
 		control_cleanup();
 		errx(1, "cannot open the log file %s", conf->log_file);
 	}
-	if (!foreground && daemon(0, 0) == -1)
-		fatal("daemon");
+	if (!foreground)
+		parent_daemon();
 	/* Nor a core file of the parent: it holds the TLS key. */
 	if (setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 }) == -1)
 		fatal("setrlimit RLIMIT_CORE");

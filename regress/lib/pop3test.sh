@@ -52,6 +52,29 @@ p3_init()
 	P3_SEED=${P3_DIR}/seed
 	export P3_DIR P3_CONF P3_LOG P3_SEED
 	[ -x "${POP3D}" ] || atf_fail "no daemon at ${POP3D}; run make install"
+	# The sanitizer build: the parent and pop3ctl (and any user that
+	# runs one) report into san/; the children, which have no
+	# environment and may be chrooted, on the daemon's stderr, P3_LOG.
+	mkdir -m 1777 "${P3_DIR}/san"
+	ASAN_OPTIONS=${ASAN_OPTIONS:+${ASAN_OPTIONS}:}log_path=${P3_DIR}/san/asan
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:+${UBSAN_OPTIONS}:}log_path=${P3_DIR}/san/ubsan
+	export ASAN_OPTIONS UBSAN_OPTIONS
+}
+
+# p3_sanitizer_reports: print the reports of ASan, LeakSanitizer and
+# UBSan from every process of the test (see p3_init), and succeed if
+# there was one.  Any report fails the test, in the body (p3_stop) and
+# else in the cleanup, which kyua then calls broken.
+p3_sanitizer_reports()
+{
+	_files=$(grep -l -e AddressSanitizer -e LeakSanitizer \
+	    -e 'runtime error:' "${P3_LOG}" "${P3_DIR}"/san/* 2>/dev/null) ||
+	    return 1
+	for _f in ${_files}; do
+		echo "---- sanitizer report in ${_f} ----" >&2
+		cat "${_f}" >&2
+	done
+	return 0
 }
 
 p3_random()
@@ -321,6 +344,8 @@ p3_stop()
 	done
 	[ -z "${left}" ] ||
 	    p3_failure "children of pop3d left after SIGTERM:${left}"
+	p3_sanitizer_reports && atf_fail "a sanitizer report (above)"
+	return 0
 }
 
 # p3_py: run the Python script on stdin with the test's variables in
@@ -381,10 +406,15 @@ p3_cleanup()
 			getent group "$u" >/dev/null && groupdel "$u" 2>/dev/null
 		done
 	fi
+	_rc=0
+	if [ -n "${P3_DIR}" ]; then
+		P3_LOG=${P3_DIR}/log
+		p3_sanitizer_reports && _rc=1
+	fi
 	case "${P3_DIR}" in
 	/tmp/pop3d-test.*)	rm -rf "${P3_DIR}" ;;
 	esac
-	return 0
+	return ${_rc}
 }
 
 # p3_ctl_conf [STATEMENT...]: p3_conf with the control socket of the test

@@ -177,8 +177,12 @@ log_hook_parent(int pri, const char *line)
 	m_add_string(&m, line);
 	if (chan_queue(log_chan, MSG_LOG, 0, -1, m.buf, m.len) == -1 ||
 	    chan_flush(log_chan) == -1) {
-		/* The parent is gone; nobody is left to tell. */
-		_exit(1);
+		/*
+		 * The parent closed the channel: it let us go (a retired
+		 * pop3d-auth) or is gone.  Nobody is left to tell either
+		 * way, and the first is no error.
+		 */
+		_exit(errno == EPIPE || errno == ECONNRESET ? 0 : 1);
 	}
 }
 

@@ -197,6 +197,14 @@
 #define LOCK_RETRY_MS		250
 #define DOTLOCK_STALE		(5 * 60)
 
+/*
+ * Symbolic links pop3d-store follows on the way to a maildrop (only
+ * root's, pop3d-store(8)): the 40 of Linux's own path lookup, so that
+ * whatever the kernel resolves, the store does too, and a loop of links
+ * ends.
+ */
+#define STORE_SYMLINKS_MAX	40
+
 /* RFC 1939 section 7: a unique-id is 1 to 70 characters 0x21 to 0x7E. */
 #define UIDL_MAX		70
 

@@ -39,7 +39,7 @@
  * Bump PROTO_VERSION whenever a change is made to PROTO_MESSAGES or to
  * a payload below: pop3ctl sends it, and a mismatch is refused.
  */
-#define PROTO_VERSION		12
+#define PROTO_VERSION		13
 
 /*
  * Every message, by channel and direction, as X(type, payload, fd):
@@ -260,6 +260,11 @@ struct store_conf {
 	uint32_t	uid;
 	uint32_t	gid;
 	int32_t		debug;
+	/*
+	 * 1: the directory part of the maildrop template has neither ~ nor
+	 * %u, so the administrator chose the directory, not the user.
+	 */
+	int32_t		fixed_dir;
 };
 
 /*

@@ -82,7 +82,9 @@ xasprintf(char **ret, const char *fmt, ...)
 /*
  * The one order every process drops root in: chroot and chdir while we
  * may, then groups, gid, uid.  Checked afterwards: a setuid that
- * silently failed would leave us root.
+ * silently failed would leave us root.  A root of "." is the directory
+ * the caller opened and fchdir'd to, so that no path is looked up
+ * again between its checks and the chroot.
  */
 void
 demote(const char *root, uid_t uid, gid_t gid, int ngroups,

@@ -450,6 +450,8 @@ store_conf_recv(struct store_conf *conf)
 		fatalx("%s: refusing to serve uid 0", __func__);
 	if (conf->user[0] == '\0' || conf->path[0] != '/')
 		fatalx("%s: bad user or maildrop path", __func__);
+	if (conf->fixed_dir != 0 && conf->fixed_dir != 1)
+		fatalx("%s: bad fixed_dir %d", __func__, conf->fixed_dir);
 }
 
 static void
@@ -465,55 +467,205 @@ store_add_group(gid_t **groups, int *n, gid_t gid)
 }
 
 /*
- * Where to chroot.  Maildir: the Maildir itself.  mbox: its directory,
- * whose group we join when it is group-writable, since creating the
- * dot lock needs it (Debian's /var/mail is root:mail 2775).
+ * One component of a walk: the directory or symbolic link name in
+ * dirfd, opened as itself (O_PATH | O_NOFOLLOW), so that its type and
+ * owner are those of the very inode the walk goes on from.
  */
-static const char *
-store_root(struct store_conf *conf, char *dir, gid_t **groups, int *ngroups)
+static int
+walk_open(int dirfd, const char *p, size_t len, struct stat *sb)
 {
+	char	name[NAME_MAX + 1];
+	int	fd;
+
+	if (len > NAME_MAX) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	memcpy(name, p, len);
+	name[len] = '\0';
+	if ((fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return (-1);
+	if (fstat(fd, sb) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/*
+ * A symbolic link met on the walk: its target, then left (what
+ * followed the link in rest, which may point into rest), becomes the
+ * rest of the walk.  The target is read from the link's own
+ * descriptor, so it is the one whose owner was checked.
+ */
+static int
+walk_link(int linkfd, char *rest, const char *left)
+{
+	char	target[PATH_MAX];
+	ssize_t	n;
+
+	if ((n = readlinkat(linkfd, "", target, sizeof(target) - 1)) == -1)
+		return (-1);
+	target[n] = '\0';
+	if (n == 0) {
+		errno = ENOENT;
+		return (-1);
+	}
+	if (strlcat(target, "/", sizeof(target)) >= sizeof(target) ||
+	    strlcat(target, left, sizeof(target)) >= sizeof(target)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	strlcpy(rest, target, PATH_MAX);
+	return (0);
+}
+
+/*
+ * The directory at path, opened from / one component at a time while
+ * we are still root, without following a symbolic link that a user
+ * made: such a link would choose our root directory, and with it the
+ * group we might join.  A link owned by root is the administrator's
+ * (/home -> /data/home) and is followed, as the kernel's
+ * protected_symlinks would; any other refuses the maildrop.  The
+ * descriptor (O_PATH) is what we chroot to, so nothing can be swapped
+ * between this check and the chroot.  -1 with errno ENOENT: no such
+ * directory, not logged; any other failure is logged here.
+ */
+static int
+store_walk(const char *path)
+{
+	char		 rest[PATH_MAX];
+	const char	*p;
+	struct stat	 sb;
+	size_t		 len;
+	int		 dirfd, fd, links = 0, save;
+
+	if ((dirfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		log_warn("open /");
+		return (-1);
+	}
+	strlcpy(rest, path, sizeof(rest));
+	p = rest;
+	for (;;) {
+		p += strspn(p, "/");
+		if (*p == '\0')
+			return (dirfd);
+		len = strcspn(p, "/");
+		if ((fd = walk_open(dirfd, p, len, &sb)) == -1)
+			goto fail;
+		p += len;
+		if (S_ISDIR(sb.st_mode)) {
+			close(dirfd);
+			dirfd = fd;
+			continue;
+		}
+		if (!S_ISLNK(sb.st_mode)) {
+			close(fd);
+			errno = ENOTDIR;
+			goto fail;
+		}
+		if (sb.st_uid != 0) {
+			log_warnx("%s: symbolic link %.*s is owned by uid %lu, "
+			    "not root: not followed", path, (int)(p - rest),
+			    rest, (unsigned long)sb.st_uid);
+			close(fd);
+			close(dirfd);
+			errno = EPERM;
+			return (-1);
+		}
+		if (++links > STORE_SYMLINKS_MAX) {
+			close(fd);
+			errno = ELOOP;
+			goto fail;
+		}
+		if (walk_link(fd, rest, p) == -1) {
+			close(fd);
+			goto fail;
+		}
+		close(fd);
+		p = rest;
+		/* An absolute target starts again from /. */
+		if (rest[0] == '/') {
+			close(dirfd);
+			if ((dirfd = open("/", O_PATH | O_DIRECTORY |
+			    O_CLOEXEC)) == -1) {
+				log_warn("open /");
+				return (-1);
+			}
+		}
+	}
+ fail:
+	save = errno;
+	if (save != ENOENT)
+		log_warn("%s", path);
+	close(dirfd);
+	errno = save;
+	return (-1);
+}
+/*
+ * A mail spool lends its group, which creating the dot lock beside the
+ * mbox needs (Debian's /var/mail is root:mail 2775), only when the
+ * administrator chose it: the template fixed the directory (no ~, no
+ * %u), and it is root's and group-writable, but not writable by all (a
+ * 1777 spool needs no group, and a /tmp would lend root's) and not of
+ * group root, which opens far more than a spool.  An mbox under a home
+ * never gains a group, wherever a link of the user's might point.
+ */
+static int
+store_spool_group(const struct store_conf *conf, const struct stat *sb)
+{
+	return (conf->format == MAILDROP_MBOX && conf->fixed_dir &&
+	    sb->st_uid == 0 && sb->st_gid != 0 &&
+	    (sb->st_mode & S_IWGRP) && !(sb->st_mode & S_IWOTH));
+}
+
+/*
+ * Where to chroot, opened by store_walk(): the Maildir itself, or the
+ * directory of the mbox file.  -1 when there is nothing to serve
+ * (md_none, md_broken).
+ */
+static int
+store_root(struct store_conf *conf, gid_t **groups, int *ngroups)
+{
+	char		 dir[PATH_MAX];
 	struct stat	 sb;
 	char		*slash;
+	int		 fd;
 
-	if (conf->format == MAILDROP_MAILDIR) {
+	strlcpy(dir, conf->path, sizeof(dir));
+	if (conf->format == MAILDROP_MAILDIR)
 		maildrop_setup(&md, &maildir_ops, -1, NULL);
-		strlcpy(dir, conf->path, PATH_MAX);
-	} else {
-		slash = strrchr(conf->path, '/');
+	else {
+		slash = strrchr(dir, '/');
 		if (strlen(slash + 1) == 0 || strlen(slash + 1) > NAME_MAX ||
 		    strcmp(slash + 1, ".") == 0 ||
 		    strcmp(slash + 1, "..") == 0) {
 			log_warnx("%s: not an mbox file name", conf->path);
 			md_broken = 1;
-			return (POP3D_CHROOT);
+			return (-1);
 		}
 		maildrop_setup(&md, &mbox_ops, -1, slash + 1);
-		strlcpy(dir, conf->path, PATH_MAX);
-		dir[slash == conf->path ? 1 : slash - conf->path] = '\0';
+		slash[slash == dir ? 1 : 0] = '\0';
 	}
-	if (stat(dir, &sb) == -1) {
+	if ((fd = store_walk(dir)) == -1) {
 		if (errno == ENOENT)
 			md_none = 1;
-		else {
-			log_warn("%s", dir);
+		else
 			md_broken = 1;
-		}
-		return (POP3D_CHROOT);
+		return (-1);
 	}
-	if (!S_ISDIR(sb.st_mode)) {
-		log_warnx("%s: not a directory", dir);
+	if (fstat(fd, &sb) == -1) {
+		log_warn("%s", dir);
+		close(fd);
 		md_broken = 1;
-		return (POP3D_CHROOT);
+		return (-1);
 	}
-	/*
-	 * A mail spool (root:mail, group-writable) lends its group for dot
-	 * locks.  Only root's directories: a user who points the path at
-	 * some other group-writable directory gains no group by it.
-	 */
-	if (conf->format == MAILDROP_MBOX && (sb.st_mode & S_IWGRP) &&
-	    sb.st_uid == 0)
+	if (store_spool_group(conf, &sb)) {
+		log_debug("%s: joining its group %lu for dot locks", dir,
+		    (unsigned long)sb.st_gid);
 		store_add_group(groups, ngroups, sb.st_gid);
-	return (dir);
+	}
+	return (fd);
 }
 
 /*
@@ -541,10 +693,8 @@ store_opendir(struct store_conf *conf)
 static void
 store_confine(struct store_conf *conf)
 {
-	char		 dir[PATH_MAX];
-	const char	*root;
 	gid_t		*groups;
-	int		 ngroups;
+	int		 ngroups, rootfd;
 
 	/*
 	 * The user's own group, and a mail spool's below: the maildrop is
@@ -555,10 +705,16 @@ store_confine(struct store_conf *conf)
 	groups = xcalloc(1, sizeof(*groups));
 	groups[0] = conf->gid;
 	ngroups = 1;
-	root = store_root(conf, dir, &groups, &ngroups);
+	rootfd = store_root(conf, &groups, &ngroups);
 	/* Lock, cache and temporary files are the user's alone. */
 	umask(077);
-	demote(root, conf->uid, conf->gid, ngroups, groups);
+	/* Into the directory the walk opened, which demote() makes root. */
+	if (rootfd != -1 && fchdir(rootfd) == -1)
+		fatal("%s: fchdir %s", __func__, conf->path);
+	demote(rootfd != -1 ? "." : POP3D_CHROOT, conf->uid, conf->gid,
+	    ngroups, groups);
+	if (rootfd != -1)
+		close(rootfd);
 	free(groups);
 	md.owner = conf->uid;
 	if (!md_none && !md_broken)

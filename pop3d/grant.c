@@ -74,6 +74,25 @@ maildrop_expand(const char *tmpl, const char *home, const char *user,
 	return (buf[0] == '/' ? 0 : -1);
 }
 
+/*
+ * Whether the administrator fixed the directory of the maildrop, as in
+ * "/var/mail/%u": its part before the last slash has no ~ and no %u,
+ * so it is the same for everyone and no user chose it.  Only such a
+ * directory may lend the store its group (pop3d-store(8)).
+ */
+static int
+maildrop_fixed_dir(const char *tmpl)
+{
+	const char	*slash, *p;
+
+	if ((slash = strrchr(tmpl, '/')) == NULL)
+		return (0);
+	for (p = tmpl; p < slash; p++)
+		if (*p == '~' || (p[0] == '%' && p[1] == 'u'))
+			return (0);
+	return (1);
+}
+
 static void
 store_refuse(struct child *s, int code)
 {
@@ -105,6 +124,7 @@ store_spawn(struct child *s, const struct passwd *pw, const char *user,
 	sc.uid = pw->pw_uid;
 	sc.gid = pw->pw_gid;
 	sc.debug = parent_conf()->debug;
+	sc.fixed_dir = maildrop_fixed_dir(tmpl);
 	if (strlcpy(sc.user, pw->pw_name, sizeof(sc.user)) >= sizeof(sc.user) ||
 	    maildrop_expand(tmpl, pw->pw_dir, user, sc.path,
 	    sizeof(sc.path)) == -1) {

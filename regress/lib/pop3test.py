@@ -807,6 +807,8 @@ def proc_info(pid):
             info["uids"] = [int(x) for x in v]
         elif k == "Gid":
             info["gids"] = [int(x) for x in v]
+        elif k == "Groups":
+            info["groups"] = [int(x) for x in v]
         elif k == "Seccomp":
             info["seccomp"] = int(v[0])
         elif k == "NoNewPrivs":

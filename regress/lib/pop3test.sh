@@ -102,6 +102,16 @@ p3_useradd()
 	export P3_USER P3_PASS P3_HOME P3_MAILDIR
 }
 
+# p3_groupadd: a system group with a random name, removed by the
+# cleanup.  Sets P3_GROUP.
+p3_groupadd()
+{
+	P3_GROUP=p3g$(p3_random 9 'a-z0-9')
+	echo "${P3_GROUP}" >>"${P3_WORK}/groups"
+	groupadd "${P3_GROUP}" || atf_fail "groupadd ${P3_GROUP} failed"
+	export P3_GROUP
+}
+
 # p3_maildir SET...: an empty Maildir for P3_USER, seeded with the
 # named message sets of pop3test.py; copies of the messages go to
 # P3_SEED for the comparisons.
@@ -404,6 +414,11 @@ p3_cleanup()
 			done
 			getent passwd "$u" >/dev/null && userdel "$u" 2>/dev/null
 			getent group "$u" >/dev/null && groupdel "$u" 2>/dev/null
+		done
+	fi
+	if [ -f "${P3_WORK}/groups" ]; then
+		for g in $(cat "${P3_WORK}/groups"); do
+			getent group "$g" >/dev/null && groupdel "$g" 2>/dev/null
 		done
 	fi
 	_rc=0

@@ -234,6 +234,212 @@ run(main)
 EOF
 }
 
+# p3_home_mbox MODE user|root: the mbox of p3_mbox in a spool directory
+# of root and of a test group (P3_GROUP) with MODE, which the maildrop
+# "~/mail/%u" reaches through the symbolic link ~/mail, owned by the
+# test user or by root.
+p3_home_mbox()
+{
+	_mode=$1
+	_owner=$2
+	p3_load
+	p3_init
+	p3_useradd
+	p3_groupadd
+	p3_mbox
+	chgrp "${P3_GROUP}" "${P3_SPOOL}"
+	chmod "${_mode}" "${P3_SPOOL}"
+	ln -s "${P3_SPOOL}" "${P3_HOME}/mail"
+	[ "${_owner}" = user ] && chown -h "${P3_USER}:" "${P3_HOME}/mail"
+	ls -ld "${P3_SPOOL}" "${P3_HOME}/mail" >&2
+	p3_conf 'maildrop mbox "~/mail/%u"'
+	p3_start
+	p3_pyhelpers
+	cat >>"${P3_DIR}/privsep.py" <<'EOF'
+import grp, re
+PW = pwd.getpwnam(E.user)
+GROUP = grp.getgrnam(os.environ["P3_GROUP"]).gr_gid
+
+def store_of_login(p, what):
+    p.stat()
+    stores = wait_for(lambda: kids("pop3d: store"), 5, "a store process")
+    check(len(stores) == 1, "one login, stores %r" %
+        [c["cmdline"] for c in stores])
+    info = proc_info(stores[0]["pid"])
+    check(info is not None, "the store of %s is gone" % what)
+    log("store %d of %s: Groups: %r" % (info["pid"], what,
+        info.get("groups")))
+    return info
+
+def refused(what):
+    p = E.connect()
+    p.ok("USER %s" % E.user)
+    p.err("PASS %s" % E.pw, "SYS/TEMP")
+    p.close()
+    log("%s: the login is refused" % what)
+EOF
+}
+
+p3_case store_user_link "An mbox reached through a symbolic link of the user is not served: the login fails with a log line, whether the link points at a group-writable spool or at /tmp"
+store_user_link_body()
+{
+	p3_home_mbox 1777 user
+	p3_py <<'EOF'
+import os
+exec(open(os.environ["P3_DIR"] + "/privsep.py").read())
+LINE = (r"symbolic link /\S*/mail is owned by uid %d, not root: not "
+    r"followed" % PW.pw_uid)
+def main():
+    refused("~/mail -> a 1777 spool of root and a test group")
+    wait_log(E.log, LINE)
+    link = os.path.join(E.home, "mail")
+    os.unlink(link)
+    os.symlink("/tmp", link)
+    os.lchown(link, PW.pw_uid, PW.pw_gid)
+    refused("~/mail -> /tmp")
+    wait_log(E.log, LINE, count=2)
+    check(not kids("pop3d: store"), "a store outlived its refused login")
+run(main)
+EOF
+}
+
+p3_case store_home_no_group "An mbox under the home joins no group, even through a link of root to a group-writable directory of root"
+store_home_no_group_body()
+{
+	p3_home_mbox 1777 root
+	p3_py <<'EOF'
+import os
+exec(open(os.environ["P3_DIR"] + "/privsep.py").read())
+def main():
+    p = E.login()
+    info = store_of_login(p, "~/mail -> a 1777 directory of group %d" %
+        GROUP)
+    check(info["groups"] == [PW.pw_gid], "the store of an mbox under the "
+        "home runs with groups %r, expected only %d (the test group is "
+        "%d)" % (info["groups"], PW.pw_gid, GROUP))
+    expect_proc(info, "store", E.user, os.path.realpath(E.spool),
+        "pop3d-store")
+    mapping = match_all(p, E.seed)
+    n = next(n for n, k in mapping.items() if k == "m2")
+    p.ok("DELE %d" % n)
+    quit_ok(p)
+    p = E.login()
+    check(p.stat()[0] == len(E.seed) - 1, "DELE and QUIT through a link "
+        "of root did not delete")
+    quit_ok(p)
+    # Like /var/local (root:staff 2775): without its group no dot lock.
+    os.chmod(E.spool, 0o2775)
+    refused("~/mail -> a 2775 directory of group %d" % GROUP)
+    wait_log(E.log, r"dot lock: Permission denied")
+run(main)
+EOF
+}
+
+p3_case store_spool_group "A spool directory fixed in the configuration lends its group for dot locks, also through a link of root"
+store_spool_group_body()
+{
+	p3_load
+	p3_init
+	p3_useradd
+	p3_groupadd
+	p3_mbox
+	chgrp "${P3_GROUP}" "${P3_SPOOL}"
+	chmod 2775 "${P3_SPOOL}"
+	ln -s spool "${P3_DIR}/spool-link"
+	p3_conf "maildrop mbox \"${P3_DIR}/spool-link/%u\""
+	p3_start
+	p3_pyhelpers
+	p3_py <<'EOF'
+import grp, os, pwd, stat
+exec(open(os.environ["P3_DIR"] + "/privsep.py").read())
+def main():
+    pw = pwd.getpwnam(E.user)
+    group = grp.getgrnam(os.environ["P3_GROUP"]).gr_gid
+    st0 = os.stat(E.mbox)
+    p = E.login()
+    p.stat()
+    stores = wait_for(lambda: kids("pop3d: store"), 5, "a store process")
+    info = proc_info(stores[0]["pid"])
+    check(info is not None, "the store is gone")
+    check(sorted(info["groups"]) == sorted([pw.pw_gid, group]),
+        "the store of a fixed spool runs with groups %r, expected %d "
+        "and the spool group %d" % (info["groups"], pw.pw_gid, group))
+    expect_proc(info, "store", E.user, os.path.realpath(E.spool),
+        "pop3d-store")
+    mapping = match_all(p, E.seed)
+    n = next(n for n, k in mapping.items() if k == "m2")
+    p.ok("DELE %d" % n)
+    quit_ok(p)
+    with open(E.mbox, "rb") as f:
+        data = f.read()
+    want = b"".join(mbox_block(E.seed[k]) for k in ("m1", "m3", "m4"))
+    check(data == want, "the mbox was not rewritten without m2")
+    st = os.stat(E.mbox)
+    check((st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) ==
+        (st0.st_uid, st0.st_gid, 0o600), "the mbox is now %d:%d %o" %
+        (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)))
+    left = sorted(os.listdir(E.spool))
+    check(left == [E.user], "the spool holds %r after QUIT" % left)
+    wait_log(E.log, r"joining its group %d for dot locks" % group)
+run(main)
+EOF
+}
+
+p3_case store_user_link_maildir "A Maildir that is a symbolic link of the user is not served, even to a Maildir of the same user"
+store_user_link_maildir_body()
+{
+	p3_load
+	p3_init
+	p3_useradd
+	P3_MAILDIR=${P3_HOME}/real
+	p3_maildir basic
+	ln -s real "${P3_HOME}/Maildir"
+	chown -h "${P3_USER}:" "${P3_HOME}/Maildir"
+	p3_conf
+	p3_start
+	p3_py <<'EOF'
+import pwd
+from pop3test import *
+E = TestEnv()
+def main():
+    p = E.connect()
+    p.ok("USER %s" % E.user)
+    p.err("PASS %s" % E.pw, "SYS/TEMP")
+    p.close()
+    wait_log(E.log, r"symbolic link /\S*/Maildir is owned by uid %d, not "
+        r"root: not followed" % pwd.getpwnam(E.user).pw_uid)
+run(main)
+EOF
+}
+
+p3_case store_root_link_maildir "A symbolic link of root on the way to a Maildir is followed, as /home -> /data/home would be"
+store_root_link_maildir_body()
+{
+	p3_load
+	p3_init
+	p3_useradd
+	p3_maildir basic
+	ln -s home "${P3_DIR}/homes"
+	p3_conf "maildrop maildir \"${P3_DIR}/homes/%u/Maildir\""
+	p3_start
+	p3_pyhelpers
+	p3_py <<'EOF'
+import os
+exec(open(os.environ["P3_DIR"] + "/privsep.py").read())
+def main():
+    p = E.login()
+    match_all(p, E.seed)
+    stores = wait_for(lambda: kids("pop3d: store"), 5, "a store process")
+    expect_proc(stores[0], "store", E.user, os.path.realpath(E.maildir),
+        "pop3d-store")
+    pw = pwd.getpwnam(E.user)
+    check(stores[0]["groups"] == [pw.pw_gid], "the store runs with "
+        "groups %r" % stores[0]["groups"])
+    quit_ok(p)
+run(main)
+EOF
+}
+
 p3_case forbidden_syscall "A session making a forbidden system call dies of SIGSYS; the daemon serves on" 120 gdb
 forbidden_syscall_body()
 {
@@ -535,6 +741,11 @@ atf_init_test_cases()
 	atf_add_test_case session_per_connection
 	atf_add_test_case store_maildir
 	atf_add_test_case store_mbox
+	atf_add_test_case store_user_link
+	atf_add_test_case store_home_no_group
+	atf_add_test_case store_spool_group
+	atf_add_test_case store_user_link_maildir
+	atf_add_test_case store_root_link_maildir
 	atf_add_test_case forbidden_syscall
 	atf_add_test_case fcntl_signals
 	atf_add_test_case log_flood

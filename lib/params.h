@@ -136,6 +136,15 @@
 #define MAX_SESSIONS_PER_SOURCE_DEFAULT	10
 
 /*
+ * A source, for every per-source count (penalties, auto-deny, the limit
+ * above, the choice of pop3d-auth and its delays): the network of this
+ * many leading bits.  An IPv6 host is handed a /64 and may use any
+ * address in it, so anything longer gives it endless fresh sources.
+ */
+#define SOURCE_PREFIX_INET_DEFAULT	32
+#define SOURCE_PREFIX_INET6_DEFAULT	64
+
+/*
  * Pre-spawned, already sandboxed session processes waiting for a
  * connection, so that accept-to-greeting never waits for fork and exec.
  */

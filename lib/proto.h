@@ -39,7 +39,7 @@
  * Bump PROTO_VERSION whenever a change is made to PROTO_MESSAGES or to
  * a payload below: pop3ctl sends it, and a mismatch is refused.
  */
-#define PROTO_VERSION		12
+#define PROTO_VERSION		13
 
 /*
  * Every message, by channel and direction, as X(type, payload, fd):
@@ -309,6 +309,7 @@ enum sess_end_reason {
 /* MSG_AUTH_NEWSESS: parent -> auth, with the session's channel as fd. */
 struct auth_newsess {
 	char		peername[NI_MAXHOST];
+	char		source[NI_MAXHOST];	/* what delays count by */
 	int32_t		kind;		/* enum listen_kind: what it may ask */
 };
 

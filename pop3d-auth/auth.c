@@ -75,7 +75,8 @@ struct auth_sess {
 	RB_ENTRY(auth_sess)	 entry;
 	TAILQ_ENTRY(auth_sess)	 wait;		/* while SESS_GRANTING */
 	uint32_t		 sid;
-	char			 peer[NI_MAXHOST];
+	char			 peer[NI_MAXHOST];	/* for log lines */
+	char			 source[NI_MAXHOST];	/* what delays count by */
 	char			 who[NI_MAXHOST + 32];	/* for log lines */
 	enum sess_state		 state;
 	uint64_t		 seen;		/* its D_ONCE requests */
@@ -436,7 +437,8 @@ sess_new(void *arg, struct frame *fr)
 	frame_get(fr, &ns, sizeof(ns));
 	if (fr->hdr.peerid == 0)
 		fatalx("%s: session id 0", __func__);
-	if (memchr(ns.peername, '\0', sizeof(ns.peername)) == NULL)
+	if (memchr(ns.peername, '\0', sizeof(ns.peername)) == NULL ||
+	    memchr(ns.source, '\0', sizeof(ns.source)) == NULL)
 		fatalx("%s: session %u: unterminated peer name", __func__,
 		    fr->hdr.peerid);
 	if (ns.kind < LISTEN_POP3 || ns.kind > LISTEN_POPPASS_TLS)
@@ -453,6 +455,7 @@ sess_new(void *arg, struct frame *fr)
 	s->state = SESS_READY;
 	s->chal = CHAL_NONE;
 	strlcpy(s->peer, ns.peername, sizeof(s->peer));
+	strlcpy(s->source, ns.source, sizeof(s->source));
 	snprintf(s->who, sizeof(s->who), "session %u [%s]", s->sid, s->peer);
 	set_nonblock(fr->fd, 1);
 	/* No fd passing: a session has nothing to hand us. */
@@ -863,7 +866,8 @@ sess_grant(struct auth_sess *s, const char *user, enum auth_backend_id be,
 
 /*
  * The parent counts failures per source at once; the session hears of
- * it after a delay that grows with the failures from its address.
+ * it after a delay that grows with the failures from its source (the
+ * parent's source-prefix network of its address).
  */
 static void
 sess_fail(struct auth_sess *s)
@@ -872,7 +876,7 @@ sess_fail(struct auth_sess *s)
 	uint32_t	ms;
 	uint64_t	spent = auth_now_ms() - s->asked_ms;
 
-	ms = delay_fail(s->peer, auth_now());
+	ms = delay_fail(s->source, auth_now());
 	/*
 	 * A hash cheaper than the dummy ($6$, $2b$) would answer sooner
 	 * for a real user than for an unknown one: wait out the difference.

@@ -71,9 +71,14 @@ enum chal_state {
 	CHAL_USED,		/* spent: a replayed digest fails */
 };
 
+struct auth_source;
+
 struct auth_sess {
 	RB_ENTRY(auth_sess)	 entry;
 	TAILQ_ENTRY(auth_sess)	 wait;		/* while SESS_GRANTING */
+	TAILQ_ENTRY(auth_sess)	 pend;		/* while a request waits */
+	struct auth_source	*src;		/* non-NULL: req waits there */
+	struct frame		 req;		/* in chan's buffer, unread on */
 	uint32_t		 sid;
 	char			 peer[NI_MAXHOST];	/* for log lines */
 	char			 source[NI_MAXHOST];	/* what delays count by */
@@ -94,10 +99,27 @@ struct auth_sess {
 RB_HEAD(sesstree, auth_sess);
 TAILQ_HEAD(sessqueue, auth_sess);
 
+/*
+ * A source with requests waiting, in the round: one request of each in
+ * turn, so that a flood from one source delays another's login by at
+ * most one check, however many sessions the flood holds.
+ */
+struct auth_source {
+	RB_ENTRY(auth_source)	 entry;
+	TAILQ_ENTRY(auth_source) turn;
+	struct sessqueue	 pending;
+	char			 name[NI_MAXHOST];
+};
+RB_HEAD(sourcetree, auth_source);
+TAILQ_HEAD(sourcequeue, auth_source);
+
 static int	sess_cmp(struct auth_sess *, struct auth_sess *);
 /* Not RB_GENERATE_STATIC: libbsd leaves the __unused it needs undefined. */
 RB_PROTOTYPE(sesstree, auth_sess, entry, sess_cmp);
 RB_GENERATE(sesstree, auth_sess, entry, sess_cmp);
+static int	source_cmp(struct auth_source *, struct auth_source *);
+RB_PROTOTYPE(sourcetree, auth_source, entry, source_cmp);
+RB_GENERATE(sourcetree, auth_source, entry, source_cmp);
 
 static void	parent_event_add(void);
 static void	parent_dispatch(int, short, void *);
@@ -109,6 +131,10 @@ static int	sess_new(void *, struct frame *);
 static void	sess_free(struct auth_sess *);
 static void	sess_event_add(struct auth_sess *);
 static void	sess_dispatch(int, short, void *);
+static void	sess_enqueue(struct auth_sess *, struct frame *);
+static void	sess_dequeue(struct auth_sess *);
+static void	work_run(int, short, void *);
+static void	work_schedule(void);
 static int	sess_may_try(struct auth_sess *);
 static int	sess_userpass(void *, struct frame *);
 static int	sess_challenge(void *, struct frame *);
@@ -171,6 +197,9 @@ static struct auth_conf		 conf;
 static uint32_t			 auth_state = AUTH_UNCONFIGURED;
 static uint64_t			 parent_seen;
 static int			 file_configured;
+static struct sourcetree	 sources = RB_INITIALIZER(&sources);
+static struct sourcequeue	 turns = TAILQ_HEAD_INITIALIZER(turns);
+static struct event		 ev_work;
 
 static int
 sess_cmp(struct auth_sess *a, struct auth_sess *b)
@@ -178,6 +207,12 @@ sess_cmp(struct auth_sess *a, struct auth_sess *b)
 	if (a->sid < b->sid)
 		return (-1);
 	return (a->sid > b->sid);
+}
+
+static int
+source_cmp(struct auth_source *a, struct auth_source *b)
+{
+	return (strcmp(a->name, b->name));
 }
 
 /* Debian's /etc/shadow is root:shadow 0640; unix_chkpwd reads it so. */
@@ -272,6 +307,7 @@ main(int argc, char *argv[])
 	demote(NULL, uid, gid, ngroups, groups);
 
 	event_init();
+	evtimer_set(&ev_work, work_run, NULL);
 	set_nonblock(PARENT_FD, 1);
 	event_set(&parent_ev, PARENT_FD, EV_READ, parent_dispatch, NULL);
 	parent_event_add();
@@ -473,6 +509,11 @@ sess_new(void *arg, struct frame *fr)
 static void
 sess_free(struct auth_sess *s)
 {
+	if (s->src != NULL) {
+		if (s->req.datalen > 0)
+			explicit_bzero(s->req.data, s->req.datalen);
+		sess_dequeue(s);
+	}
 	event_del(&s->ev);
 	evtimer_del(&s->delay);
 	if (s->state == SESS_GRANTING)
@@ -496,30 +537,31 @@ sess_event_add(struct auth_sess *s)
 
 	events = s->chan.queued > 0 ? EV_WRITE : EV_READ;
 	event_del(&s->ev);
+	/* Its request waits its turn: nothing more is read. */
+	if (s->src != NULL && events == EV_READ)
+		return;
 	event_set(&s->ev, s->chan.fd, events, sess_dispatch, s);
 	if (event_add(&s->ev, NULL) == -1)
 		fatal("%s: event_add", __func__);
 }
 
 /*
- * One frame per wakeup, so that a session that floods us cannot
- * starve the others; the loop comes back while more is waiting.
+ * One frame per wakeup, and none while the last one waits: a request
+ * goes to its source's queue and is answered in its turn (work_run()).
  */
 static void
 sess_dispatch(int fd, short event, void *arg)
 {
 	struct auth_sess	*s = arg;
 	struct frame		 fr;
-	const char		*why;
-	int			 n, rv;
+	int			 n;
 
 	if ((event & EV_WRITE) && chan_write(&s->chan) == -1) {
 		log_debug("%s: write: %s", s->who, strerror(errno));
 		sess_free(s);
 		return;
 	}
-	if (event & EV_READ) {
-		s->asked_ms = auth_now_ms();
+	if ((event & EV_READ) && s->src == NULL) {
 		n = chan_read(&s->chan, &fr);
 		if (n == 0) {
 			log_debug("%s: closed", s->who);
@@ -537,23 +579,96 @@ sess_dispatch(int fd, short event, void *arg)
 			sess_free(s);
 			return;
 		}
-		if (n == 1) {
-			rv = dispatch(&sess_table, s, &fr, s->state |
-			    (s->poppass ? SESS_POPPASS : SESS_POP3), &s->seen,
-			    &why);
-			/* Whatever it held, it may have been a password. */
-			if (fr.datalen > 0)
-				explicit_bzero(fr.data, fr.datalen);
-			frame_done(&fr);
-			if (rv == -1) {
-				log_warnx("%s: %s, dropping session", s->who,
-				    why);
-				sess_free(s);
-				return;
-			}
-		}
+		if (n == 1)
+			sess_enqueue(s, &fr);
 	}
 	sess_event_add(s);
+}
+
+/* The request waits, in the channel's buffer, for its source's turn. */
+static void
+sess_enqueue(struct auth_sess *s, struct frame *fr)
+{
+	struct auth_source	*src, key;
+
+	strlcpy(key.name, s->source, sizeof(key.name));
+	if ((src = RB_FIND(sourcetree, &sources, &key)) == NULL) {
+		src = xcalloc(1, sizeof(*src));
+		strlcpy(src->name, s->source, sizeof(src->name));
+		TAILQ_INIT(&src->pending);
+		RB_INSERT(sourcetree, &sources, src);
+		TAILQ_INSERT_TAIL(&turns, src, turn);
+	}
+	s->req = *fr;
+	s->src = src;
+	TAILQ_INSERT_TAIL(&src->pending, s, pend);
+	work_schedule();
+}
+
+static void
+sess_dequeue(struct auth_sess *s)
+{
+	struct auth_source	*src = s->src;
+
+	TAILQ_REMOVE(&src->pending, s, pend);
+	s->src = NULL;
+	if (TAILQ_EMPTY(&src->pending)) {
+		TAILQ_REMOVE(&turns, src, turn);
+		RB_REMOVE(sourcetree, &sources, src);
+		free(src);
+	}
+}
+
+/*
+ * A zero timeout between two checks: the loop reads every channel
+ * that is ready first, so that a request that just came takes its
+ * place in the turns before the next check starts.
+ */
+static void
+work_schedule(void)
+{
+	struct timeval	tv = { 0, 0 };
+
+	if (!TAILQ_EMPTY(&turns) && !evtimer_pending(&ev_work, NULL) &&
+	    evtimer_add(&ev_work, &tv) == -1)
+		fatal("%s: evtimer_add", __func__);
+}
+
+/* One request, of the source whose turn it is; it goes to the back. */
+static void
+work_run(int fd, short event, void *arg)
+{
+	struct auth_source	*src;
+	struct auth_sess	*s;
+	struct frame		 fr;
+	const char		*why;
+	int			 rv;
+
+	if ((src = TAILQ_FIRST(&turns)) != NULL) {
+		s = TAILQ_FIRST(&src->pending);
+		fr = s->req;
+		sess_dequeue(s);
+		if ((src = TAILQ_FIRST(&turns)) != NULL &&
+		    TAILQ_NEXT(src, turn) != NULL &&
+		    strcmp(src->name, s->source) == 0) {
+			TAILQ_REMOVE(&turns, src, turn);
+			TAILQ_INSERT_TAIL(&turns, src, turn);
+		}
+		/* The check starts now: time in the queue is not its cost. */
+		s->asked_ms = auth_now_ms();
+		rv = dispatch(&sess_table, s, &fr, s->state |
+		    (s->poppass ? SESS_POPPASS : SESS_POP3), &s->seen, &why);
+		/* Whatever it held, it may have been a password. */
+		if (fr.datalen > 0)
+			explicit_bzero(fr.data, fr.datalen);
+		frame_done(&fr);
+		if (rv == -1) {
+			log_warnx("%s: %s, dropping session", s->who, why);
+			sess_free(s);
+		} else
+			sess_event_add(s);
+	}
+	work_schedule();
 }
 
 /* Has the session an attempt left?  0 if so, else -1 (logged). */

@@ -757,6 +757,90 @@ run(main)
 EOF
 }
 
+# au_dear_hash NAME PASSWORD ROUNDS: NAME's hash in the database made
+# SHA-512 crypt with ROUNDS rounds, a check that costs what we choose.
+au_dear_hash()
+{
+	"${P3_PYTHON}" - "$@" <<'EOF' || atf_fail "cannot set a dear hash"
+import crypt, os, sys, warnings
+warnings.simplefilter("ignore")
+name, pw, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+h = crypt.crypt(pw, crypt.mksalt(crypt.METHOD_SHA512, rounds=rounds))
+path = os.environ["AU_DB"]
+lines = open(path).read().splitlines(True)
+with open(path, "r+") as f:
+    for l in lines:
+        f_ = l.split(":")
+        if f_[0] == name:
+            f_[1] = h
+        f.write(":".join(f_))
+    f.truncate()
+EOF
+}
+
+au_case fair_queue "A flood of wrong passwords from one source does not queue the login of another source behind it: pop3d-auth checks one request of each source in turn" 180
+fair_queue_body()
+{
+	au_init
+	au_mailuser
+	au_user alice alicepass
+	au_user bob bobpass
+	au_dear_hash alice alicepass 2000000
+	au_maildir bob
+	au_conf "plaintext-auth yes" "max-sessions 100" \
+	    "max-sessions-per-source 40"
+	p3_start
+	p3_py <<'EOF'
+from pop3test import *
+E = TestEnv()
+N = 16
+def fnv(b):
+    h = 2166136261
+    for c in b:
+        h = ((h ^ c) * 16777619) & 0xffffffff
+    return h
+def same_auth():
+    # The parent's auth_for(): FNV-1a of the source, modulo the number
+    # of pop3d-auth processes (1 to 8), so equal modulo 840 is one process
+    # whatever that number is.
+    want = fnv(bytes([127, 0, 0, 1])) % 840
+    for a in range(256):
+        for b in range(1, 255):
+            if (a, b) != (0, 1) and fnv(bytes([127, 0, a, b])) % 840 == want:
+                return "127.0.%d.%d" % (a, b)
+    fail("no address shares pop3d-auth with 127.0.0.1")
+def main():
+    other = same_auth()
+    log("-- the other source: %s" % other)
+    flood = [POP3(E.port, source="127.0.0.1", timeout=120)
+        for i in range(N)]
+    for p in flood:
+        p.ok("USER alice")
+    for p in flood:
+        p.sendraw(b"PASS wrong\r\n")
+    # Not needed for the order asserted below; gives the flood time to
+    # be queued, so that the login really comes behind it.
+    time.sleep(0.5)
+    p = POP3(E.port, source=other, timeout=120)
+    p.ok("USER bob")
+    p.ok("PASS bobpass")
+    quit_ok(p)
+    for q in flood:
+        r = q.reply()
+        check(r.startswith("-ERR"), "flood: %s" % short(r))
+        q.close()
+    lines = log_lines(E.log, r"attempt 1 for user (alice|bob)$")
+    order = ["bob" if l.endswith("bob") else "alice" for l in lines]
+    check(order.count("alice") == N and order.count("bob") == 1,
+        "attempts logged: %s" % order)
+    after = len(order) - 1 - order.index("bob")
+    log("-- flood requests checked after the login: %d of %d" % (after, N))
+    check(after >= N // 2, "the login was checked after %d of %d flood "
+        "requests" % (N - after, N))
+run(main)
+EOF
+}
+
 au_case penalty "Failures from one address are answered later and later; unknown users cost the same"
 penalty_body()
 {
@@ -884,5 +968,6 @@ atf_init_test_cases()
 	atf_add_test_case sasl_scram
 	atf_add_test_case poppass
 	atf_add_test_case penalty
+	atf_add_test_case fair_queue
 	atf_add_test_case reload_auth
 }

@@ -227,6 +227,16 @@
 #define AUTH_DELAY_SOURCES_MAX	4096
 
 /*
+ * Every failed login is padded to the dearest check (pop3d-auth(8)),
+ * which is timed for at most CALIBRATE_KINDS kinds of hash in the users
+ * file each time it changes: a few kinds in any real file, and a file
+ * of odd ones cannot stall pop3d-auth.  AUTH_PAD_MAX_MS bounds the pad
+ * below the parent's limit on a reported delay (one minute).
+ */
+#define CALIBRATE_KINDS		8
+#define AUTH_PAD_MAX_MS		30000
+
+/*
  * Commands a client may send before logging in; a client that needs more
  * is probing, not logging in.
  */

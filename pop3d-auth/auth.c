@@ -200,6 +200,7 @@ static int			 file_configured;
 static struct sourcetree	 sources = RB_INITIALIZER(&sources);
 static struct sourcequeue	 turns = TAILQ_HEAD_INITIALIZER(turns);
 static struct event		 ev_work;
+static struct event_base	*evbase;
 
 static int
 sess_cmp(struct auth_sess *a, struct auth_sess *b)
@@ -306,7 +307,7 @@ main(int argc, char *argv[])
 	 */
 	demote(NULL, uid, gid, ngroups, groups);
 
-	event_init();
+	evbase = event_init();
 	evtimer_set(&ev_work, work_run, NULL);
 	set_nonblock(PARENT_FD, 1);
 	event_set(&parent_ev, PARENT_FD, EV_READ, parent_dispatch, NULL);
@@ -988,16 +989,20 @@ static void
 sess_fail(struct auth_sess *s)
 {
 	struct timeval	tv;
-	uint32_t	ms;
+	uint32_t	ms, pad;
 	uint64_t	spent = auth_now_ms() - s->asked_ms;
 
 	ms = delay_fail(s->source, auth_now());
 	/*
-	 * A hash cheaper than the dummy ($6$, $2b$) would answer sooner
-	 * for a real user than for an unknown one: wait out the difference.
+	 * Every failure costs the dearest check: the dummy, the dearest
+	 * hash seen, or timed in the users file.  Else a hash cheaper than
+	 * the dummy, or dearer (bcrypt, a high cost), or a backend that
+	 * answers an unknown name first, would tell who exists.
 	 */
-	if (spent < auth_dummy_ms)
-		ms += auth_dummy_ms - spent;
+	pad = MINIMUM(MAXIMUM(auth_dummy_ms, auth_dearest_ms),
+	    AUTH_PAD_MAX_MS);
+	if (spent < pad)
+		ms += pad - spent;
 	/*
 	 * Reported now, while the session surely exists, with the delay:
 	 * the parent's refusals count from when the client hears of it.
@@ -1006,8 +1011,14 @@ sess_fail(struct auth_sess *s)
 	    &ms, sizeof(ms)) == -1)
 		fatal("%s: chan_queue", __func__);
 	parent_event_add();
-	log_debug("%s: failure answered in %u ms", s->who, ms);
+	log_debug("%s: failure answered in %u ms (check %llu ms, padded "
+	    "to %u)", s->who, ms, (unsigned long long)spent, pad);
 	s->state = SESS_DELAY;
+	/*
+	 * From now, not from the loop's cached time of before the check:
+	 * else the check's own time would be taken off twice.
+	 */
+	event_base_update_cache_time(evbase);
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	if (evtimer_add(&s->delay, &tv) == -1)

@@ -841,6 +841,58 @@ run(main)
 EOF
 }
 
+au_case pad_failures "With users system first and a database user whose hash is dear, a failure for an unknown name costs what one for that user costs" 180
+pad_failures_body()
+{
+	au_init
+	au_mailuser
+	au_user alice alicepass
+	au_dear_hash alice alicepass 3000000
+	au_maildir alice
+	# au_conf writes its statements before "users file".
+	au_conf "plaintext-auth yes" "users system"
+	p3_start
+	p3_py <<'EOF'
+import crypt, warnings
+from pop3test import *
+warnings.simplefilter("ignore")
+E = TestEnv()
+def dear_cost():
+    # The hash of alice, timed here: what one check against it costs.
+    for line in open(os.environ["AU_DB"]):
+        f = line.split(":")
+        if f[0] == "alice":
+            t0 = time.monotonic()
+            crypt.crypt("wrong", f[1])
+            return time.monotonic() - t0
+    fail("no alice in the database")
+def failure(src, user):
+    # Each from a source of its own: the answer delay is the first one.
+    p = POP3(E.port, source=src, timeout=60)
+    p.ok("USER %s" % user)
+    t0 = time.monotonic()
+    p.err("PASS wrong")
+    dt = time.monotonic() - t0
+    p.close()
+    return dt
+def main():
+    dear = dear_cost()
+    log("-- the dear hash costs %.3f s" % dear)
+    check(dear >= 0.2, "the dear hash costs only %.3f s" % dear)
+    # The first failure of a source waits 0.5 s on top of the check.
+    unknown = failure("127.0.0.2", "nosuchuser") - 0.5
+    known = failure("127.0.0.3", "alice") - 0.5
+    unknown2 = failure("127.0.0.4", "nosuchuser2") - 0.5
+    log("-- unknown %.3f s, known %.3f s, unknown again %.3f s" %
+        (unknown, known, unknown2))
+    for what, dt in (("unknown name", unknown), ("known name", known),
+            ("unknown name after", unknown2)):
+        check(dt >= 0.8 * dear, "%s: failure took %.3f s beyond the "
+            "delay, the dear hash %.3f s" % (what, dt, dear))
+run(main)
+EOF
+}
+
 au_case penalty "Failures from one address are answered later and later; unknown users cost the same"
 penalty_body()
 {
@@ -969,5 +1021,6 @@ atf_init_test_cases()
 	atf_add_test_case poppass
 	atf_add_test_case penalty
 	atf_add_test_case fair_queue
+	atf_add_test_case pad_failures
 	atf_add_test_case reload_auth
 }

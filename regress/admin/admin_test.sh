@@ -393,13 +393,13 @@ source_prefix_body()
 from pop3test import *
 E = TestEnv()
 def failures(src, n):
-    p = POP3(E.port, source=src)
+    p = hold(src)
     for i in range(n):
         p.ok("USER %s" % E.user)
         p.err("PASS wrong-%d" % i)
     p.close()
 def long_line(src):
-    p = POP3(E.port, source=src)
+    p = hold(src)
     p.sendraw(b"X" * 600 + b"\r\n")
     try:
         while True:
@@ -408,7 +408,8 @@ def long_line(src):
         pass
     p.close()
 def hold(src):
-    # The start-up probe may still count against the source a moment.
+    # Sessions just ended (the start-up probe, the last step) may
+    # count against the source a moment longer.
     deadline = time.monotonic() + 5
     while True:
         try:

@@ -252,6 +252,16 @@ net_zero(uint8_t *b, int plen, size_t len)
 }
 
 /*
+ * The network of a's first plen bits, as the parent counts a source:
+ * the host bits cleared, so that every address of a /64 is one key.
+ */
+void
+addr_mask(struct addr *a, int plen)
+{
+	net_zero(a->a, plen, a->family == AF_INET ? 4 : 16);
+}
+
+/*
  * "ADDR[/MASK]" into a network with its host bits zero; *hostbits says
  * whether any had to be cleared.  A mapped IPv6 network of IPv4
  * addresses is kept as IPv4, so that one rule matches a client however

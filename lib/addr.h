@@ -46,6 +46,7 @@ int		 addr_from_text(const char *, struct addr *);
 void		 addr_text(const struct addr *, char *, size_t);
 int		 addr_cmp(const struct addr *, const struct addr *);
 int		 addr_bits(const struct addr *);
+void		 addr_mask(struct addr *, int);
 int		 addr_in_net(const struct addr *, const struct addr *, int);
 int		 addr_parse_net(const char *, struct addr *, int *, int *,
 		    char *, size_t);

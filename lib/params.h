@@ -136,6 +136,15 @@
 #define MAX_SESSIONS_PER_SOURCE_DEFAULT	10
 
 /*
+ * A source, for every per-source count (penalties, auto-deny, the limit
+ * above, the choice of pop3d-auth and its delays): the network of this
+ * many leading bits.  An IPv6 host is handed a /64 and may use any
+ * address in it, so anything longer gives it endless fresh sources.
+ */
+#define SOURCE_PREFIX_INET_DEFAULT	32
+#define SOURCE_PREFIX_INET6_DEFAULT	64
+
+/*
  * Pre-spawned, already sandboxed session processes waiting for a
  * connection, so that accept-to-greeting never waits for fork and exec.
  */
@@ -224,6 +233,16 @@
 #define AUTH_DELAY_MAX_MS	4000
 #define AUTH_DELAY_DECAY_SEC	60
 #define AUTH_DELAY_SOURCES_MAX	4096
+
+/*
+ * Every failed login is padded to the dearest check (pop3d-auth(8)),
+ * which is timed for at most CALIBRATE_KINDS kinds of hash in the users
+ * file each time it changes: a few kinds in any real file, and a file
+ * of odd ones cannot stall pop3d-auth.  AUTH_PAD_MAX_MS bounds the pad
+ * below the parent's limit on a reported delay (one minute).
+ */
+#define CALIBRATE_KINDS		8
+#define AUTH_PAD_MAX_MS		30000
 
 /*
  * Commands a client may send before logging in; a client that needs more

@@ -314,6 +314,7 @@ enum sess_end_reason {
 /* MSG_AUTH_NEWSESS: parent -> auth, with the session's channel as fd. */
 struct auth_newsess {
 	char		peername[NI_MAXHOST];
+	char		source[NI_MAXHOST];	/* what delays count by */
 	int32_t		kind;		/* enum listen_kind: what it may ask */
 };
 

@@ -71,11 +71,17 @@ enum chal_state {
 	CHAL_USED,		/* spent: a replayed digest fails */
 };
 
+struct auth_source;
+
 struct auth_sess {
 	RB_ENTRY(auth_sess)	 entry;
 	TAILQ_ENTRY(auth_sess)	 wait;		/* while SESS_GRANTING */
+	TAILQ_ENTRY(auth_sess)	 pend;		/* while a request waits */
+	struct auth_source	*src;		/* non-NULL: req waits there */
+	struct frame		 req;		/* in chan's buffer, unread on */
 	uint32_t		 sid;
-	char			 peer[NI_MAXHOST];
+	char			 peer[NI_MAXHOST];	/* for log lines */
+	char			 source[NI_MAXHOST];	/* what delays count by */
 	char			 who[NI_MAXHOST + 32];	/* for log lines */
 	enum sess_state		 state;
 	uint64_t		 seen;		/* its D_ONCE requests */
@@ -93,10 +99,27 @@ struct auth_sess {
 RB_HEAD(sesstree, auth_sess);
 TAILQ_HEAD(sessqueue, auth_sess);
 
+/*
+ * A source with requests waiting, in the round: one request of each in
+ * turn, so that a flood from one source delays another's login by at
+ * most one check, however many sessions the flood holds.
+ */
+struct auth_source {
+	RB_ENTRY(auth_source)	 entry;
+	TAILQ_ENTRY(auth_source) turn;
+	struct sessqueue	 pending;
+	char			 name[NI_MAXHOST];
+};
+RB_HEAD(sourcetree, auth_source);
+TAILQ_HEAD(sourcequeue, auth_source);
+
 static int	sess_cmp(struct auth_sess *, struct auth_sess *);
 /* Not RB_GENERATE_STATIC: libbsd leaves the __unused it needs undefined. */
 RB_PROTOTYPE(sesstree, auth_sess, entry, sess_cmp);
 RB_GENERATE(sesstree, auth_sess, entry, sess_cmp);
+static int	source_cmp(struct auth_source *, struct auth_source *);
+RB_PROTOTYPE(sourcetree, auth_source, entry, source_cmp);
+RB_GENERATE(sourcetree, auth_source, entry, source_cmp);
 
 static void	parent_event_add(void);
 static void	parent_dispatch(int, short, void *);
@@ -108,6 +131,10 @@ static int	sess_new(void *, struct frame *);
 static void	sess_free(struct auth_sess *);
 static void	sess_event_add(struct auth_sess *);
 static void	sess_dispatch(int, short, void *);
+static void	sess_enqueue(struct auth_sess *, struct frame *);
+static void	sess_dequeue(struct auth_sess *);
+static void	work_run(int, short, void *);
+static void	work_schedule(void);
 static int	sess_may_try(struct auth_sess *);
 static int	sess_userpass(void *, struct frame *);
 static int	sess_challenge(void *, struct frame *);
@@ -170,6 +197,10 @@ static struct auth_conf		 conf;
 static uint32_t			 auth_state = AUTH_UNCONFIGURED;
 static uint64_t			 parent_seen;
 static int			 file_configured;
+static struct sourcetree	 sources = RB_INITIALIZER(&sources);
+static struct sourcequeue	 turns = TAILQ_HEAD_INITIALIZER(turns);
+static struct event		 ev_work;
+static struct event_base	*evbase;
 
 static int
 sess_cmp(struct auth_sess *a, struct auth_sess *b)
@@ -177,6 +208,12 @@ sess_cmp(struct auth_sess *a, struct auth_sess *b)
 	if (a->sid < b->sid)
 		return (-1);
 	return (a->sid > b->sid);
+}
+
+static int
+source_cmp(struct auth_source *a, struct auth_source *b)
+{
+	return (strcmp(a->name, b->name));
 }
 
 /* Debian's /etc/shadow is root:shadow 0640; unix_chkpwd reads it so. */
@@ -270,7 +307,8 @@ main(int argc, char *argv[])
 	 */
 	demote(NULL, uid, gid, ngroups, groups);
 
-	event_init();
+	evbase = event_init();
+	evtimer_set(&ev_work, work_run, NULL);
 	set_nonblock(PARENT_FD, 1);
 	event_set(&parent_ev, PARENT_FD, EV_READ, parent_dispatch, NULL);
 	parent_event_add();
@@ -436,7 +474,8 @@ sess_new(void *arg, struct frame *fr)
 	frame_get(fr, &ns, sizeof(ns));
 	if (fr->hdr.peerid == 0)
 		fatalx("%s: session id 0", __func__);
-	if (memchr(ns.peername, '\0', sizeof(ns.peername)) == NULL)
+	if (memchr(ns.peername, '\0', sizeof(ns.peername)) == NULL ||
+	    memchr(ns.source, '\0', sizeof(ns.source)) == NULL)
 		fatalx("%s: session %u: unterminated peer name", __func__,
 		    fr->hdr.peerid);
 	if (ns.kind < LISTEN_POP3 || ns.kind > LISTEN_POPPASS_TLS)
@@ -453,6 +492,7 @@ sess_new(void *arg, struct frame *fr)
 	s->state = SESS_READY;
 	s->chal = CHAL_NONE;
 	strlcpy(s->peer, ns.peername, sizeof(s->peer));
+	strlcpy(s->source, ns.source, sizeof(s->source));
 	snprintf(s->who, sizeof(s->who), "session %u [%s]", s->sid, s->peer);
 	set_nonblock(fr->fd, 1);
 	/* No fd passing: a session has nothing to hand us. */
@@ -470,6 +510,11 @@ sess_new(void *arg, struct frame *fr)
 static void
 sess_free(struct auth_sess *s)
 {
+	if (s->src != NULL) {
+		if (s->req.datalen > 0)
+			explicit_bzero(s->req.data, s->req.datalen);
+		sess_dequeue(s);
+	}
 	event_del(&s->ev);
 	evtimer_del(&s->delay);
 	if (s->state == SESS_GRANTING)
@@ -493,30 +538,31 @@ sess_event_add(struct auth_sess *s)
 
 	events = s->chan.queued > 0 ? EV_WRITE : EV_READ;
 	event_del(&s->ev);
+	/* Its request waits its turn: nothing more is read. */
+	if (s->src != NULL && events == EV_READ)
+		return;
 	event_set(&s->ev, s->chan.fd, events, sess_dispatch, s);
 	if (event_add(&s->ev, NULL) == -1)
 		fatal("%s: event_add", __func__);
 }
 
 /*
- * One frame per wakeup, so that a session that floods us cannot
- * starve the others; the loop comes back while more is waiting.
+ * One frame per wakeup, and none while the last one waits: a request
+ * goes to its source's queue and is answered in its turn (work_run()).
  */
 static void
 sess_dispatch(int fd, short event, void *arg)
 {
 	struct auth_sess	*s = arg;
 	struct frame		 fr;
-	const char		*why;
-	int			 n, rv;
+	int			 n;
 
 	if ((event & EV_WRITE) && chan_write(&s->chan) == -1) {
 		log_debug("%s: write: %s", s->who, strerror(errno));
 		sess_free(s);
 		return;
 	}
-	if (event & EV_READ) {
-		s->asked_ms = auth_now_ms();
+	if ((event & EV_READ) && s->src == NULL) {
 		n = chan_read(&s->chan, &fr);
 		if (n == 0) {
 			log_debug("%s: closed", s->who);
@@ -534,23 +580,96 @@ sess_dispatch(int fd, short event, void *arg)
 			sess_free(s);
 			return;
 		}
-		if (n == 1) {
-			rv = dispatch(&sess_table, s, &fr, s->state |
-			    (s->poppass ? SESS_POPPASS : SESS_POP3), &s->seen,
-			    &why);
-			/* Whatever it held, it may have been a password. */
-			if (fr.datalen > 0)
-				explicit_bzero(fr.data, fr.datalen);
-			frame_done(&fr);
-			if (rv == -1) {
-				log_warnx("%s: %s, dropping session", s->who,
-				    why);
-				sess_free(s);
-				return;
-			}
-		}
+		if (n == 1)
+			sess_enqueue(s, &fr);
 	}
 	sess_event_add(s);
+}
+
+/* The request waits, in the channel's buffer, for its source's turn. */
+static void
+sess_enqueue(struct auth_sess *s, struct frame *fr)
+{
+	struct auth_source	*src, key;
+
+	strlcpy(key.name, s->source, sizeof(key.name));
+	if ((src = RB_FIND(sourcetree, &sources, &key)) == NULL) {
+		src = xcalloc(1, sizeof(*src));
+		strlcpy(src->name, s->source, sizeof(src->name));
+		TAILQ_INIT(&src->pending);
+		RB_INSERT(sourcetree, &sources, src);
+		TAILQ_INSERT_TAIL(&turns, src, turn);
+	}
+	s->req = *fr;
+	s->src = src;
+	TAILQ_INSERT_TAIL(&src->pending, s, pend);
+	work_schedule();
+}
+
+static void
+sess_dequeue(struct auth_sess *s)
+{
+	struct auth_source	*src = s->src;
+
+	TAILQ_REMOVE(&src->pending, s, pend);
+	s->src = NULL;
+	if (TAILQ_EMPTY(&src->pending)) {
+		TAILQ_REMOVE(&turns, src, turn);
+		RB_REMOVE(sourcetree, &sources, src);
+		free(src);
+	}
+}
+
+/*
+ * A zero timeout between two checks: the loop reads every channel
+ * that is ready first, so that a request that just came takes its
+ * place in the turns before the next check starts.
+ */
+static void
+work_schedule(void)
+{
+	struct timeval	tv = { 0, 0 };
+
+	if (!TAILQ_EMPTY(&turns) && !evtimer_pending(&ev_work, NULL) &&
+	    evtimer_add(&ev_work, &tv) == -1)
+		fatal("%s: evtimer_add", __func__);
+}
+
+/* One request, of the source whose turn it is; it goes to the back. */
+static void
+work_run(int fd, short event, void *arg)
+{
+	struct auth_source	*src;
+	struct auth_sess	*s;
+	struct frame		 fr;
+	const char		*why;
+	int			 rv;
+
+	if ((src = TAILQ_FIRST(&turns)) != NULL) {
+		s = TAILQ_FIRST(&src->pending);
+		fr = s->req;
+		sess_dequeue(s);
+		if ((src = TAILQ_FIRST(&turns)) != NULL &&
+		    TAILQ_NEXT(src, turn) != NULL &&
+		    strcmp(src->name, s->source) == 0) {
+			TAILQ_REMOVE(&turns, src, turn);
+			TAILQ_INSERT_TAIL(&turns, src, turn);
+		}
+		/* The check starts now: time in the queue is not its cost. */
+		s->asked_ms = auth_now_ms();
+		rv = dispatch(&sess_table, s, &fr, s->state |
+		    (s->poppass ? SESS_POPPASS : SESS_POP3), &s->seen, &why);
+		/* Whatever it held, it may have been a password. */
+		if (fr.datalen > 0)
+			explicit_bzero(fr.data, fr.datalen);
+		frame_done(&fr);
+		if (rv == -1) {
+			log_warnx("%s: %s, dropping session", s->who, why);
+			sess_free(s);
+		} else
+			sess_event_add(s);
+	}
+	work_schedule();
 }
 
 /* Has the session an attempt left?  0 if so, else -1 (logged). */
@@ -863,22 +982,27 @@ sess_grant(struct auth_sess *s, const char *user, enum auth_backend_id be,
 
 /*
  * The parent counts failures per source at once; the session hears of
- * it after a delay that grows with the failures from its address.
+ * it after a delay that grows with the failures from its source (the
+ * parent's source-prefix network of its address).
  */
 static void
 sess_fail(struct auth_sess *s)
 {
 	struct timeval	tv;
-	uint32_t	ms;
+	uint32_t	ms, pad;
 	uint64_t	spent = auth_now_ms() - s->asked_ms;
 
-	ms = delay_fail(s->peer, auth_now());
+	ms = delay_fail(s->source, auth_now());
 	/*
-	 * A hash cheaper than the dummy ($6$, $2b$) would answer sooner
-	 * for a real user than for an unknown one: wait out the difference.
+	 * Every failure costs the dearest check: the dummy, the dearest
+	 * hash seen, or timed in the users file.  Else a hash cheaper than
+	 * the dummy, or dearer (bcrypt, a high cost), or a backend that
+	 * answers an unknown name first, would tell who exists.
 	 */
-	if (spent < auth_dummy_ms)
-		ms += auth_dummy_ms - spent;
+	pad = MINIMUM(MAXIMUM(auth_dummy_ms, auth_dearest_ms),
+	    AUTH_PAD_MAX_MS);
+	if (spent < pad)
+		ms += pad - spent;
 	/*
 	 * Reported now, while the session surely exists, with the delay:
 	 * the parent's refusals count from when the client hears of it.
@@ -887,8 +1011,14 @@ sess_fail(struct auth_sess *s)
 	    &ms, sizeof(ms)) == -1)
 		fatal("%s: chan_queue", __func__);
 	parent_event_add();
-	log_debug("%s: failure answered in %u ms", s->who, ms);
+	log_debug("%s: failure answered in %u ms (check %llu ms, padded "
+	    "to %u)", s->who, ms, (unsigned long long)spent, pad);
 	s->state = SESS_DELAY;
+	/*
+	 * From now, not from the loop's cached time of before the check:
+	 * else the check's own time would be taken off twice.
+	 */
+	event_base_update_cache_time(evbase);
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	if (evtimer_add(&s->delay, &tv) == -1)

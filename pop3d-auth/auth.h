@@ -89,6 +89,8 @@ extern unsigned long		 auth_crypt_calls;
 
 void		 auth_passwd_init(void);
 extern unsigned int auth_dummy_ms;
+extern unsigned int auth_dearest_ms;
+unsigned int	 auth_crypt_cost(const char *);
 const char	*auth_dummy_hash(void);
 int		 auth_hash_usable(const char *);
 int		 auth_crypt_match(const char *, const char *);

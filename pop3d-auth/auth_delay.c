@@ -15,9 +15,10 @@
  */
 
 /*
- * The delay before a failed login is answered, per source address: a
- * guesser that opens a new connection for every try still waits
- * longer each time.  The parent keeps its own per-source counters for
+ * The delay before a failed login is answered, per source (the network
+ * the parent names, a /64 for IPv6 by default): a guesser that opens a
+ * new connection, or takes a new address of its /64, for every try
+ * still waits longer each time.  The parent keeps its own per-source counters for
  * refusals at accept; this one only slows the answers.  Times are
  * seconds on a clock that does not jump (the caller's CLOCK_MONOTONIC).
  */

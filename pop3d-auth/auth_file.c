@@ -34,6 +34,60 @@ static char			file_path[PATH_MAX];
 static int			file_missing_told;
 static struct userdb_index	file_index;
 
+/*
+ * The cost of each kind of hash in the file (method and cost, the salt
+ * aside), timed once per version of the file, so that failures are
+ * padded to the dearest before anyone has tried it.  A bound on the
+ * kinds keeps a file of many odd hashes from stalling us.
+ */
+static void
+file_calibrate(void)
+{
+	static struct stat	 seen;
+	char			 kinds[CALIBRATE_KINDS][HASH_MAX];
+	char			 hash[HASH_MAX];
+	const char		*p, *end, *f, *h;
+	size_t			 n = 0, i, len;
+	int			 dollars;
+
+	if (!file_index.exists || (seen.st_ino == file_index.st.st_ino &&
+	    seen.st_mtime == file_index.st.st_mtime &&
+	    seen.st_size == file_index.st.st_size))
+		return;
+	seen = file_index.st;
+	for (p = file_index.buf; p < file_index.buf + file_index.buflen &&
+	    n < CALIBRATE_KINDS; p = end + 1) {
+		if ((end = memchr(p, '\n', file_index.buf +
+		    file_index.buflen - p)) == NULL)
+			end = file_index.buf + file_index.buflen;
+		if ((f = memchr(p, ':', end - p)) == NULL ||
+		    (h = memchr(f + 1, ':', end - f - 1)) == NULL ||
+		    (len = h - f - 1) == 0 || len >= sizeof(hash))
+			continue;
+		memcpy(hash, f + 1, len);
+		hash[len] = '\0';
+		if (!auth_hash_usable(hash))
+			continue;
+		/* The kind: "$6$rounds=N", "$y$jFT", "$2b$12". */
+		for (i = 0, dollars = 0; i < len; i++)
+			if (hash[i] == '$' && ++dollars == 3)
+				break;
+		if (strncmp(hash, "$6$", 3) == 0 &&
+		    strncmp(hash, "$6$rounds=", 10) != 0)
+			i = 2;
+		for (len = 0; len < n; len++)
+			if (strlen(kinds[len]) == i &&
+			    strncmp(kinds[len], hash, i) == 0)
+				break;
+		if (len < n)
+			continue;
+		strlcpy(kinds[n++], hash, MINIMUM(i + 1, sizeof(kinds[0])));
+		log_debug("%s: %.*s costs %u ms", file_path, (int)i, hash,
+		    auth_crypt_cost(hash));
+	}
+	explicit_bzero(hash, sizeof(hash));
+}
+
 /* Bad lines and modes show in the log at start, not at a login. */
 void
 auth_file_init(const char *path)
@@ -47,6 +101,7 @@ auth_file_init(const char *path)
 		if (!file_index.exists)
 			log_warnx("%s: no such file yet", file_path);
 		file_missing_told = !file_index.exists;
+		file_calibrate();
 	}
 }
 
@@ -71,6 +126,7 @@ auth_file_entry(const char *user, struct userdb_entry *out)
 		return (LOOKUP_NOUSER);
 	}
 	file_missing_told = 0;
+	file_calibrate();
 	return (userdb_index_find(&file_index, user, out) ? LOOKUP_FOUND :
 	    LOOKUP_NOUSER);
 }

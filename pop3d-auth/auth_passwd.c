@@ -62,6 +62,13 @@ unsigned long		 auth_crypt_calls;
 /* What one dummy check costs, for padding failures that cost less. */
 unsigned int		 auth_dummy_ms;
 
+/*
+ * The dearest check seen here or timed on a hash of the users file:
+ * every failure is answered no sooner than this after its check began,
+ * so that no backend and no hash tells by its speed who exists.
+ */
+unsigned int		 auth_dearest_ms;
+
 /* crypt_rn's work area; it holds the password, so it is wiped after use. */
 static struct crypt_data cdata;
 
@@ -124,6 +131,34 @@ auth_hash_usable(const char *hash)
 	return (hash[0] != '\0' && hash[0] != '!' && hash[0] != '*');
 }
 
+static unsigned int
+since_ms(const struct timespec *t0)
+{
+	struct timespec	t1;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &t1) == -1)
+		fatal("%s: clock_gettime", __func__);
+	return ((t1.tv_sec - t0->tv_sec) * 1000 +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/* One crypt with hash's setting, timed: what a check against it costs. */
+unsigned int
+auth_crypt_cost(const char *hash)
+{
+	struct timespec	t0;
+	unsigned int	ms;
+
+	memset(&cdata, 0, sizeof(cdata));
+	if (clock_gettime(CLOCK_MONOTONIC, &t0) == -1)
+		fatal("%s: clock_gettime", __func__);
+	(void)crypt_rn("pop3d-calibrate", hash, &cdata, sizeof(cdata));
+	ms = since_ms(&t0);
+	explicit_bzero(&cdata, sizeof(cdata));
+	auth_dearest_ms = MAXIMUM(auth_dearest_ms, ms);
+	return (ms);
+}
+
 /* 1 if pass hashes to hash, 0 if not, -1 if crypt refused the hash. */
 int
 auth_crypt_match(const char *pass, const char *hash)
@@ -131,9 +166,14 @@ auth_crypt_match(const char *pass, const char *hash)
 	const char	*out;
 	size_t		 len;
 	int		 match;
+	struct timespec	 t0;
 
 	memset(&cdata, 0, sizeof(cdata));
-	if ((out = crypt_rn(pass, hash, &cdata, sizeof(cdata))) == NULL)
+	if (clock_gettime(CLOCK_MONOTONIC, &t0) == -1)
+		fatal("%s: clock_gettime", __func__);
+	out = crypt_rn(pass, hash, &cdata, sizeof(cdata));
+	auth_dearest_ms = MAXIMUM(auth_dearest_ms, since_ms(&t0));
+	if (out == NULL)
 		match = -1;
 	else {
 		auth_crypt_calls++;

@@ -20,6 +20,13 @@
  * accept(2) and nothing a session says: the access lists of pop3d.conf,
  * the auto-deny list, and the penalties for authentication failures.
  * Every table is bounded, and refusals are logged at a bounded rate.
+ *
+ * The access lists judge the address itself; everything that counts
+ * what a client did (auto-deny, penalties, the per-source limit, the
+ * choice of pop3d-auth and its answer delays) counts by its source: the
+ * network of its first source-prefix bits, /64 for IPv6 by default,
+ * since a single host there is handed a /64 and picks any address in
+ * it.  Log lines name the address itself.
  */
 
 #include <sys/types.h>
@@ -85,6 +92,10 @@ static int			 reflog_lines;	/* in reflog_second */
 static uint64_t			 reflog_suppressed;
 static struct event		 ev_reflog;
 
+/* source-prefix: how many leading bits make a source, IPv4 and IPv6. */
+static int			 prefix4 = SOURCE_PREFIX_INET_DEFAULT;
+static int			 prefix6 = SOURCE_PREFIX_INET6_DEFAULT;
+
 static int
 autodeny_cmp(struct autodeny *a, struct autodeny *b)
 {
@@ -95,6 +106,88 @@ static int
 penalty_cmp(struct penalty *a, struct penalty *b)
 {
 	return (addr_cmp(&a->addr, &b->addr));
+}
+
+static int
+source_plen(const struct addr *a)
+{
+	return (a->family == AF_INET ? prefix4 : prefix6);
+}
+
+/* The source of ss, as every per-source table keys it; 0, or -1. */
+int
+access_source(const struct sockaddr_storage *ss, struct addr *a)
+{
+	if (addr_from_ss(ss, a) == -1)
+		return (-1);
+	addr_mask(a, source_plen(a));
+	return (0);
+}
+
+/* "192.0.2.1" or "2001:db8:1:2::/64": a source as pop3ctl shows it. */
+const char *
+access_source_text(const struct addr *a)
+{
+	return (addr_net_text(a, source_plen(a)));
+}
+
+int
+access_same_source(const struct sockaddr_storage *a,
+    const struct sockaddr_storage *b)
+{
+	struct addr	x, y;
+
+	if (access_source(a, &x) == -1 || access_source(b, &y) == -1)
+		return (0);
+	return (addr_cmp(&x, &y) == 0);
+}
+
+/*
+ * The tables keyed by the old prefix are keyed again by the new one,
+ * so that a reload cannot free a listed source; entries that fall into
+ * one source merge, keeping the harsher of each value.
+ */
+static void
+access_rekey(void)
+{
+	struct autodeny		*d, *dnext;
+	struct penalty		*p, *pnext, *q;
+	struct penalty_tree	 oldp = penalties;
+
+	RB_INIT(&autodenies);
+	TAILQ_FOREACH_SAFE(d, &autodeny_age, entry, dnext) {
+		addr_mask(&d->addr, source_plen(&d->addr));
+		if (RB_INSERT(autodeny_tree, &autodenies, d) != NULL) {
+			/* Oldest first: the one listed earlier stays. */
+			TAILQ_REMOVE(&autodeny_age, d, entry);
+			autodeny_count--;
+			free(d);
+		}
+	}
+	RB_INIT(&penalties);
+	RB_FOREACH_SAFE(p, penalty_tree, &oldp, pnext) {
+		RB_REMOVE(penalty_tree, &oldp, p);
+		addr_mask(&p->addr, source_plen(&p->addr));
+		if ((q = RB_INSERT(penalty_tree, &penalties, p)) == NULL)
+			continue;
+		q->failures = MAXIMUM(q->failures, p->failures);
+		q->last = MAXIMUM(q->last, p->last);
+		q->until = MAXIMUM(q->until, p->until);
+		penalty_count--;
+		free(p);
+	}
+}
+
+/* At start and at every reload. */
+void
+access_configure(const struct pop3d_conf *conf)
+{
+	if (conf->source_prefix4 == prefix4 &&
+	    conf->source_prefix6 == prefix6)
+		return;
+	prefix4 = conf->source_prefix4;
+	prefix6 = conf->source_prefix6;
+	access_rekey();
 }
 
 /*
@@ -231,11 +324,12 @@ access_refused(const struct sockaddr_storage *ss, enum refusal why,
     const char *fmt, ...)
 {
 	struct addr	 a;
-	char		 text[INET6_ADDRSTRLEN], msg[256];
+	char		 msg[256];
 	va_list		 ap;
 
 	refused[why]++;
-	if (addr_from_ss(ss, &a) == -1)
+	/* One source, one line an interval, however many addresses. */
+	if (access_source(ss, &a) == -1)
 		return;
 	if (!reflog_allowed(&a, time(NULL))) {
 		reflog_suppress();
@@ -244,8 +338,7 @@ access_refused(const struct sockaddr_storage *ss, enum refusal why,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	addr_text(&a, text, sizeof(text));
-	log_info("%s: refused: %s", text, msg);
+	log_info("%s: refused: %s", ss_to_text(ss), msg);
 }
 
 void
@@ -261,10 +354,10 @@ access_init(void)
 int
 access_admit(const struct pop3d_conf *conf, const struct sockaddr_storage *ss)
 {
-	struct addr	a;
+	struct addr	a, src;
 	time_t		left;
 
-	if (addr_from_ss(ss, &a) == -1) {
+	if (addr_from_ss(ss, &a) == -1 || access_source(ss, &src) == -1) {
 		access_refused(ss, REFUSED_ACCESS, "unknown address family");
 		return (0);
 	}
@@ -272,11 +365,11 @@ access_admit(const struct pop3d_conf *conf, const struct sockaddr_storage *ss)
 		access_refused(ss, REFUSED_ACCESS, "access list");
 		return (0);
 	}
-	if (autodeny_find(&a) != NULL) {
+	if (autodeny_find(&src) != NULL) {
 		access_refused(ss, REFUSED_AUTODENY, "auto-deny");
 		return (0);
 	}
-	if ((left = penalty_left(conf, &a, time(NULL))) > 0) {
+	if ((left = penalty_left(conf, &src, time(NULL))) > 0) {
 		access_refused(ss, REFUSED_PENALTY, "penalty, %lld seconds "
 		    "left", (long long)left);
 		return (0);
@@ -284,17 +377,23 @@ access_admit(const struct pop3d_conf *conf, const struct sockaddr_storage *ss)
 	return (1);
 }
 
+/* The address that did it, and the source that pays when it is wider. */
 static void
-autodeny_log(const struct addr *a, uint32_t reason)
+autodeny_log(const struct sockaddr_storage *ss, const struct addr *src,
+    uint32_t reason)
 {
-	char	text[INET6_ADDRSTRLEN];
+	char	text[INET6_ADDRSTRLEN], also[INET6_ADDRSTRLEN + 32];
 
-	addr_text(a, text, sizeof(text));
+	strlcpy(text, ss_to_text(ss), sizeof(text));
+	also[0] = '\0';
+	if (source_plen(src) < addr_bits(src))
+		snprintf(also, sizeof(also), " (source %s)",
+		    access_source_text(src));
 	if (reason == AUTODENY_LONG_LINE)
-		log_info("%s: auto-denied: line over %d characters", text,
-		    AUTODENY_LINE);
+		log_info("%s: auto-denied: line over %d characters%s", text,
+		    AUTODENY_LINE, also);
 	else
-		log_info("%s: auto-denied: reason %u", text, reason);
+		log_info("%s: auto-denied: reason %u%s", text, reason, also);
 }
 
 /* Full: the oldest entry makes room, and the log says which. */
@@ -302,13 +401,12 @@ static void
 autodeny_evict(void)
 {
 	struct autodeny	*d;
-	char		 text[INET6_ADDRSTRLEN];
 
 	if ((d = TAILQ_FIRST(&autodeny_age)) == NULL)
 		return;
-	addr_text(&d->addr, text, sizeof(text));
-	log_warnx("auto-deny list full (%d addresses): %s removed, listed "
-	    "since %lld", AUTODENY_TABLE_MAX, text, (long long)d->since);
+	log_warnx("auto-deny list full (%d sources): %s removed, listed "
+	    "since %lld", AUTODENY_TABLE_MAX, access_source_text(&d->addr),
+	    (long long)d->since);
 	TAILQ_REMOVE(&autodeny_age, d, entry);
 	RB_REMOVE(autodeny_tree, &autodenies, d);
 	autodeny_count--;
@@ -325,7 +423,7 @@ autodeny_add(const struct sockaddr_storage *ss, uint32_t reason)
 	struct autodeny	*d;
 	struct addr	 a;
 
-	if (addr_from_ss(ss, &a) == -1 || autodeny_find(&a) != NULL)
+	if (access_source(ss, &a) == -1 || autodeny_find(&a) != NULL)
 		return (0);
 	if (autodeny_count >= AUTODENY_TABLE_MAX)
 		autodeny_evict();
@@ -337,17 +435,21 @@ autodeny_add(const struct sockaddr_storage *ss, uint32_t reason)
 	TAILQ_INSERT_TAIL(&autodeny_age, d, entry);
 	autodeny_count++;
 	autodeny_total++;
-	autodeny_log(&a, reason);
+	autodeny_log(ss, &a, reason);
 	return (1);
 }
 
-/* "all" or one address; the number of entries removed, -1 if bad. */
+/*
+ * "all", or an address or a source as listed: the entry of its source.
+ * The number of entries removed, -1 if bad.
+ */
 int
 autodeny_clear(const char *what)
 {
 	struct autodeny	*d;
 	struct addr	 a;
-	int		 n = 0;
+	char		 err[128];
+	int		 n = 0, plen, hostbits;
 
 	if (strcmp(what, "all") == 0) {
 		while ((d = TAILQ_FIRST(&autodeny_age)) != NULL) {
@@ -360,8 +462,10 @@ autodeny_clear(const char *what)
 		log_info("auto-deny list cleared: %d addresses", n);
 		return (n);
 	}
-	if (addr_from_text(what, &a) == -1)
+	if (addr_parse_net(what, &a, &plen, &hostbits, err,
+	    sizeof(err)) == -1 || plen < source_plen(&a))
 		return (-1);
+	addr_mask(&a, source_plen(&a));
 	if ((d = autodeny_find(&a)) == NULL)
 		return (0);
 	TAILQ_REMOVE(&autodeny_age, d, entry);
@@ -380,7 +484,6 @@ static void
 penalty_evict(const struct pop3d_conf *conf, time_t now)
 {
 	struct penalty	*p, *next, *victim = NULL;
-	char		 text[INET6_ADDRSTRLEN];
 
 	RB_FOREACH_SAFE(p, penalty_tree, &penalties, next) {
 		if (penalty_expired(conf, p, now))
@@ -391,9 +494,8 @@ penalty_evict(const struct pop3d_conf *conf, time_t now)
 	}
 	if (penalty_count < PENALTY_TABLE_MAX || victim == NULL)
 		return;
-	addr_text(&victim->addr, text, sizeof(text));
-	log_warnx("penalty table full (%d addresses): %s forgotten",
-	    PENALTY_TABLE_MAX, text);
+	log_warnx("penalty table full (%d sources): %s forgotten",
+	    PENALTY_TABLE_MAX, access_source_text(&victim->addr));
 	penalty_remove(victim);
 }
 
@@ -418,7 +520,7 @@ penalty_get(const struct pop3d_conf *conf, const struct addr *a, time_t now)
 
 /*
  * pop3d-auth reported a failed login of a session from ss.  From the
- * penalty_failures-th failure on, each one refuses the address for
+ * penalty_failures-th failure on, each one refuses its source for
  * penalty_time seconds, doubled per failure beyond that, at most
  * penalty_max.  Sessions already open go on; their own attempts are
  * bounded by pop3d-auth.  The refusal runs from the moment the client
@@ -430,11 +532,11 @@ penalty_failure(const struct pop3d_conf *conf,
 {
 	struct penalty	*p;
 	struct addr	 a;
-	char		 text[INET6_ADDRSTRLEN];
+	char		 also[INET6_ADDRSTRLEN + 32];
 	time_t		 now = time(NULL), t;
 	uint32_t	 n;
 
-	if (conf->penalty_failures <= 0 || addr_from_ss(ss, &a) == -1)
+	if (conf->penalty_failures <= 0 || access_source(ss, &a) == -1)
 		return;
 	p = penalty_get(conf, &a, now);
 	if (p->failures < UINT32_MAX)
@@ -451,9 +553,13 @@ penalty_failure(const struct pop3d_conf *conf,
 	/* From when pop3d-auth's delayed answer reaches the client. */
 	if (now + answered + t > p->until)
 		p->until = now + answered + t;
-	addr_text(&a, text, sizeof(text));
+	also[0] = '\0';
+	if (source_plen(&a) < addr_bits(&a))
+		snprintf(also, sizeof(also), " (source %s)",
+		    access_source_text(&a));
 	log_info("%s: penalty: %u authentication failures, refused for "
-	    "%lld seconds", text, p->failures, (long long)t);
+	    "%lld seconds%s", ss_to_text(ss), p->failures, (long long)t,
+	    also);
 }
 
 void
@@ -481,7 +587,7 @@ access_show_autodeny(void (*cb)(const struct ctl_autodeny *, void *),
 
 	TAILQ_FOREACH(d, &autodeny_age, entry) {
 		memset(&e, 0, sizeof(e));
-		addr_text(&d->addr, e.addr, sizeof(e.addr));
+		strlcpy(e.addr, access_source_text(&d->addr), sizeof(e.addr));
 		e.since = d->since;
 		e.reason = d->reason;
 		cb(&e, arg);
@@ -505,7 +611,7 @@ access_show_penalties(const struct pop3d_conf *conf,
 			continue;
 		}
 		memset(&e, 0, sizeof(e));
-		addr_text(&p->addr, e.addr, sizeof(e.addr));
+		strlcpy(e.addr, access_source_text(&p->addr), sizeof(e.addr));
 		e.failures = p->failures;
 		e.left = p->until > now ? p->until - now : 0;
 		cb(&e, arg);

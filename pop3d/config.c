@@ -156,6 +156,8 @@ config_new(void)
 	c->login_delay = -1;
 	c->max_sessions = MAX_SESSIONS_DEFAULT;
 	c->max_sessions_per_source = MAX_SESSIONS_PER_SOURCE_DEFAULT;
+	c->source_prefix4 = SOURCE_PREFIX_INET_DEFAULT;
+	c->source_prefix6 = SOURCE_PREFIX_INET6_DEFAULT;
 	c->session_pool = SESSION_POOL_DEFAULT;
 	c->plaintext_auth = 0;
 	strlcpy(c->tls_protocols, CONF_TLS_PROTOCOLS,
@@ -1114,6 +1116,36 @@ config_max_per_source(const char *s)
 		free(persource_where);
 		persource_where = xstrdup(conf_where());
 	}
+}
+
+/*
+ * A source-prefix statement sets both lengths, as penalty sets all its
+ * values: a family it leaves out takes its default.
+ */
+static int	sp_given[2];
+
+void
+config_source_prefix_begin(void)
+{
+	sp_given[0] = sp_given[1] = 0;
+	conf->source_prefix4 = SOURCE_PREFIX_INET_DEFAULT;
+	conf->source_prefix6 = SOURCE_PREFIX_INET6_DEFAULT;
+}
+
+void
+config_source_prefix(int inet6, const char *s)
+{
+	if (sp_given[inet6]++) {
+		conf_error("source-prefix %s given twice",
+		    inet6 ? "inet6" : "inet");
+		return;
+	}
+	if (inet6)
+		config_number("source-prefix inet6", s, 1, 128,
+		    &conf->source_prefix6);
+	else
+		config_number("source-prefix inet", s, 1, 32,
+		    &conf->source_prefix4);
 }
 
 void

@@ -116,11 +116,13 @@ typedef struct {
 %}
 
 %token	ACCESS APOP AUTO_DENY BANNER CA CERTIFICATE CIPHERS CONTROL DEBUG
-%token	DEFAULT DENY EXPIRE FACILITY FAILURES FILE_KW GRANT IDLE INCLUDE KEY
+%token	DEFAULT DENY EXPIRE FACILITY FAILURES FILE_KW GRANT IDLE INCLUDE INET
+%token	INET6 KEY
 %token	LISTEN LOG LOGIN LOGIN_DELAY MAILDIR MAILDROP MAILUSER MAX
 %token	MAX_COMMANDS MAX_SESSIONS MAX_SESSIONS_PER_SOURCE MAX_SIZE MBOX
 %token	MIN_LENGTH NEVER NO NONE ON PENALTY PLAINTEXT_AUTH POPPASS PORT
-%token	PROTOCOLS SENDMAIL SESSION_POOL SOCKET SYSLOG SYSTEM TIME TIMEOUT
+%token	PROTOCOLS SENDMAIL SESSION_POOL SOCKET SOURCE_PREFIX SYSLOG SYSTEM
+%token	TIME TIMEOUT
 %token	TLS TO USERS XTND_XMIT YES
 %token	ERROR
 %token	<v.string>	STRING NUMBER
@@ -324,6 +326,9 @@ main		: LISTEN ON STRING {
 			config_max_per_source($2);
 			free($2);
 		}
+		| SOURCE_PREFIX {
+			config_source_prefix_begin();
+		} prefixopts
 		| SESSION_POOL NUMBER {
 			config_number("session-pool", $2, 0,
 			    SESSION_POOL_MAX, &conf->session_pool);
@@ -347,6 +352,21 @@ listenopt	: PORT NUMBER {
 		}
 		| POPPASS {
 			config_listen_poppass();
+		}
+		;
+
+/* Each at most once; what is not given takes its default. */
+prefixopts	: prefixopt
+		| prefixopts prefixopt
+		;
+
+prefixopt	: INET NUMBER {
+			config_source_prefix(0, $2);
+			free($2);
+		}
+		| INET6 NUMBER {
+			config_source_prefix(1, $2);
+			free($2);
 		}
 		;
 
@@ -544,6 +564,8 @@ lookup(const char *s)
 		{ "grant",			GRANT },
 		{ "idle",			IDLE },
 		{ "include",			INCLUDE },
+		{ "inet",			INET },
+		{ "inet6",			INET6 },
 		{ "key",			KEY },
 		{ "listen",			LISTEN },
 		{ "log",			LOG },
@@ -571,6 +593,7 @@ lookup(const char *s)
 		{ "sendmail",			SENDMAIL },
 		{ "session-pool",		SESSION_POOL },
 		{ "socket",			SOCKET },
+		{ "source-prefix",		SOURCE_PREFIX },
 		{ "syslog",			SYSLOG },
 		{ "system",			SYSTEM },
 		{ "time",			TIME },

@@ -607,26 +607,19 @@ auth_reload_swap(struct child **set, int n)
 }
 
 /*
- * The pop3d-auth for a client address: always the same one, by the
- * address (an IPv6 one by its /64), so that its answer delays count
- * every failure from it.
+ * The pop3d-auth for a client: always the same one for its source
+ * (source-prefix, an IPv6 address by its /64), so that its answer
+ * delays count every failure from it.  FNV-1a of the source's bytes.
  */
 static struct child *
-auth_for(const struct sockaddr_storage *ss)
+auth_for(const struct addr *src)
 {
-	const uint8_t	*p;
 	size_t		 len, i;
 	uint32_t	 h = 2166136261U;
 
-	if (ss->ss_family == AF_INET6) {
-		p = ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
-		len = 8;
-	} else {
-		p = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
-		len = 4;
-	}
+	len = src->family == AF_INET ? 4 : 16;
 	for (i = 0; i < len; i++)
-		h = (h ^ p[i]) * 16777619U;
+		h = (h ^ src->a[i]) * 16777619U;
 	return (auth_children[h % nauth]);
 }
 
@@ -735,11 +728,11 @@ session_allowed(const struct sockaddr_storage *peer)
 	TAILQ_FOREACH(c, &children, entry)
 		if (c->kind == CHILD_SESSION && c->state != SESSION_IDLE &&
 		    c->state != SESSION_HANDED && !c->reaped &&
-		    ss_same_addr(&c->peer, peer))
+		    access_same_source(&c->peer, peer))
 			n++;
 	if (n >= conf->max_sessions_per_source) {
 		access_refused(peer, REFUSED_LIMIT, "%d sessions from this "
-		    "address, the maximum", n);
+		    "source, the maximum", n);
 		return (0);
 	}
 	return (1);
@@ -752,10 +745,12 @@ session_start(int fd, struct listener *l, struct sockaddr_storage *peer)
 	struct auth_newsess	 an;
 	struct sess_conn	 sc;
 	struct child		*c, *a;
+	struct addr		 src;
 	int			 sp[2];
 	socklen_t		 len;
 
-	if (shutting_down || (a = auth_for(peer)) == NULL) {
+	if (shutting_down || access_source(peer, &src) == -1 ||
+	    (a = auth_for(&src)) == NULL) {
 		close(fd);
 		return;
 	}
@@ -790,6 +785,7 @@ session_start(int fd, struct listener *l, struct sockaddr_storage *peer)
 
 	memset(&an, 0, sizeof(an));
 	strlcpy(an.peername, sc.peername, sizeof(an.peername));
+	strlcpy(an.source, access_source_text(&src), sizeof(an.source));
 	an.kind = l->kind;
 	child_send(a, MSG_AUTH_NEWSESS, c->sid, sp[0], &an,
 	    sizeof(an));
@@ -1070,6 +1066,7 @@ reload_swap(struct pop3d_conf *nconf, struct tls_material *nmat,
 	TAILQ_CONCAT(&nconf->listeners, &conf->listeners, entry);
 	config_free(conf);
 	conf = nconf;
+	access_configure(conf);
 	tlsmat_free(&tlsmat);
 	tlsmat = *nmat;
 	log_setverbose(cmdline_verbose || conf->debug);
@@ -1301,6 +1298,7 @@ main(int argc, char *argv[])
 
 	event_init();
 	access_init();
+	access_configure(conf);
 	control_listen();
 	signal(SIGPIPE, SIG_IGN);
 	signal_set(&ev_sigterm, SIGTERM, parent_sig, NULL);

@@ -83,6 +83,8 @@ struct pop3d_conf {
 	int			 login_delay;	/* seconds; -1 unset */
 	int			 max_sessions;
 	int			 max_sessions_per_source;
+	int			 source_prefix4;	/* bits of a source */
+	int			 source_prefix6;
 	int			 session_pool;
 	int			 plaintext_auth;	/* 0 (default) or 1 */
 	char			 tls_cert[PATH_MAX];	/* "" = no TLS */
@@ -126,6 +128,12 @@ struct tls_material {
 
 /* access.c */
 void		 access_init(void);
+void		 access_configure(const struct pop3d_conf *);
+int		 access_source(const struct sockaddr_storage *,
+		    struct addr *);
+const char	*access_source_text(const struct addr *);
+int		 access_same_source(const struct sockaddr_storage *,
+		    const struct sockaddr_storage *);
 int		 access_admit(const struct pop3d_conf *,
 		    const struct sockaddr_storage *);
 void		 access_refused(const struct sockaddr_storage *, enum refusal,
@@ -171,6 +179,8 @@ void		 config_apop(int);
 void		 config_access(enum access_action, const char *);
 void		 config_timeout_idle(const char *);
 void		 config_max_per_source(const char *);
+void		 config_source_prefix_begin(void);
+void		 config_source_prefix(int, const char *);
 void		 config_penalty_begin(void);
 void		 config_penalty_opt(const char *, const char *);
 void		 config_penalty(void);

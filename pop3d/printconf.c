@@ -226,6 +226,8 @@ config_print(struct pop3d_conf *c)
 		printf("login-delay %d\n", c->login_delay);
 	printf("max-sessions %d\n", c->max_sessions);
 	printf("max-sessions-per-source %d\n", c->max_sessions_per_source);
+	printf("source-prefix inet %d inet6 %d\n", c->source_prefix4,
+	    c->source_prefix6);
 	printf("session-pool %d\n", c->session_pool);
 	printf("max-commands %d\n", c->max_commands);
 	if (c->penalty_failures == 0)

@@ -375,11 +375,126 @@ def main():
     expect_refused(E.port, "127.0.0.2", what="the 11th")
     expect_served(E.port, "127.0.0.3", what="another address")
     wait_log(E.log, r"^127\.0\.0\.2: refused: 10 sessions from this "
-        r"address, the maximum$")
+        r"source, the maximum$")
     quit_ok(held.pop())
     wait_served(E.port, "127.0.0.2")
     for p in held:
         p.close()
+run(main)
+EOF
+}
+
+p3_case source_prefix "source-prefix inet 8: the session limit, auto-deny and penalties of 127.0.0.2 hold for 127.0.0.3 too, and a reload to it merges the tables; the default /32 keeps them apart"
+source_prefix_body()
+{
+	p3_setup "plaintext-auth yes" "auto-deny yes" \
+	    "max-sessions-per-source 2" "penalty failures 2 time 60 max 60"
+	cat >"${P3_DIR}/sp.py" <<'EOF'
+from pop3test import *
+E = TestEnv()
+def failures(src, n):
+    p = hold(src)
+    for i in range(n):
+        p.ok("USER %s" % E.user)
+        p.err("PASS wrong-%d" % i)
+    p.close()
+def long_line(src):
+    p = hold(src)
+    p.sendraw(b"X" * 600 + b"\r\n")
+    try:
+        while True:
+            p.readline(timeout=5)
+    except Closed:
+        pass
+    p.close()
+def hold(src):
+    # Sessions just ended (the start-up probe, the last step) may
+    # count against the source a moment longer.
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            return POP3(E.port, source=src)
+        except Exception:
+            check(time.monotonic() < deadline, "no session from " + src)
+            time.sleep(0.2)
+def limit(other, same):
+    held = [hold("127.0.0.2") for i in range(2)]
+    if same:
+        expect_refused(E.port, other, what="limit of the source")
+        wait_log(E.log, r"^%s: refused: 2 sessions from this source, "
+            r"the maximum$" % re.escape(other))
+    else:
+        expect_served(E.port, other, what="limit of another source")
+    for p in held:
+        quit_ok(p)
+EOF
+	# The default: each IPv4 address is a source of its own.
+	p3_py <<'EOF'
+import os
+exec(open(os.environ["P3_DIR"] + "/sp.py").read())
+def main():
+    limit("127.0.0.3", False)
+    long_line("127.0.0.4")
+    wait_log(E.log, r"^127\.0\.0\.4: auto-denied: line over 512 "
+        r"characters$")
+    expect_refused(E.port, "127.0.0.4", what="auto-denied")
+    expect_served(E.port, "127.0.0.5", what="next to an auto-denied one")
+    failures("127.0.0.2", 2)
+    wait_log(E.log, r"^127\.0\.0\.2: penalty: 2 authentication "
+        r"failures, refused for 60 seconds$")
+    expect_refused(E.port, "127.0.0.2", what="penalized")
+    expect_served(E.port, "127.0.0.3", what="next to a penalized one")
+run(main)
+EOF
+	# A reload to /8 keys both tables by the /8: all of lo is refused.
+	p3_set_conf "plaintext-auth yes" "auto-deny yes" \
+	    "max-sessions-per-source 2" "penalty failures 2 time 60 max 60" \
+	    "source-prefix inet 8"
+	p3_reload
+	p3_py <<'EOF'
+import os
+exec(open(os.environ["P3_DIR"] + "/sp.py").read())
+def main():
+    expect_refused(E.port, "127.0.0.9", what="after the reload to /8")
+run(main)
+EOF
+	p3_ctl show autodeny >"${P3_DIR}/show.out" ||
+	    p3_failure "pop3ctl show autodeny failed"
+	cat "${P3_DIR}/show.out" >&2
+	grep -q '^127\.0\.0\.0/8 ' "${P3_DIR}/show.out" ||
+	    p3_failure "show autodeny: no 127.0.0.0/8"
+	p3_ctl show access >"${P3_DIR}/access.out" ||
+	    p3_failure "pop3ctl show access failed"
+	cat "${P3_DIR}/access.out" >&2
+	grep -Eq '^penalty 127\.0\.0\.0/8: 2 failures' \
+	    "${P3_DIR}/access.out" || p3_failure "show access: no /8 penalty"
+
+	# Fresh tables with /8 from the start.
+	p3_stop
+	p3_start
+	p3_py <<'EOF'
+import os
+exec(open(os.environ["P3_DIR"] + "/sp.py").read())
+def main():
+    limit("127.0.0.3", True)
+    long_line("127.0.0.4")
+    wait_log(E.log, r"^127\.0\.0\.4: auto-denied: line over 512 "
+        r"characters \(source 127\.0\.0\.0/8\)$")
+    expect_refused(E.port, "127.0.0.5", what="auto-denied source")
+run(main)
+EOF
+	# Cleared by any address of the source.
+	p3_ctl autodeny clear 127.0.0.6 ||
+	    p3_failure "pop3ctl autodeny clear 127.0.0.6 failed"
+	p3_py <<'EOF'
+import os
+exec(open(os.environ["P3_DIR"] + "/sp.py").read())
+def main():
+    expect_served(E.port, "127.0.0.4", what="after autodeny clear")
+    failures("127.0.0.2", 2)
+    wait_log(E.log, r"^127\.0\.0\.2: penalty: 2 authentication "
+        r"failures, refused for 60 seconds \(source 127\.0\.0\.0/8\)$")
+    expect_refused(E.port, "127.0.0.3", what="penalized source")
 run(main)
 EOF
 }
@@ -778,6 +893,7 @@ atf_init_test_cases()
 	atf_add_test_case autodeny
 	atf_add_test_case autodeny_off
 	atf_add_test_case per_source_limit
+	atf_add_test_case source_prefix
 	atf_add_test_case flood
 	atf_add_test_case slowloris
 	atf_add_test_case penalty

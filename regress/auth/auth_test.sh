@@ -759,6 +759,142 @@ run(main)
 EOF
 }
 
+# au_dear_hash NAME PASSWORD ROUNDS: NAME's hash in the database made
+# SHA-512 crypt with ROUNDS rounds, a check that costs what we choose.
+au_dear_hash()
+{
+	"${P3_PYTHON}" - "$@" <<'EOF' || atf_fail "cannot set a dear hash"
+import crypt, os, sys, warnings
+warnings.simplefilter("ignore")
+name, pw, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+h = crypt.crypt(pw, crypt.mksalt(crypt.METHOD_SHA512, rounds=rounds))
+path = os.environ["AU_DB"]
+lines = open(path).read().splitlines(True)
+with open(path, "r+") as f:
+    for l in lines:
+        f_ = l.split(":")
+        if f_[0] == name:
+            f_[1] = h
+        f.write(":".join(f_))
+    f.truncate()
+EOF
+}
+
+au_case fair_queue "A flood of wrong passwords from one source does not queue the login of another source behind it: pop3d-auth checks one request of each source in turn" 180
+fair_queue_body()
+{
+	au_init
+	au_mailuser
+	au_user alice alicepass
+	au_user bob bobpass
+	au_dear_hash alice alicepass 2000000
+	au_maildir bob
+	au_conf "plaintext-auth yes" "max-sessions 100" \
+	    "max-sessions-per-source 40"
+	p3_start
+	p3_py <<'EOF'
+from pop3test import *
+E = TestEnv()
+N = 16
+def fnv(b):
+    h = 2166136261
+    for c in b:
+        h = ((h ^ c) * 16777619) & 0xffffffff
+    return h
+def same_auth():
+    # The parent's auth_for(): FNV-1a of the source, modulo the number
+    # of pop3d-auth processes (1 to 8), so equal modulo 840 is one process
+    # whatever that number is.
+    want = fnv(bytes([127, 0, 0, 1])) % 840
+    for a in range(256):
+        for b in range(1, 255):
+            if (a, b) != (0, 1) and fnv(bytes([127, 0, a, b])) % 840 == want:
+                return "127.0.%d.%d" % (a, b)
+    fail("no address shares pop3d-auth with 127.0.0.1")
+def main():
+    other = same_auth()
+    log("-- the other source: %s" % other)
+    flood = [POP3(E.port, source="127.0.0.1", timeout=120)
+        for i in range(N)]
+    for p in flood:
+        p.ok("USER alice")
+    for p in flood:
+        p.sendraw(b"PASS wrong\r\n")
+    # Not needed for the order asserted below; gives the flood time to
+    # be queued, so that the login really comes behind it.
+    time.sleep(0.5)
+    p = POP3(E.port, source=other, timeout=120)
+    p.ok("USER bob")
+    p.ok("PASS bobpass")
+    quit_ok(p)
+    for q in flood:
+        r = q.reply()
+        check(r.startswith("-ERR"), "flood: %s" % short(r))
+        q.close()
+    lines = log_lines(E.log, r"attempt 1 for user (alice|bob)$")
+    order = ["bob" if l.endswith("bob") else "alice" for l in lines]
+    check(order.count("alice") == N and order.count("bob") == 1,
+        "attempts logged: %s" % order)
+    after = len(order) - 1 - order.index("bob")
+    log("-- flood requests checked after the login: %d of %d" % (after, N))
+    check(after >= N // 2, "the login was checked after %d of %d flood "
+        "requests" % (N - after, N))
+run(main)
+EOF
+}
+
+au_case pad_failures "With users system first and a database user whose hash is dear, a failure for an unknown name costs what one for that user costs" 180
+pad_failures_body()
+{
+	au_init
+	au_mailuser
+	au_user alice alicepass
+	au_dear_hash alice alicepass 3000000
+	au_maildir alice
+	# au_conf writes its statements before "users file".
+	au_conf "plaintext-auth yes" "users system"
+	p3_start
+	p3_py <<'EOF'
+import crypt, warnings
+from pop3test import *
+warnings.simplefilter("ignore")
+E = TestEnv()
+def dear_cost():
+    # The hash of alice, timed here: what one check against it costs.
+    for line in open(os.environ["AU_DB"]):
+        f = line.split(":")
+        if f[0] == "alice":
+            t0 = time.monotonic()
+            crypt.crypt("wrong", f[1])
+            return time.monotonic() - t0
+    fail("no alice in the database")
+def failure(src, user):
+    # Each from a source of its own: the answer delay is the first one.
+    p = POP3(E.port, source=src, timeout=60)
+    p.ok("USER %s" % user)
+    t0 = time.monotonic()
+    p.err("PASS wrong")
+    dt = time.monotonic() - t0
+    p.close()
+    return dt
+def main():
+    dear = dear_cost()
+    log("-- the dear hash costs %.3f s" % dear)
+    check(dear >= 0.2, "the dear hash costs only %.3f s" % dear)
+    # The first failure of a source waits 0.5 s on top of the check.
+    unknown = failure("127.0.0.2", "nosuchuser") - 0.5
+    known = failure("127.0.0.3", "alice") - 0.5
+    unknown2 = failure("127.0.0.4", "nosuchuser2") - 0.5
+    log("-- unknown %.3f s, known %.3f s, unknown again %.3f s" %
+        (unknown, known, unknown2))
+    for what, dt in (("unknown name", unknown), ("known name", known),
+            ("unknown name after", unknown2)):
+        check(dt >= 0.8 * dear, "%s: failure took %.3f s beyond the "
+            "delay, the dear hash %.3f s" % (what, dt, dear))
+run(main)
+EOF
+}
+
 au_case penalty "Failures from one address are answered later and later; unknown users cost the same"
 penalty_body()
 {
@@ -886,5 +1022,7 @@ atf_init_test_cases()
 	atf_add_test_case sasl_scram
 	atf_add_test_case poppass
 	atf_add_test_case penalty
+	atf_add_test_case fair_queue
+	atf_add_test_case pad_failures
 	atf_add_test_case reload_auth
 }

@@ -101,6 +101,14 @@
 #define POPPASS_MIN_LENGTH_DEFAULT	8
 
 /*
+ * users system: the lowest uid that may log in.  Below it are the
+ * accounts of daemons and packages (Debian and the BSDs give people
+ * 1000 and up, login.defs UID_MIN), whose passwords, when they have
+ * any, are not meant for mail.
+ */
+#define USERS_MIN_UID_DEFAULT		1000
+
+/*
  * RFC 1939 section 3: "An autologout timer MUST be of at least 10 minutes
  * duration", measured from the last client command.  Shorter is allowed
  * (tests want seconds) with a warning.

@@ -85,6 +85,7 @@ struct sasl {
 
 /* auth_passwd.c */
 extern const struct auth_backend auth_backend_system;
+extern uid_t			 auth_min_uid;
 extern unsigned long		 auth_crypt_calls;
 
 void		 auth_passwd_init(void);

@@ -59,6 +59,9 @@ static size_t		 nbackends;
  */
 unsigned long		 auth_crypt_calls;
 
+/* users system min-uid: the accounts below it are not for mail. */
+uid_t			 auth_min_uid = USERS_MIN_UID_DEFAULT;
+
 /* What one dummy check costs, for padding failures that cost less. */
 unsigned int		 auth_dummy_ms;
 
@@ -299,6 +302,11 @@ passwd_lookup(const char *user, char *hash, size_t hashsz)
 	stored = pw.pw_passwd;
 	if (pw.pw_uid == 0) {
 		log_debug("%s: %s: uid 0 may not log in", __func__, user);
+		lk = LOOKUP_DENIED;
+	} else if (pw.pw_uid < auth_min_uid) {
+		/* Denied, not unknown: a users file namesake stays out. */
+		log_debug("%s: %s: uid %lu below min-uid %lu", __func__, user,
+		    (unsigned long)pw.pw_uid, (unsigned long)auth_min_uid);
 		lk = LOOKUP_DENIED;
 	} else if (stored == NULL)
 		lk = LOOKUP_DENIED;

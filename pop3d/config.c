@@ -31,6 +31,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -146,6 +147,7 @@ config_new(void)
 	c->users_order[0] = AUTH_BACKEND_SYSTEM;
 	c->apop = 0;
 	c->poppass_min_length = POPPASS_MIN_LENGTH_DEFAULT;
+	c->users_min_uid = USERS_MIN_UID_DEFAULT;
 	c->maildrop_fmt = MAILDROP_MAILDIR;
 	strlcpy(c->maildrop_path, "~/Maildir", sizeof(c->maildrop_path));
 	c->log_dest = LOG_TO_SYSLOG;
@@ -1090,9 +1092,15 @@ config_maildrop(enum maildrop_format fmt, const char *path)
 }
 
 void
-config_users_system(void)
+config_users_system(const char *min_uid)
 {
-	users_add(AUTH_BACKEND_SYSTEM, "system");
+	int	n = USERS_MIN_UID_DEFAULT;
+
+	if (min_uid != NULL && config_number("users system min-uid", min_uid,
+	    1, INT_MAX, &n) == -1)
+		return;
+	if (users_add(AUTH_BACKEND_SYSTEM, "system") == 0)
+		conf->users_min_uid = n;
 }
 
 void

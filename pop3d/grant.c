@@ -174,9 +174,12 @@ grant_account(const char *user, uint32_t backend, enum maildrop_format *fmt,
 	*tmpl = conf->maildrop_path;
 	if (!grant_backend_listed(conf, backend))
 		return (NULL);
-	if (backend == AUTH_BACKEND_SYSTEM)
+	if (backend == AUTH_BACKEND_SYSTEM) {
 		pw = getpwnam(user);
-	else if (backend == AUTH_BACKEND_FILE) {
+		/* pop3d-auth checks this too; a store is ours to refuse. */
+		if (pw != NULL && pw->pw_uid < (uid_t)conf->users_min_uid)
+			return (NULL);
+	} else if (backend == AUTH_BACKEND_FILE) {
 		if (!userdb_name_valid(user))
 			return (NULL);
 		pw = getpwnam(conf->users_mailuser);

@@ -119,13 +119,13 @@ typedef struct {
 %token	DEFAULT DENY EXPIRE FACILITY FAILURES FILE_KW GRANT IDLE INCLUDE KEY
 %token	LISTEN LOG LOGIN LOGIN_DELAY MAILDIR MAILDROP MAILUSER MAX
 %token	MAX_COMMANDS MAX_SESSIONS MAX_SESSIONS_PER_SOURCE MAX_SIZE MBOX
-%token	MIN_LENGTH NEVER NO NONE ON PENALTY PLAINTEXT_AUTH POPPASS PORT
+%token	MIN_LENGTH MIN_UID NEVER NO NONE ON PENALTY PLAINTEXT_AUTH POPPASS PORT
 %token	PROTOCOLS SENDMAIL SESSION_POOL SOCKET SYSLOG SYSTEM TIME TIMEOUT
 %token	TLS TO USERS XTND_XMIT YES
 %token	ERROR
 %token	<v.string>	STRING NUMBER
 %type	<v.number>	yesno mdformat facility
-%type	<v.string>	value tlsca
+%type	<v.string>	value tlsca minuid
 %destructor { free($$); } <v.string>
 
 %%
@@ -204,8 +204,9 @@ main		: LISTEN ON STRING {
 		| PLAINTEXT_AUTH yesno {
 			conf->plaintext_auth = $2;
 		}
-		| USERS SYSTEM {
-			config_users_system();
+		| USERS SYSTEM minuid {
+			config_users_system($3);
+			free($3);
 		}
 		| USERS FILE_KW STRING MAILUSER STRING {
 			config_users_file($3, $5, 0, NULL);
@@ -384,6 +385,10 @@ xmitopt		: SENDMAIL STRING {
 		}
 		;
 
+minuid		: /* empty */		{ $$ = NULL; }
+		| MIN_UID NUMBER	{ $$ = $2; }
+		;
+
 tlsca		: /* empty */		{ $$ = NULL; }
 		| CA STRING		{ $$ = $2; }
 		;
@@ -559,6 +564,7 @@ lookup(const char *s)
 		{ "max-size",			MAX_SIZE },
 		{ "mbox",			MBOX },
 		{ "min-length",			MIN_LENGTH },
+		{ "min-uid",			MIN_UID },
 		{ "never",			NEVER },
 		{ "no",				NO },
 		{ "none",			NONE },

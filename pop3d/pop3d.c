@@ -468,6 +468,7 @@ auth_conf_make(const struct pop3d_conf *c, struct auth_conf *ac)
 	memset(ac, 0, sizeof(*ac));
 	ac->debug = c->debug;
 	memcpy(ac->users_order, c->users_order, sizeof(ac->users_order));
+	ac->users_min_uid = c->users_min_uid;
 	strlcpy(ac->users_file, c->users_file, sizeof(ac->users_file));
 	ac->apop = c->apop;
 	ac->poppass_min_length = c->poppass_min_length;

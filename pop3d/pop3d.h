@@ -93,6 +93,7 @@ struct pop3d_conf {
 
 	/* pop3d-auth: backends in the order of the users statements */
 	enum auth_backend_id	 users_order[AUTH_BACKENDS_MAX];
+	int			 users_min_uid;	/* users system */
 	char			 users_file[PATH_MAX];	/* "" = none */
 	char			 users_mailuser[POP3_USER_MAX + 1];
 	enum maildrop_format	 users_maildrop_fmt;	/* 0: the global */
@@ -164,7 +165,7 @@ int		 config_number(const char *, const char *, long long,
 void		 config_banner(const char *);
 void		 config_log_file(const char *);
 void		 config_maildrop(enum maildrop_format, const char *);
-void		 config_users_system(void);
+void		 config_users_system(const char *);
 void		 config_users_file(const char *, const char *, int,
 		    const char *);
 void		 config_apop(int);

@@ -105,7 +105,8 @@ print_users(struct pop3d_conf *c)
 		case AUTH_BACKEND_NONE:
 			return;
 		case AUTH_BACKEND_SYSTEM:
-			printf("users system\n");
+			printf("users system min-uid %d\n",
+			    c->users_min_uid);
 			break;
 		case AUTH_BACKEND_FILE:
 			printf("users file ");

@@ -62,7 +62,8 @@ p3_random()
 # p3_useradd: a system user with a random name and password, its home
 # under the test directory.  Sets P3_USER, P3_PASS, P3_HOME and
 # P3_MAILDIR (not created).  The name is recorded before useradd runs so
-# that the cleanup removes a half-made user too.
+# that the cleanup removes a half-made user too.  P3_USERADD_OPTS, when
+# set, goes to useradd (e.g. -r for a uid below 1000).
 p3_useradd()
 {
 	P3_USER=p3t$(p3_random 9 'a-z0-9')
@@ -70,7 +71,8 @@ p3_useradd()
 	P3_HOME=${P3_DIR}/home/${P3_USER}
 	P3_MAILDIR=${P3_HOME}/Maildir
 	echo "${P3_USER}" >>"${P3_WORK}/users"
-	useradd -M -d "${P3_HOME}" -s /usr/sbin/nologin "${P3_USER}" ||
+	useradd ${P3_USERADD_OPTS} -M -d "${P3_HOME}" -s /usr/sbin/nologin \
+	    "${P3_USER}" ||
 	    atf_fail "useradd ${P3_USER} failed"
 	printf '%s:%s\n' "${P3_USER}" "${P3_PASS}" | chpasswd ||
 	    atf_fail "chpasswd ${P3_USER} failed"

@@ -225,6 +225,49 @@ run(main)
 EOF
 }
 
+p3_case min_uid "A system account below users system min-uid, 1000 by default, fails like an unknown user; a lower min-uid lets it in"
+min_uid_body()
+{
+	p3_load
+	p3_init
+	P3_USERADD_OPTS=-r p3_useradd
+	_uid=$(id -u "${P3_USER}")
+	[ "${_uid}" -lt 1000 ] || atf_fail "useradd -r gave uid ${_uid}"
+	p3_maildir basic
+	p3_conf
+	p3_start
+	p3_py <<'EOF'
+from pop3test import *
+E = TestEnv()
+def attempt(user, password):
+    p = E.connect()
+    u = p.ok("USER %s" % user)
+    r = p.err("PASS %s" % password, "AUTH")
+    quit_ok(p)
+    return u.replace(user, "NAME"), r
+def main():
+    low = attempt(E.user, E.pw)
+    unknown = attempt("p3tnosuchuser", E.pw)
+    check(low == unknown, "a low uid got %r, an unknown user %r" %
+        (low, unknown))
+    wait_log(E.log, r"%s: uid [0-9]+ below min-uid 1000" % E.user)
+run(main)
+EOF
+	p3_stop
+	p3_conf
+	sed -i "s/^users system\$/users system min-uid ${_uid}/" "${P3_CONF}"
+	p3_start
+	p3_chat <<EOF
+> USER ${P3_USER}
+< +OK
+> PASS ${P3_PASS}
+< +OK
+> QUIT
+< +OK
+closed
+EOF
+}
+
 p3_case auth_three_failures "Three failed logins close the session"
 auth_three_failures_body()
 {
@@ -963,6 +1006,7 @@ atf_init_test_cases()
 	atf_add_test_case user_pass_good
 	atf_add_test_case user_pass_bad
 	atf_add_test_case user_unknown
+	atf_add_test_case min_uid
 	atf_add_test_case auth_three_failures
 	atf_add_test_case state_authorization
 	atf_add_test_case pass_without_user

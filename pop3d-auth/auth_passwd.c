@@ -167,7 +167,7 @@ auth_backends_set(const struct auth_backend *const *be, size_t n)
  * namesake in a later one log in instead.
  */
 static enum auth_lookup
-auth_lookup(const char *user, char *hash, size_t hashsz,
+auth_lookup(const char *user, char *hash, size_t hashsz, char *account,
     const struct auth_backend **found)
 {
 	enum auth_lookup	lk;
@@ -175,7 +175,7 @@ auth_lookup(const char *user, char *hash, size_t hashsz,
 
 	*found = NULL;
 	for (i = 0; i < nbackends; i++) {
-		lk = backends[i]->lookup(user, hash, hashsz);
+		lk = backends[i]->lookup(user, hash, hashsz, account);
 		if (lk == LOOKUP_NOUSER)
 			continue;
 		*found = backends[i];
@@ -188,20 +188,23 @@ auth_lookup(const char *user, char *hash, size_t hashsz,
  * The decision.  Whatever the backends say, short of a lookup error,
  * costs one hash: an unknown or locked user is checked against the
  * dummy, so that timing does not tell which user names exist.  On
- * success *which names the backend that knew the user.
+ * success *which names the backend that knew the user, and user (of
+ * POP3_USER_MAX + 1 bytes) holds the account's own name instead of the
+ * one the client typed: that is the name that logs in.
  */
 enum auth_result
-auth_userpass(const char *user, const char *pass, enum auth_backend_id *which)
+auth_userpass(char *user, const char *pass, enum auth_backend_id *which)
 {
 	const struct auth_backend	*be;
 	char				 hash[HASH_MAX];
+	char				 account[POP3_USER_MAX + 1];
 	enum auth_lookup		 lk;
 	int				 match;
 
 	if (dummy_hash[0] == '\0')
 		fatalx("%s: auth_passwd_init() not called", __func__);
 	*which = AUTH_BACKEND_NONE;
-	lk = auth_lookup(user, hash, sizeof(hash), &be);
+	lk = auth_lookup(user, hash, sizeof(hash), account, &be);
 	if (lk == LOOKUP_TEMPFAIL)
 		return (AUTH_TEMPFAIL);
 	if (lk == LOOKUP_FOUND && !auth_hash_usable(hash)) {
@@ -220,6 +223,10 @@ auth_userpass(const char *user, const char *pass, enum auth_backend_id *which)
 	explicit_bzero(hash, sizeof(hash));
 	if (lk != LOOKUP_FOUND || match != 1)
 		return (AUTH_FAIL);
+	if (strcmp(user, account) != 0)
+		log_debug("%s: %s: the account is %s", __func__, user,
+		    account);
+	strlcpy(user, account, POP3_USER_MAX + 1);
 	*which = be->id;
 	return (AUTH_OK);
 }
@@ -283,7 +290,7 @@ passwd_lookup_shadow(const char *user, const char **stored)
 }
 
 static enum auth_lookup
-passwd_lookup(const char *user, char *hash, size_t hashsz)
+passwd_lookup(const char *user, char *hash, size_t hashsz, char *account)
 {
 	struct passwd	 pw, *pwp;
 	const char	*stored;
@@ -310,8 +317,14 @@ passwd_lookup(const char *user, char *hash, size_t hashsz)
 		lk = LOOKUP_DENIED;
 	} else if (stored == NULL)
 		lk = LOOKUP_DENIED;
-	else if (strcmp(stored, "x") == 0)
-		lk = passwd_lookup_shadow(user, &stored);
+	else if (strlcpy(account, pw.pw_name, POP3_USER_MAX + 1) >
+	    POP3_USER_MAX) {
+		log_warnx("%s: %s: account name %s too long", __func__, user,
+		    pw.pw_name);
+		lk = LOOKUP_DENIED;
+	} else if (strcmp(stored, "x") == 0)
+		/* The account's name: the shadow entry is keyed by it. */
+		lk = passwd_lookup_shadow(account, &stored);
 	if (lk == LOOKUP_FOUND && strlcpy(hash, stored, hashsz) >= hashsz) {
 		log_warnx("%s: %s: stored hash too long", __func__, user);
 		lk = LOOKUP_DENIED;

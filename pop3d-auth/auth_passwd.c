@@ -248,13 +248,27 @@ passwd_preload(void)
 	endspent();
 }
 
-/* What login(1) enforces too: "chage -E 0" disables an account. */
-static int
-passwd_expired(const struct spwd *sp)
+/*
+ * The shadow ageing that login(1) and pam_unix(8) enforce, as a reason
+ * to refuse, or NULL.  Where they would make the user choose a new
+ * password, POP3 has no way to, so the login fails.  Days count from
+ * the epoch; -1 is an empty field, which turns the check off.
+ */
+static const char *
+passwd_aged(const struct spwd *sp)
 {
 	long	today = (long)(time(NULL) / (24 * 60 * 60));
+	long	last = sp->sp_lstchg, max = sp->sp_max, inact = sp->sp_inact;
 
-	return (sp->sp_expire != -1 && sp->sp_expire <= today);
+	if (sp->sp_expire != -1 && sp->sp_expire <= today)
+		return ("account expired");
+	if (last == 0)
+		return ("password must be changed");
+	if (last < 0 || max < 0 || today - last <= max)
+		return (NULL);
+	if (inact >= 0 && today - last > max + inact)
+		return ("account inactive since its password expired");
+	return ("password expired");
 }
 
 /*
@@ -266,6 +280,7 @@ static enum auth_lookup
 passwd_lookup_shadow(const char *user, const char **stored)
 {
 	struct spwd	 sp, *spp;
+	const char	*why;
 	int		 e;
 
 	if ((e = getspnam_r(user, &sp, spbuf, sizeof(spbuf), &spp)) != 0) {
@@ -281,8 +296,9 @@ passwd_lookup_shadow(const char *user, const char **stored)
 		log_warnx("%s: %s: no readable shadow entry", __func__, user);
 		return (LOOKUP_TEMPFAIL);
 	}
-	if (passwd_expired(&sp)) {
-		log_debug("%s: %s: account expired", __func__, user);
+	/* The client hears a wrong password; the administrator, why. */
+	if ((why = passwd_aged(&sp)) != NULL) {
+		log_info("user %s may not log in: %s", user, why);
 		return (LOOKUP_DENIED);
 	}
 	*stored = sp.sp_pwdp;

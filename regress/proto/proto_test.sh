@@ -268,6 +268,48 @@ closed
 EOF
 }
 
+p3_case shadow_ageing "A password that must be changed, an expired password, an inactive or expired account: refused like a wrong password, the reason logged"
+shadow_ageing_body()
+{
+	# Five failures in a row: no penalty in the way of the last login.
+	p3_basic "penalty none"
+	p3_py <<'EOF'
+import subprocess, time
+from pop3test import *
+E = TestEnv()
+def chage(*args):
+    subprocess.run(["chage"] + list(args) + [E.user], check=True)
+def attempt(password):
+    p = E.connect()
+    p.ok("USER %s" % E.user)
+    r = p.err("PASS %s" % password, "AUTH")
+    quit_ok(p)
+    return r
+def main():
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    wrong = attempt("wrong-" + E.pw)
+    cases = [
+        (["-d", "0"], "password must be changed"),
+        (["-d", "2020-01-01", "-M", "30"], "password expired"),
+        (["-d", "2020-01-01", "-M", "30", "-I", "5"],
+            "account inactive since its password expired"),
+        (["-d", today, "-M", "30", "-I", "-1", "-E", "2020-01-01"],
+            "account expired"),
+    ]
+    for args, why in cases:
+        chage(*args)
+        r = attempt(E.pw)
+        check(r == wrong, "chage %s: %r, a wrong password %r" %
+            (" ".join(args), r, wrong))
+        wait_log(E.log, r"user %s may not log in: %s$" % (E.user, why))
+    # Ageing that has not run out lets the user in.
+    chage("-d", today, "-M", "30", "-I", "5", "-E", "-1")
+    p = E.login()
+    quit_ok(p)
+run(main)
+EOF
+}
+
 p3_case auth_three_failures "Three failed logins close the session"
 auth_three_failures_body()
 {
@@ -1007,6 +1049,7 @@ atf_init_test_cases()
 	atf_add_test_case user_pass_bad
 	atf_add_test_case user_unknown
 	atf_add_test_case min_uid
+	atf_add_test_case shadow_ageing
 	atf_add_test_case auth_three_failures
 	atf_add_test_case state_authorization
 	atf_add_test_case pass_without_user

@@ -774,8 +774,7 @@ session_start(int fd, struct listener *l, struct sockaddr_storage *peer)
 	if (getsockname(fd, (struct sockaddr *)&sc.local, &len) == -1)
 		sc.local = l->ss;
 	sc.kind = l->kind;
-	sc.plaintext_auth = l->plaintext_auth == PLAINTEXT_AUTH_UNSET ?
-	    conf->plaintext_auth : l->plaintext_auth;
+	sc.plaintext_auth = access_plaintext(conf, l, peer);
 	strlcpy(sc.peername, ss_to_text(peer), sizeof(sc.peername));
 
 	c->sid = sid_new();

@@ -85,6 +85,7 @@ struct pop3d_conf {
 	int			 max_sessions_per_source;
 	int			 session_pool;
 	int			 plaintext_auth;	/* 0 (default) or 1 */
+	struct access_list	 plaintext_from;	/* always allowed */
 	char			 tls_cert[PATH_MAX];	/* "" = no TLS */
 	char			 tls_key[PATH_MAX];
 	char			 tls_ca[PATH_MAX];	/* chain, optional */
@@ -129,6 +130,8 @@ struct tls_material {
 void		 access_init(void);
 int		 access_admit(const struct pop3d_conf *,
 		    const struct sockaddr_storage *);
+int		 access_plaintext(const struct pop3d_conf *,
+		    const struct listener *, const struct sockaddr_storage *);
 void		 access_refused(const struct sockaddr_storage *, enum refusal,
 		    const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
@@ -170,6 +173,7 @@ void		 config_users_file(const char *, const char *, int,
 		    const char *);
 void		 config_apop(int);
 void		 config_access(enum access_action, const char *);
+void		 config_plaintext_from(const char *);
 void		 config_timeout_idle(const char *);
 void		 config_max_per_source(const char *);
 void		 config_penalty_begin(void);

@@ -123,7 +123,8 @@ p3_mbox()
 
 # p3_conf [STATEMENT...]: a configuration on a fresh free port: the
 # listener, system users, the Maildir, debug traces, and each argument as
-# one more line.  Sets P3_PORT.  P3_LISTEN_OPTS, when set, is appended to
+# one more line, and passwords in clear text from 127.0.0.1 and ::1.
+# Sets P3_PORT.  P3_LISTEN_OPTS, when set, is appended to
 # the listen line (e.g. "plaintext-auth yes").
 p3_conf()
 {
@@ -134,6 +135,9 @@ p3_conf()
 		echo "listen on 127.0.0.1 port ${P3_PORT}${P3_LISTEN_OPTS:+ ${P3_LISTEN_OPTS}}"
 		echo "users system"
 		echo "debug yes"
+		# The test clients: 127.0.0.2 stands for a remote one.
+		echo "plaintext-auth from 127.0.0.1"
+		echo "plaintext-auth from ::1"
 		for l in "$@"; do
 			echo "$l"
 		done

@@ -513,7 +513,7 @@ alpn_body()
 	p3_calibrate -alpn http/1.1
 }
 
-p3_case plaintext_default "Default policy: no USER/PASS in the clear from another address until STLS; the same host is exempt" curl
+p3_case plaintext_default "Default policy: no USER/PASS in the clear from another address until STLS; plaintext-auth from 127.0.0.1 exempts that one" curl
 plaintext_default_body()
 {
 	p3_setup
@@ -537,8 +537,8 @@ def main():
     quit_ok(p)
     q = POP3(E.port, source="127.0.0.1", tag="local ")
     names, lines = q.capa()
-    check("USER" in names, "CAPA from the listener's own address lacks "
-        "USER: %r" % lines)
+    check("USER" in names, "CAPA from 127.0.0.1, a plaintext-auth from "
+        "address, lacks USER: %r" % lines)
     q.login_retry(E.user, E.pw)
     q.stat()
     quit_ok(q)
@@ -564,6 +564,59 @@ EOF
 	n=$(grep -c . "${P3_DIR}/curl.list")
 	[ "$n" -eq 3 ] ||
 	    p3_failure "curl --ssl-reqd listed $n messages, expected 3"
+}
+
+p3_case plaintext_from "Only the plaintext-auth from networks are exempt: a client from the listener address is not, unless listed"
+plaintext_from_body()
+{
+	p3_load
+	p3_init
+	p3_useradd
+	p3_maildir basic
+	p3_tls_cert
+	p3_conf_tls
+	sed -i '/^plaintext-auth from /d' "${P3_CONF}"
+	cp "${P3_CONF}" "${P3_DIR}/base.conf"
+	echo "plaintext-auth from 127.0.0.2" >>"${P3_CONF}"
+	p3_start
+	p3_py <<'EOF'
+from pop3test import *
+E = TestEnv()
+def main():
+    # 127.0.0.1 to 127.0.0.1: what a hairpin NAT or a proxy on this host
+    # looks like too, so not exempt by itself.
+    p = POP3(E.port, source="127.0.0.1", tag="same ")
+    names, lines = p.capa()
+    check("USER" not in names, "CAPA from the listener address lists "
+        "USER: %r" % lines)
+    p.err("USER %s" % E.user, "AUTH")
+    p.close()
+    q = POP3(E.port, source="127.0.0.2", tag="listed ")
+    names, lines = q.capa()
+    check("USER" in names, "CAPA from 127.0.0.2, listed, lacks USER: %r" %
+        lines)
+    q.login(E.user, E.pw)
+    q.stat()
+    quit_ok(q)
+run(main)
+EOF
+	p3_stop
+	cp "${P3_DIR}/base.conf" "${P3_CONF}"
+	echo "plaintext-auth from 127.0.0.0/30" >>"${P3_CONF}"
+	p3_start
+	p3_py <<'EOF'
+from pop3test import *
+E = TestEnv()
+def main():
+    for src in ("127.0.0.1", "127.0.0.2"):
+        p = POP3(E.port, source=src, tag=src + " ")
+        p.login_retry(E.user, E.pw)
+        quit_ok(p)
+    p = POP3(E.port, source="127.0.0.5", tag="outside ")
+    p.err("USER %s" % E.user, "AUTH")
+    p.close()
+run(main)
+EOF
 }
 
 p3_case plaintext_listener_yes "plaintext-auth yes on a listener allows USER/PASS in the clear from another address there only"
@@ -1207,6 +1260,7 @@ atf_init_test_cases()
 	atf_add_test_case protocols_config
 	atf_add_test_case alpn
 	atf_add_test_case plaintext_default
+	atf_add_test_case plaintext_from
 	atf_add_test_case plaintext_listener_yes
 	atf_add_test_case plaintext_global_yes
 	atf_add_test_case reload_certificate

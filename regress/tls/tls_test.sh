@@ -513,6 +513,78 @@ alpn_body()
 	p3_calibrate -alpn http/1.1
 }
 
+p3_case alpn_split "A ClientHello cut across two TLS records is judged whole: ALPN http/1.1 refused, pop3 served"
+alpn_split_body()
+{
+	p3_setup
+	p3_py <<'EOF'
+import socket, ssl, struct
+from pop3test import *
+E = TestEnv()
+def records(data):
+    out = []
+    while data:
+        check(len(data) >= 5, "short record header")
+        n = struct.unpack(">H", data[3:5])[0]
+        out.append((data[0], data[5:5 + n]))
+        data = data[5 + n:]
+    return out
+def handshake(alpn):
+    """The hello of an ssl client offering alpn, its handshake message
+    cut in two records; then the handshake carried on over the socket.
+    The greeting, or None when the server closes."""
+    inc, outb = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = E.ctx(alpn=alpn).wrap_bio(inc, outb, server_hostname="127.0.0.1")
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    recs = records(outb.read())
+    check(len(recs) == 1 and recs[0][0] == 22, "hello not one record")
+    msg = recs[0][1]
+    half = len(msg) // 2
+    wire = b"".join(b"\x16\x03\x01" + struct.pack(">H", len(part)) + part
+        for part in (msg[:half], msg[half:]))
+    s = socket.create_connection(("127.0.0.1", E.tlsport), timeout=10)
+    s.sendall(wire)
+    while True:
+        data = s.recv(65536)
+        if not data:
+            s.close()
+            return None
+        inc.write(data)
+        try:
+            obj.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            pass
+        finally:
+            pending = outb.read()
+            if pending:
+                s.sendall(pending)
+    check(obj.selected_alpn_protocol() == alpn[0], "ALPN %r selected" %
+        obj.selected_alpn_protocol())
+    greeting = b""
+    while not greeting.endswith(b"\r\n"):
+        try:
+            greeting += obj.read(512)
+        except ssl.SSLWantReadError:
+            data = s.recv(65536)
+            check(data, "closed before the greeting")
+            inc.write(data)
+    s.close()
+    return greeting
+def main():
+    check(handshake(["http/1.1"]) is None,
+        "a split hello with ALPN http/1.1 got through")
+    wait_log(E.log, r"ClientHello offers ALPN without pop3, refused")
+    g = handshake(["pop3"])
+    check(g is not None and g.startswith(b"+OK"), "split hello with ALPN "
+        "pop3: greeting %r" % g)
+run(main)
+EOF
+}
+
 p3_case plaintext_default "Default policy: no USER/PASS in the clear from another address until STLS; plaintext-auth from 127.0.0.1 exempts that one" curl
 plaintext_default_body()
 {
@@ -1259,6 +1331,7 @@ atf_init_test_cases()
 	atf_add_test_case protocols_default
 	atf_add_test_case protocols_config
 	atf_add_test_case alpn
+	atf_add_test_case alpn_split
 	atf_add_test_case plaintext_default
 	atf_add_test_case plaintext_from
 	atf_add_test_case plaintext_listener_yes

@@ -179,6 +179,7 @@ listen on 127.0.0.1 port ${port}
 listen on 127.0.0.1 port ${tlsport} tls
 listen on 127.0.0.1 port 1106 poppass
 tls certificate "${cert}" key "${key}"
+plaintext-auth from 127.0.0.1
 users system
 users file "${usersdb}" mailuser "${user}" maildrop maildir "~/virtual/%u"
 apop yes
@@ -232,8 +233,8 @@ or use --cacert ${cert} instead):
       and type POP3 commands as below
 
 Without TLS: passwords in the clear are refused ("-ERR [AUTH]", and CAPA
-does not offer USER) unless the client connects from the listener's own
-address, as here from 127.0.0.1 (plaintext-auth; see pop3d.conf(5)):
+does not offer USER) unless the client's address is listed, as here
+127.0.0.1 is ("plaintext-auth from"; see pop3d.conf(5)):
   curl pop3://${user}:${pass}@127.0.0.1:${port}/       list the messages
   curl pop3://${user}:${pass}@127.0.0.1:${port}/2      the dot lines
   curl --interface 127.0.0.2 pop3://${user}:${pass}@127.0.0.1:${port}/

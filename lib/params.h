@@ -101,6 +101,27 @@
 #define POPPASS_MIN_LENGTH_DEFAULT	8
 
 /*
+ * users system: the lowest uid that may log in.  Below it are the
+ * accounts of daemons and packages (Debian and the BSDs give people
+ * 1000 and up, login.defs UID_MIN), whose passwords, when they have
+ * any, are not meant for mail.
+ */
+#define USERS_MIN_UID_DEFAULT		1000
+
+/*
+ * pop3d-session-tls judges the ClientHello (its ALPN) before libtls
+ * reads it.  The message may be cut across records (RFC 8446 5.1), so
+ * it is put back together: up to TLS_HELLO_MAX bytes, far above real
+ * hellos (under 2K, a few K with post-quantum key shares), from at most
+ * TLS_HELLO_PEEK bytes of records (a hello in many small fragments);
+ * one beyond either is refused, since it cannot be judged.
+ * TLS_RECORD_MAX is the largest record plaintext (RFC 8446 5.1).
+ */
+#define TLS_RECORD_MAX		16384
+#define TLS_HELLO_MAX		16384
+#define TLS_HELLO_PEEK		(4 * (5 + TLS_RECORD_MAX))
+
+/*
  * RFC 1939 section 3: "An autologout timer MUST be of at least 10 minutes
  * duration", measured from the last client command.  Shorter is allowed
  * (tests want seconds) with a warning.

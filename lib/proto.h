@@ -39,7 +39,7 @@
  * Bump PROTO_VERSION whenever a change is made to PROTO_MESSAGES or to
  * a payload below: pop3ctl sends it, and a mismatch is refused.
  */
-#define PROTO_VERSION		13
+#define PROTO_VERSION		14
 
 /*
  * Every message, by channel and direction, as X(type, payload, fd):
@@ -246,6 +246,7 @@ enum autodeny_reason {
 struct auth_conf {
 	int32_t		debug;
 	int32_t		users_order[AUTH_BACKENDS_MAX];	/* 0-terminated */
+	uint32_t	users_min_uid;	/* users system */
 	char		users_file[PATH_MAX];
 	int32_t		apop;
 	int32_t		poppass_min_length;

@@ -399,6 +399,7 @@ auth_configure(void *arg, struct frame *fr)
 	    memchr(conf.hostname, '\0', sizeof(conf.hostname)) == NULL)
 		fatalx("%s: unterminated string", __func__);
 	log_setverbose(conf.debug);
+	auth_min_uid = conf.users_min_uid;
 	auth_backends_configure();
 	auth_file_init(file_configured ? conf.users_file : "");
 	auth_state = AUTH_CONFIGURED;

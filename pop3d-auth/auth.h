@@ -52,8 +52,13 @@ struct auth_backend {
 	 * lookups will need later (NSS modules, open databases).
 	 */
 	void			(*preload)(void);
-	/* Fills hash (NUL-terminated) only for LOOKUP_FOUND. */
-	enum auth_lookup	(*lookup)(const char *, char *, size_t);
+	/*
+	 * Fills hash (NUL-terminated) and the account's own name (the
+	 * last argument, POP3_USER_MAX + 1 bytes) only for LOOKUP_FOUND:
+	 * a name service may find "Alice" for "alice", and the grant, the
+	 * maildrop's %u and the log then use the name it has.
+	 */
+	enum auth_lookup	(*lookup)(const char *, char *, size_t, char *);
 };
 
 enum sasl_status {
@@ -85,6 +90,7 @@ struct sasl {
 
 /* auth_passwd.c */
 extern const struct auth_backend auth_backend_system;
+extern uid_t			 auth_min_uid;
 extern unsigned long		 auth_crypt_calls;
 
 void		 auth_passwd_init(void);
@@ -96,7 +102,7 @@ int		 auth_hash_usable(const char *);
 int		 auth_crypt_match(const char *, const char *);
 void		 auth_backends_set(const struct auth_backend *const *,
 		    size_t);
-enum auth_result auth_userpass(const char *, const char *,
+enum auth_result auth_userpass(char *, const char *,
 		    enum auth_backend_id *);
 
 /* auth_file.c */

@@ -133,7 +133,7 @@ auth_file_entry(const char *user, struct userdb_entry *out)
 
 /* The backend's lookup for USER/PASS and AUTH PLAIN. */
 static enum auth_lookup
-file_lookup(const char *user, char *hash, size_t hashsz)
+file_lookup(const char *user, char *hash, size_t hashsz, char *account)
 {
 	struct userdb_entry	ent;
 	enum auth_lookup	lk;
@@ -146,6 +146,8 @@ file_lookup(const char *user, char *hash, size_t hashsz)
 		lk = LOOKUP_DENIED;
 	} else if (strlcpy(hash, ent.hash, hashsz) >= hashsz)
 		lk = LOOKUP_DENIED;
+	else
+		strlcpy(account, user, POP3_USER_MAX + 1);
 	explicit_bzero(&ent, sizeof(ent));
 	return (lk);
 }

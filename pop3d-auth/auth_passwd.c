@@ -59,6 +59,9 @@ static size_t		 nbackends;
  */
 unsigned long		 auth_crypt_calls;
 
+/* users system min-uid: the accounts below it are not for mail. */
+uid_t			 auth_min_uid = USERS_MIN_UID_DEFAULT;
+
 /* What one dummy check costs, for padding failures that cost less. */
 unsigned int		 auth_dummy_ms;
 
@@ -204,7 +207,7 @@ auth_backends_set(const struct auth_backend *const *be, size_t n)
  * namesake in a later one log in instead.
  */
 static enum auth_lookup
-auth_lookup(const char *user, char *hash, size_t hashsz,
+auth_lookup(const char *user, char *hash, size_t hashsz, char *account,
     const struct auth_backend **found)
 {
 	enum auth_lookup	lk;
@@ -212,7 +215,7 @@ auth_lookup(const char *user, char *hash, size_t hashsz,
 
 	*found = NULL;
 	for (i = 0; i < nbackends; i++) {
-		lk = backends[i]->lookup(user, hash, hashsz);
+		lk = backends[i]->lookup(user, hash, hashsz, account);
 		if (lk == LOOKUP_NOUSER)
 			continue;
 		*found = backends[i];
@@ -225,20 +228,23 @@ auth_lookup(const char *user, char *hash, size_t hashsz,
  * The decision.  Whatever the backends say, short of a lookup error,
  * costs one hash: an unknown or locked user is checked against the
  * dummy, so that timing does not tell which user names exist.  On
- * success *which names the backend that knew the user.
+ * success *which names the backend that knew the user, and user (of
+ * POP3_USER_MAX + 1 bytes) holds the account's own name instead of the
+ * one the client typed: that is the name that logs in.
  */
 enum auth_result
-auth_userpass(const char *user, const char *pass, enum auth_backend_id *which)
+auth_userpass(char *user, const char *pass, enum auth_backend_id *which)
 {
 	const struct auth_backend	*be;
 	char				 hash[HASH_MAX];
+	char				 account[POP3_USER_MAX + 1];
 	enum auth_lookup		 lk;
 	int				 match;
 
 	if (dummy_hash[0] == '\0')
 		fatalx("%s: auth_passwd_init() not called", __func__);
 	*which = AUTH_BACKEND_NONE;
-	lk = auth_lookup(user, hash, sizeof(hash), &be);
+	lk = auth_lookup(user, hash, sizeof(hash), account, &be);
 	if (lk == LOOKUP_TEMPFAIL)
 		return (AUTH_TEMPFAIL);
 	if (lk == LOOKUP_FOUND && !auth_hash_usable(hash)) {
@@ -257,6 +263,10 @@ auth_userpass(const char *user, const char *pass, enum auth_backend_id *which)
 	explicit_bzero(hash, sizeof(hash));
 	if (lk != LOOKUP_FOUND || match != 1)
 		return (AUTH_FAIL);
+	if (strcmp(user, account) != 0)
+		log_debug("%s: %s: the account is %s", __func__, user,
+		    account);
+	strlcpy(user, account, POP3_USER_MAX + 1);
 	*which = be->id;
 	return (AUTH_OK);
 }
@@ -278,13 +288,27 @@ passwd_preload(void)
 	endspent();
 }
 
-/* What login(1) enforces too: "chage -E 0" disables an account. */
-static int
-passwd_expired(const struct spwd *sp)
+/*
+ * The shadow ageing that login(1) and pam_unix(8) enforce, as a reason
+ * to refuse, or NULL.  Where they would make the user choose a new
+ * password, POP3 has no way to, so the login fails.  Days count from
+ * the epoch; -1 is an empty field, which turns the check off.
+ */
+static const char *
+passwd_aged(const struct spwd *sp)
 {
 	long	today = (long)(time(NULL) / (24 * 60 * 60));
+	long	last = sp->sp_lstchg, max = sp->sp_max, inact = sp->sp_inact;
 
-	return (sp->sp_expire != -1 && sp->sp_expire <= today);
+	if (sp->sp_expire != -1 && sp->sp_expire <= today)
+		return ("account expired");
+	if (last == 0)
+		return ("password must be changed");
+	if (last < 0 || max < 0 || today - last <= max)
+		return (NULL);
+	if (inact >= 0 && today - last > max + inact)
+		return ("account inactive since its password expired");
+	return ("password expired");
 }
 
 /*
@@ -296,6 +320,7 @@ static enum auth_lookup
 passwd_lookup_shadow(const char *user, const char **stored)
 {
 	struct spwd	 sp, *spp;
+	const char	*why;
 	int		 e;
 
 	if ((e = getspnam_r(user, &sp, spbuf, sizeof(spbuf), &spp)) != 0) {
@@ -311,8 +336,9 @@ passwd_lookup_shadow(const char *user, const char **stored)
 		log_warnx("%s: %s: no readable shadow entry", __func__, user);
 		return (LOOKUP_TEMPFAIL);
 	}
-	if (passwd_expired(&sp)) {
-		log_debug("%s: %s: account expired", __func__, user);
+	/* The client hears a wrong password; the administrator, why. */
+	if ((why = passwd_aged(&sp)) != NULL) {
+		log_info("user %s may not log in: %s", user, why);
 		return (LOOKUP_DENIED);
 	}
 	*stored = sp.sp_pwdp;
@@ -320,7 +346,7 @@ passwd_lookup_shadow(const char *user, const char **stored)
 }
 
 static enum auth_lookup
-passwd_lookup(const char *user, char *hash, size_t hashsz)
+passwd_lookup(const char *user, char *hash, size_t hashsz, char *account)
 {
 	struct passwd	 pw, *pwp;
 	const char	*stored;
@@ -340,10 +366,21 @@ passwd_lookup(const char *user, char *hash, size_t hashsz)
 	if (pw.pw_uid == 0) {
 		log_debug("%s: %s: uid 0 may not log in", __func__, user);
 		lk = LOOKUP_DENIED;
+	} else if (pw.pw_uid < auth_min_uid) {
+		/* Denied, not unknown: a users file namesake stays out. */
+		log_debug("%s: %s: uid %lu below min-uid %lu", __func__, user,
+		    (unsigned long)pw.pw_uid, (unsigned long)auth_min_uid);
+		lk = LOOKUP_DENIED;
 	} else if (stored == NULL)
 		lk = LOOKUP_DENIED;
-	else if (strcmp(stored, "x") == 0)
-		lk = passwd_lookup_shadow(user, &stored);
+	else if (strlcpy(account, pw.pw_name, POP3_USER_MAX + 1) >
+	    POP3_USER_MAX) {
+		log_warnx("%s: %s: account name %s too long", __func__, user,
+		    pw.pw_name);
+		lk = LOOKUP_DENIED;
+	} else if (strcmp(stored, "x") == 0)
+		/* The account's name: the shadow entry is keyed by it. */
+		lk = passwd_lookup_shadow(account, &stored);
 	if (lk == LOOKUP_FOUND && strlcpy(hash, stored, hashsz) >= hashsz) {
 		log_warnx("%s: %s: stored hash too long", __func__, user);
 		lk = LOOKUP_DENIED;

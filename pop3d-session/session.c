@@ -779,9 +779,12 @@ main(int argc, char *argv[])
 	p.starttls = session_starttls(&sconf);
 	p.authuser = authuser;
 	p.peeraddr = sconn.peername;
-	/* Peer address == listener address: another process of this host. */
-	p.plaintext_ok = sconn.plaintext_auth ||
-	    ss_same_addr(&sconn.peer, &sconn.local);
+	/*
+	 * The parent's verdict alone: a client whose address is the
+	 * listener's may be a remote one behind a hairpin NAT or a proxy
+	 * on this host, so that proves nothing.
+	 */
+	p.plaintext_ok = sconn.plaintext_auth;
 	if (sconn.stls) {
 		if (session_resume(&p, &io) == -1)
 			p.end.reason = SESS_END_ERROR;

@@ -76,57 +76,96 @@ alpn_has_pop3(const unsigned char *p, const unsigned char *end)
 }
 
 /*
- * Look at a TLS ClientHello (RFC 8446 4.1.2) in its first record.
- * Returns 1 when it may proceed (no ALPN, or ALPN listing "pop3"), 0
- * when it offers ALPN without "pop3" (a client of another protocol,
- * the ALPACA cross-protocol attack), -1 when the record is incomplete
- * or not a ClientHello (then libtls decides).
+ * The ClientHello message out of the handshake records at the start of
+ * buf: RFC 8446 5.1 (and RFC 5246 6.2.1) lets a sender cut a handshake
+ * message across records, each of type handshake and none empty.
+ * 1: msg holds it, *msglen long; -1: buf ends before it does; -2: not
+ * a ClientHello, a record that is not a handshake one, or longer than
+ * TLS_HELLO_MAX.
+ */
+static int
+tlshello_gather(const unsigned char *buf, size_t len, unsigned char *msg,
+    size_t *msglen)
+{
+	size_t	off = 0, have = 0, need, rlen, take;
+
+	for (;;) {
+		if (have >= 4) {
+			if (msg[0] != 1)
+				return (-2);
+			need = 4 + ((size_t)msg[1] << 16 |
+			    (size_t)msg[2] << 8 | msg[3]);
+			if (need > TLS_HELLO_MAX)
+				return (-2);
+			if (have >= need) {
+				*msglen = need;
+				return (1);
+			}
+		}
+		if (len - off < 5)
+			return (-1);
+		rlen = get16(buf + off + 3);
+		if (buf[off] != 22 || rlen == 0 || rlen > TLS_RECORD_MAX)
+			return (-2);
+		if (len - off - 5 < rlen)
+			return (-1);
+		take = rlen < TLS_HELLO_MAX - have ? rlen : TLS_HELLO_MAX - have;
+		memcpy(msg + have, buf + off + 5, take);
+		have += take;
+		off += 5 + rlen;
+	}
+}
+
+/*
+ * Look at a TLS ClientHello (RFC 8446 4.1.2), reassembled from as many
+ * records as it takes.  Returns 1 when it may proceed (no ALPN, or ALPN
+ * listing "pop3"), 0 when it offers ALPN without "pop3" (a client of
+ * another protocol, the ALPACA cross-protocol attack), -1 when buf ends
+ * before the hello does, -2 when it is no ClientHello, is malformed or
+ * is longer than TLS_HELLO_MAX: one that cannot be judged is refused.
  */
 int
 tlshello_alpn(const unsigned char *buf, size_t len)
 {
+	static unsigned char	 msg[TLS_HELLO_MAX];
 	const unsigned char	*p, *end, *ext;
 	uint32_t		 type, elen;
+	size_t			 msglen;
+	int			 rc;
 
-	if (len < 5 || buf[0] != 22 || len < 5 + get16(buf + 3))
-		return (-1);
-	p = buf + 5;
-	end = p + get16(buf + 3);
-	if (end - p < 4 || p[0] != 1)
-		return (-1);
-	if ((size_t)(end - p - 4) < ((uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3]))
-		return (-1);	/* the hello spans records */
-	end = p + 4 + ((uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
-	p += 4 + 2 + 32;	/* header, legacy_version, random */
+	if ((rc = tlshello_gather(buf, len, msg, &msglen)) != 1)
+		return (rc);
+	end = msg + msglen;
+	p = msg + 4 + 2 + 32;	/* header, legacy_version, random */
 	if (p > end || skip_vec(&p, end, 1) == -1 ||	/* session id */
 	    skip_vec(&p, end, 2) == -1 ||		/* cipher suites */
 	    skip_vec(&p, end, 1) == -1)			/* compression */
-		return (-1);
+		return (-2);
 	if (p == end)
 		return (1);	/* no extensions at all */
 	if (end - p < 2 || get16(p) != (size_t)(end - p - 2))
-		return (-1);
+		return (-2);
 	for (p += 2; end - p >= 4; p = ext + elen) {
 		type = get16(p);
 		elen = get16(p + 2);
 		ext = p + 4;
 		if ((size_t)(end - ext) < elen)
-			return (-1);
+			return (-2);
 		if (type == 16)
 			return (alpn_has_pop3(ext, ext + elen));
 	}
-	return (1);
+	return (p == end ? 1 : -2);
 }
 
 /*
- * Peek at the client's first TLS record before libtls consumes it, until
- * the record is complete or the deadline.  0: go on; -1: refuse.
+ * Peek at the client's first TLS records before libtls consumes them,
+ * until the ClientHello is complete or the deadline.  0: go on; -1:
+ * refuse.
  */
 int
 tlshello_check(int fd, time_t deadline)
 {
-	static unsigned char	buf[5 + 16384];
+	static unsigned char	buf[TLS_HELLO_PEEK];
 	const struct timespec	nap = { 0, 20 * 1000 * 1000 };
 	struct pollfd		pfd;
 	ssize_t			n, last = 0;
@@ -140,11 +179,24 @@ tlshello_check(int fd, time_t deadline)
 		if (n > 0 && buf[0] != 22)
 			return (-1);
 		if (n > 0) {
-			if ((rc = tlshello_alpn(buf, n)) != -1)
-				return (rc == 1 ? 0 : -1);
-			if ((size_t)n == sizeof(buf) || (n >= 5 &&
-			    (size_t)n >= 5 + get16(buf + 3)))
-				return (0);	/* complete, just unusual */
+			rc = tlshello_alpn(buf, n);
+			if (rc == 1)
+				return (0);
+			if (rc == 0) {
+				log_info("TLS: ClientHello offers ALPN "
+				    "without pop3, refused");
+				return (-1);
+			}
+			if (rc == -2) {
+				log_info("TLS: ClientHello malformed or over "
+				    "%d bytes, refused", TLS_HELLO_MAX);
+				return (-1);
+			}
+			if ((size_t)n == sizeof(buf)) {
+				log_info("TLS: ClientHello cut into records "
+				    "over %zu bytes, refused", sizeof(buf));
+				return (-1);
+			}
 		} else if (errno != EAGAIN && errno != EINTR)
 			return (-1);
 		if (deadline - io_now() <= 0)

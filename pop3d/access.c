@@ -210,6 +210,29 @@ access_listed(const struct pop3d_conf *conf, const struct addr *peer)
 	return (0);
 }
 
+/*
+ * Whether a client of listener l may send its password in clear text:
+ * the listener's policy, else the global one, else whether the client
+ * is in a plaintext-auth from network.
+ */
+int
+access_plaintext(const struct pop3d_conf *conf, const struct listener *l,
+    const struct sockaddr_storage *peer)
+{
+	const struct access_rule	*r;
+	struct addr			 a;
+
+	if (l->plaintext_auth != PLAINTEXT_AUTH_UNSET ? l->plaintext_auth :
+	    conf->plaintext_auth)
+		return (1);
+	if (addr_from_ss(peer, &a) == -1)
+		return (0);
+	TAILQ_FOREACH(r, &conf->plaintext_from, entry)
+		if (addr_in_net(&a, &r->net, r->prefixlen))
+			return (1);
+	return (0);
+}
+
 static struct autodeny *
 autodeny_find(const struct addr *a)
 {

@@ -31,6 +31,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -146,6 +147,7 @@ config_new(void)
 	c->users_order[0] = AUTH_BACKEND_SYSTEM;
 	c->apop = 0;
 	c->poppass_min_length = POPPASS_MIN_LENGTH_DEFAULT;
+	c->users_min_uid = USERS_MIN_UID_DEFAULT;
 	c->maildrop_fmt = MAILDROP_MAILDIR;
 	strlcpy(c->maildrop_path, "~/Maildir", sizeof(c->maildrop_path));
 	c->log_dest = LOG_TO_SYSLOG;
@@ -165,6 +167,7 @@ config_new(void)
 	strlcpy(c->tls_ciphers, CONF_TLS_CIPHERS, sizeof(c->tls_ciphers));
 	c->access_default = ACCESS_GRANT;
 	TAILQ_INIT(&c->access_rules);
+	TAILQ_INIT(&c->plaintext_from);
 	c->auto_deny = 0;
 	c->max_commands = MAX_COMMANDS_DEFAULT;
 	c->penalty_failures = PENALTY_FAILURES_DEFAULT;
@@ -194,6 +197,10 @@ config_free(struct pop3d_conf *c)
 	}
 	while ((r = TAILQ_FIRST(&c->access_rules)) != NULL) {
 		TAILQ_REMOVE(&c->access_rules, r, entry);
+		free(r);
+	}
+	while ((r = TAILQ_FIRST(&c->plaintext_from)) != NULL) {
+		TAILQ_REMOVE(&c->plaintext_from, r, entry);
 		free(r);
 	}
 	free(c);
@@ -597,6 +604,26 @@ config_access(enum access_action action, const char *text)
 	TAILQ_INSERT_TAIL(&conf->access_rules, r, entry);
 	where_add(&rule_wheres, "%s %s", what,
 	    addr_net_text(&r->net, r->prefixlen));
+}
+
+/*
+ * A network whose clients may send passwords in clear text: one that
+ * the administrator knows to be this host or a trusted link.  Named,
+ * not guessed from the addresses of a connection, which a NAT or a
+ * proxy on this host makes look local.
+ */
+void
+config_plaintext_from(const char *text)
+{
+	struct access_rule	*r;
+
+	r = xcalloc(1, sizeof(*r));
+	r->action = ACCESS_GRANT;
+	if (access_parse("plaintext-auth from", text, r) == -1) {
+		free(r);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&conf->plaintext_from, r, entry);
 }
 
 /* ADDR[/MASK] into a network with its host bits zero. */
@@ -1092,9 +1119,15 @@ config_maildrop(enum maildrop_format fmt, const char *path)
 }
 
 void
-config_users_system(void)
+config_users_system(const char *min_uid)
 {
-	users_add(AUTH_BACKEND_SYSTEM, "system");
+	int	n = USERS_MIN_UID_DEFAULT;
+
+	if (min_uid != NULL && config_number("users system min-uid", min_uid,
+	    1, INT_MAX, &n) == -1)
+		return;
+	if (users_add(AUTH_BACKEND_SYSTEM, "system") == 0)
+		conf->users_min_uid = n;
 }
 
 void

@@ -46,7 +46,9 @@ static const struct dispatch_table store_table =
 
 /*
  * "~/Maildir" and "/var/mail/%u" for one user: ~ is the home of the
- * account the store runs as, %u the name the user logged in with.
+ * account the store runs as, %u the name the user logged in as: a
+ * system account's own name (pw_name), whatever case the client typed
+ * it in, or the name in pop3d's own database.
  */
 static int
 maildrop_expand(const char *tmpl, const char *home, const char *user,
@@ -194,9 +196,16 @@ grant_account(const char *user, uint32_t backend, enum maildrop_format *fmt,
 	*tmpl = conf->maildrop_path;
 	if (!grant_backend_listed(conf, backend))
 		return (NULL);
-	if (backend == AUTH_BACKEND_SYSTEM)
+	if (backend == AUTH_BACKEND_SYSTEM) {
 		pw = getpwnam(user);
-	else if (backend == AUTH_BACKEND_FILE) {
+		/*
+		 * pop3d-auth checks these too; a store is ours to refuse.
+		 * It grants the account's own name, so that %u is that.
+		 */
+		if (pw != NULL && (pw->pw_uid < (uid_t)conf->users_min_uid ||
+		    strcmp(pw->pw_name, user) != 0))
+			return (NULL);
+	} else if (backend == AUTH_BACKEND_FILE) {
 		if (!userdb_name_valid(user))
 			return (NULL);
 		pw = getpwnam(conf->users_mailuser);

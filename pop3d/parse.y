@@ -116,18 +116,17 @@ typedef struct {
 %}
 
 %token	ACCESS APOP AUTO_DENY BANNER CA CERTIFICATE CIPHERS CONTROL DEBUG
-%token	DEFAULT DENY EXPIRE FACILITY FAILURES FILE_KW GRANT IDLE INCLUDE INET
-%token	INET6 KEY
-%token	LISTEN LOG LOGIN LOGIN_DELAY MAILDIR MAILDROP MAILUSER MAX
-%token	MAX_COMMANDS MAX_SESSIONS MAX_SESSIONS_PER_SOURCE MAX_SIZE MBOX
-%token	MIN_LENGTH NEVER NO NONE ON PENALTY PLAINTEXT_AUTH POPPASS PORT
+%token	DEFAULT DENY EXPIRE FACILITY FAILURES FILE_KW FROM GRANT IDLE INCLUDE
+%token	INET INET6 KEY LISTEN LOG LOGIN LOGIN_DELAY MAILDIR MAILDROP MAILUSER
+%token	MAX MAX_COMMANDS MAX_SESSIONS MAX_SESSIONS_PER_SOURCE MAX_SIZE MBOX
+%token	MIN_LENGTH MIN_UID NEVER NO NONE ON PENALTY PLAINTEXT_AUTH POPPASS PORT
 %token	PROTOCOLS SENDMAIL SESSION_POOL SOCKET SOURCE_PREFIX SYSLOG SYSTEM
 %token	TIME TIMEOUT
 %token	TLS TO USERS XTND_XMIT YES
 %token	ERROR
 %token	<v.string>	STRING NUMBER
 %type	<v.number>	yesno mdformat facility
-%type	<v.string>	value tlsca
+%type	<v.string>	value tlsca minuid
 %destructor { free($$); } <v.string>
 
 %%
@@ -206,8 +205,13 @@ main		: LISTEN ON STRING {
 		| PLAINTEXT_AUTH yesno {
 			conf->plaintext_auth = $2;
 		}
-		| USERS SYSTEM {
-			config_users_system();
+		| PLAINTEXT_AUTH FROM value {
+			config_plaintext_from($3);
+			free($3);
+		}
+		| USERS SYSTEM minuid {
+			config_users_system($3);
+			free($3);
 		}
 		| USERS FILE_KW STRING MAILUSER STRING {
 			config_users_file($3, $5, 0, NULL);
@@ -404,6 +408,10 @@ xmitopt		: SENDMAIL STRING {
 		}
 		;
 
+minuid		: /* empty */		{ $$ = NULL; }
+		| MIN_UID NUMBER	{ $$ = $2; }
+		;
+
 tlsca		: /* empty */		{ $$ = NULL; }
 		| CA STRING		{ $$ = $2; }
 		;
@@ -561,6 +569,7 @@ lookup(const char *s)
 		{ "facility",			FACILITY },
 		{ "failures",			FAILURES },
 		{ "file",			FILE_KW },
+		{ "from",			FROM },
 		{ "grant",			GRANT },
 		{ "idle",			IDLE },
 		{ "include",			INCLUDE },
@@ -581,6 +590,7 @@ lookup(const char *s)
 		{ "max-size",			MAX_SIZE },
 		{ "mbox",			MBOX },
 		{ "min-length",			MIN_LENGTH },
+		{ "min-uid",			MIN_UID },
 		{ "never",			NEVER },
 		{ "no",				NO },
 		{ "none",			NONE },

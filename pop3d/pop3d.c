@@ -467,6 +467,7 @@ auth_conf_make(const struct pop3d_conf *c, struct auth_conf *ac)
 	memset(ac, 0, sizeof(*ac));
 	ac->debug = c->debug;
 	memcpy(ac->users_order, c->users_order, sizeof(ac->users_order));
+	ac->users_min_uid = c->users_min_uid;
 	strlcpy(ac->users_file, c->users_file, sizeof(ac->users_file));
 	ac->apop = c->apop;
 	ac->poppass_min_length = c->poppass_min_length;
@@ -767,8 +768,7 @@ session_start(int fd, struct listener *l, struct sockaddr_storage *peer)
 	if (getsockname(fd, (struct sockaddr *)&sc.local, &len) == -1)
 		sc.local = l->ss;
 	sc.kind = l->kind;
-	sc.plaintext_auth = l->plaintext_auth == PLAINTEXT_AUTH_UNSET ?
-	    conf->plaintext_auth : l->plaintext_auth;
+	sc.plaintext_auth = access_plaintext(conf, l, peer);
 	strlcpy(sc.peername, ss_to_text(peer), sizeof(sc.peername));
 
 	c->sid = sid_new();

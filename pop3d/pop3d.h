@@ -87,6 +87,7 @@ struct pop3d_conf {
 	int			 source_prefix6;
 	int			 session_pool;
 	int			 plaintext_auth;	/* 0 (default) or 1 */
+	struct access_list	 plaintext_from;	/* always allowed */
 	char			 tls_cert[PATH_MAX];	/* "" = no TLS */
 	char			 tls_key[PATH_MAX];
 	char			 tls_ca[PATH_MAX];	/* chain, optional */
@@ -95,6 +96,7 @@ struct pop3d_conf {
 
 	/* pop3d-auth: backends in the order of the users statements */
 	enum auth_backend_id	 users_order[AUTH_BACKENDS_MAX];
+	int			 users_min_uid;	/* users system */
 	char			 users_file[PATH_MAX];	/* "" = none */
 	char			 users_mailuser[POP3_USER_MAX + 1];
 	enum maildrop_format	 users_maildrop_fmt;	/* 0: the global */
@@ -136,6 +138,8 @@ int		 access_same_source(const struct sockaddr_storage *,
 		    const struct sockaddr_storage *);
 int		 access_admit(const struct pop3d_conf *,
 		    const struct sockaddr_storage *);
+int		 access_plaintext(const struct pop3d_conf *,
+		    const struct listener *, const struct sockaddr_storage *);
 void		 access_refused(const struct sockaddr_storage *, enum refusal,
 		    const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
@@ -172,11 +176,12 @@ int		 config_number(const char *, const char *, long long,
 void		 config_banner(const char *);
 void		 config_log_file(const char *);
 void		 config_maildrop(enum maildrop_format, const char *);
-void		 config_users_system(void);
+void		 config_users_system(const char *);
 void		 config_users_file(const char *, const char *, int,
 		    const char *);
 void		 config_apop(int);
 void		 config_access(enum access_action, const char *);
+void		 config_plaintext_from(const char *);
 void		 config_timeout_idle(const char *);
 void		 config_max_per_source(const char *);
 void		 config_source_prefix_begin(void);

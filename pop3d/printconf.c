@@ -105,7 +105,8 @@ print_users(struct pop3d_conf *c)
 		case AUTH_BACKEND_NONE:
 			return;
 		case AUTH_BACKEND_SYSTEM:
-			printf("users system\n");
+			printf("users system min-uid %d\n",
+			    c->users_min_uid);
 			break;
 		case AUTH_BACKEND_FILE:
 			printf("users file ");
@@ -199,9 +200,14 @@ print_xmit(struct pop3d_conf *c)
 void
 config_print(struct pop3d_conf *c)
 {
+	struct access_rule	*r;
+
 	print_listeners(c);
 	print_tls(c);
 	printf("plaintext-auth %s\n", c->plaintext_auth ? "yes" : "no");
+	TAILQ_FOREACH(r, &c->plaintext_from, entry)
+		printf("plaintext-auth from %s\n",
+		    addr_net_text(&r->net, r->prefixlen));
 	print_users(c);
 	printf("apop %s\n", c->apop ? "yes" : "no");
 	printf("poppass min-length %d\n", c->poppass_min_length);

@@ -87,6 +87,8 @@ p3_set_conf()
 		for l in "$@"; do
 			echo "$l"
 		done
+		echo "plaintext-auth from 127.0.0.1"
+		echo "plaintext-auth from ::1"
 	} >"${P3_CONF}"
 }
 

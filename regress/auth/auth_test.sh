@@ -126,6 +126,7 @@ au_conf()
 		echo 'maildrop maildir "~/Maildir"'
 		# The parent's refusals would end a test of failed logins.
 		echo "penalty none"
+		echo "plaintext-auth from 127.0.0.1"
 		# Not the system's: another pop3d may be running.
 		echo "control socket \"${P3_DIR}/control.sock\""
 		echo "debug yes"

@@ -397,7 +397,7 @@ sample_body()
 	    -o match:'^maildrop mbox "/var/mail/%u"$' \
 	    -o match:"${tlsmatch}" \
 	    -o match:'^listen on 127\.0\.0\.1 port 106 poppass$' \
-	    -o match:'^users system$' \
+	    -o match:'^users system min-uid 1000$' \
 	    -o match:"^users file \"${usersdir}/users\" mailuser \"nobody\" maildrop maildir \"/var/vmail/%u\"\$" \
 	    -o match:'^apop yes$' \
 	    -o match:'^access default deny$' \

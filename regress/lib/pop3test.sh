@@ -85,7 +85,8 @@ p3_random()
 # p3_useradd: a system user with a random name and password, its home
 # under the test directory.  Sets P3_USER, P3_PASS, P3_HOME and
 # P3_MAILDIR (not created).  The name is recorded before useradd runs so
-# that the cleanup removes a half-made user too.
+# that the cleanup removes a half-made user too.  P3_USERADD_OPTS, when
+# set, goes to useradd (e.g. -r for a uid below 1000).
 p3_useradd()
 {
 	P3_USER=p3t$(p3_random 9 'a-z0-9')
@@ -93,7 +94,8 @@ p3_useradd()
 	P3_HOME=${P3_DIR}/home/${P3_USER}
 	P3_MAILDIR=${P3_HOME}/Maildir
 	echo "${P3_USER}" >>"${P3_WORK}/users"
-	useradd -M -d "${P3_HOME}" -s /usr/sbin/nologin "${P3_USER}" ||
+	useradd ${P3_USERADD_OPTS} -M -d "${P3_HOME}" -s /usr/sbin/nologin \
+	    "${P3_USER}" ||
 	    atf_fail "useradd ${P3_USER} failed"
 	printf '%s:%s\n' "${P3_USER}" "${P3_PASS}" | chpasswd ||
 	    atf_fail "chpasswd ${P3_USER} failed"
@@ -154,7 +156,8 @@ p3_mbox()
 
 # p3_conf [STATEMENT...]: a configuration on a fresh free port: the
 # listener, system users, the Maildir, debug traces, and each argument as
-# one more line.  Sets P3_PORT.  P3_LISTEN_OPTS, when set, is appended to
+# one more line, and passwords in clear text from 127.0.0.1 and ::1.
+# Sets P3_PORT.  P3_LISTEN_OPTS, when set, is appended to
 # the listen line (e.g. "plaintext-auth yes").
 p3_conf()
 {
@@ -165,6 +168,9 @@ p3_conf()
 		echo "listen on 127.0.0.1 port ${P3_PORT}${P3_LISTEN_OPTS:+ ${P3_LISTEN_OPTS}}"
 		echo "users system"
 		echo "debug yes"
+		# The test clients: 127.0.0.2 stands for a remote one.
+		echo "plaintext-auth from 127.0.0.1"
+		echo "plaintext-auth from ::1"
 		for l in "$@"; do
 			echo "$l"
 		done

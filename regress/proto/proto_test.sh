@@ -225,6 +225,91 @@ run(main)
 EOF
 }
 
+p3_case min_uid "A system account below users system min-uid, 1000 by default, fails like an unknown user; a lower min-uid lets it in"
+min_uid_body()
+{
+	p3_load
+	p3_init
+	P3_USERADD_OPTS=-r p3_useradd
+	_uid=$(id -u "${P3_USER}")
+	[ "${_uid}" -lt 1000 ] || atf_fail "useradd -r gave uid ${_uid}"
+	p3_maildir basic
+	p3_conf
+	p3_start
+	p3_py <<'EOF'
+from pop3test import *
+E = TestEnv()
+def attempt(user, password):
+    p = E.connect()
+    u = p.ok("USER %s" % user)
+    r = p.err("PASS %s" % password, "AUTH")
+    quit_ok(p)
+    return u.replace(user, "NAME"), r
+def main():
+    low = attempt(E.user, E.pw)
+    unknown = attempt("p3tnosuchuser", E.pw)
+    check(low == unknown, "a low uid got %r, an unknown user %r" %
+        (low, unknown))
+    wait_log(E.log, r"%s: uid [0-9]+ below min-uid 1000" % E.user)
+run(main)
+EOF
+	p3_stop
+	p3_conf
+	sed -i "s/^users system\$/users system min-uid ${_uid}/" "${P3_CONF}"
+	p3_start
+	p3_chat <<EOF
+> USER ${P3_USER}
+< +OK
+> PASS ${P3_PASS}
+< +OK
+> QUIT
+< +OK
+closed
+EOF
+}
+
+p3_case shadow_ageing "A password that must be changed, an expired password, an inactive or expired account: refused like a wrong password, the reason logged"
+shadow_ageing_body()
+{
+	# Five failures in a row: no penalty in the way of the last login.
+	p3_basic "penalty none"
+	p3_py <<'EOF'
+import subprocess, time
+from pop3test import *
+E = TestEnv()
+def chage(*args):
+    subprocess.run(["chage"] + list(args) + [E.user], check=True)
+def attempt(password):
+    p = E.connect()
+    p.ok("USER %s" % E.user)
+    r = p.err("PASS %s" % password, "AUTH")
+    quit_ok(p)
+    return r
+def main():
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    wrong = attempt("wrong-" + E.pw)
+    cases = [
+        (["-d", "0"], "password must be changed"),
+        (["-d", "2020-01-01", "-M", "30"], "password expired"),
+        (["-d", "2020-01-01", "-M", "30", "-I", "5"],
+            "account inactive since its password expired"),
+        (["-d", today, "-M", "30", "-I", "-1", "-E", "2020-01-01"],
+            "account expired"),
+    ]
+    for args, why in cases:
+        chage(*args)
+        r = attempt(E.pw)
+        check(r == wrong, "chage %s: %r, a wrong password %r" %
+            (" ".join(args), r, wrong))
+        wait_log(E.log, r"user %s may not log in: %s$" % (E.user, why))
+    # Ageing that has not run out lets the user in.
+    chage("-d", today, "-M", "30", "-I", "5", "-E", "-1")
+    p = E.login()
+    quit_ok(p)
+run(main)
+EOF
+}
+
 p3_case auth_three_failures "Three failed logins close the session"
 auth_three_failures_body()
 {
@@ -963,6 +1048,8 @@ atf_init_test_cases()
 	atf_add_test_case user_pass_good
 	atf_add_test_case user_pass_bad
 	atf_add_test_case user_unknown
+	atf_add_test_case min_uid
+	atf_add_test_case shadow_ageing
 	atf_add_test_case auth_three_failures
 	atf_add_test_case state_authorization
 	atf_add_test_case pass_without_user

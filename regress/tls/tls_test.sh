@@ -513,7 +513,79 @@ alpn_body()
 	p3_calibrate -alpn http/1.1
 }
 
-p3_case plaintext_default "Default policy: no USER/PASS in the clear from another address until STLS; the same host is exempt" curl
+p3_case alpn_split "A ClientHello cut across two TLS records is judged whole: ALPN http/1.1 refused, pop3 served"
+alpn_split_body()
+{
+	p3_setup
+	p3_py <<'EOF'
+import socket, ssl, struct
+from pop3test import *
+E = TestEnv()
+def records(data):
+    out = []
+    while data:
+        check(len(data) >= 5, "short record header")
+        n = struct.unpack(">H", data[3:5])[0]
+        out.append((data[0], data[5:5 + n]))
+        data = data[5 + n:]
+    return out
+def handshake(alpn):
+    """The hello of an ssl client offering alpn, its handshake message
+    cut in two records; then the handshake carried on over the socket.
+    The greeting, or None when the server closes."""
+    inc, outb = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = E.ctx(alpn=alpn).wrap_bio(inc, outb, server_hostname="127.0.0.1")
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    recs = records(outb.read())
+    check(len(recs) == 1 and recs[0][0] == 22, "hello not one record")
+    msg = recs[0][1]
+    half = len(msg) // 2
+    wire = b"".join(b"\x16\x03\x01" + struct.pack(">H", len(part)) + part
+        for part in (msg[:half], msg[half:]))
+    s = socket.create_connection(("127.0.0.1", E.tlsport), timeout=10)
+    s.sendall(wire)
+    while True:
+        data = s.recv(65536)
+        if not data:
+            s.close()
+            return None
+        inc.write(data)
+        try:
+            obj.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            pass
+        finally:
+            pending = outb.read()
+            if pending:
+                s.sendall(pending)
+    check(obj.selected_alpn_protocol() == alpn[0], "ALPN %r selected" %
+        obj.selected_alpn_protocol())
+    greeting = b""
+    while not greeting.endswith(b"\r\n"):
+        try:
+            greeting += obj.read(512)
+        except ssl.SSLWantReadError:
+            data = s.recv(65536)
+            check(data, "closed before the greeting")
+            inc.write(data)
+    s.close()
+    return greeting
+def main():
+    check(handshake(["http/1.1"]) is None,
+        "a split hello with ALPN http/1.1 got through")
+    wait_log(E.log, r"ClientHello offers ALPN without pop3, refused")
+    g = handshake(["pop3"])
+    check(g is not None and g.startswith(b"+OK"), "split hello with ALPN "
+        "pop3: greeting %r" % g)
+run(main)
+EOF
+}
+
+p3_case plaintext_default "Default policy: no USER/PASS in the clear from another address until STLS; plaintext-auth from 127.0.0.1 exempts that one" curl
 plaintext_default_body()
 {
 	p3_setup
@@ -537,8 +609,8 @@ def main():
     quit_ok(p)
     q = POP3(E.port, source="127.0.0.1", tag="local ")
     names, lines = q.capa()
-    check("USER" in names, "CAPA from the listener's own address lacks "
-        "USER: %r" % lines)
+    check("USER" in names, "CAPA from 127.0.0.1, a plaintext-auth from "
+        "address, lacks USER: %r" % lines)
     q.login_retry(E.user, E.pw)
     q.stat()
     quit_ok(q)
@@ -564,6 +636,59 @@ EOF
 	n=$(grep -c . "${P3_DIR}/curl.list")
 	[ "$n" -eq 3 ] ||
 	    p3_failure "curl --ssl-reqd listed $n messages, expected 3"
+}
+
+p3_case plaintext_from "Only the plaintext-auth from networks are exempt: a client from the listener address is not, unless listed"
+plaintext_from_body()
+{
+	p3_load
+	p3_init
+	p3_useradd
+	p3_maildir basic
+	p3_tls_cert
+	p3_conf_tls
+	sed -i '/^plaintext-auth from /d' "${P3_CONF}"
+	cp "${P3_CONF}" "${P3_DIR}/base.conf"
+	echo "plaintext-auth from 127.0.0.2" >>"${P3_CONF}"
+	p3_start
+	p3_py <<'EOF'
+from pop3test import *
+E = TestEnv()
+def main():
+    # 127.0.0.1 to 127.0.0.1: what a hairpin NAT or a proxy on this host
+    # looks like too, so not exempt by itself.
+    p = POP3(E.port, source="127.0.0.1", tag="same ")
+    names, lines = p.capa()
+    check("USER" not in names, "CAPA from the listener address lists "
+        "USER: %r" % lines)
+    p.err("USER %s" % E.user, "AUTH")
+    p.close()
+    q = POP3(E.port, source="127.0.0.2", tag="listed ")
+    names, lines = q.capa()
+    check("USER" in names, "CAPA from 127.0.0.2, listed, lacks USER: %r" %
+        lines)
+    q.login(E.user, E.pw)
+    q.stat()
+    quit_ok(q)
+run(main)
+EOF
+	p3_stop
+	cp "${P3_DIR}/base.conf" "${P3_CONF}"
+	echo "plaintext-auth from 127.0.0.0/30" >>"${P3_CONF}"
+	p3_start
+	p3_py <<'EOF'
+from pop3test import *
+E = TestEnv()
+def main():
+    for src in ("127.0.0.1", "127.0.0.2"):
+        p = POP3(E.port, source=src, tag=src + " ")
+        p.login_retry(E.user, E.pw)
+        quit_ok(p)
+    p = POP3(E.port, source="127.0.0.5", tag="outside ")
+    p.err("USER %s" % E.user, "AUTH")
+    p.close()
+run(main)
+EOF
 }
 
 p3_case plaintext_listener_yes "plaintext-auth yes on a listener allows USER/PASS in the clear from another address there only"
@@ -1206,7 +1331,9 @@ atf_init_test_cases()
 	atf_add_test_case protocols_default
 	atf_add_test_case protocols_config
 	atf_add_test_case alpn
+	atf_add_test_case alpn_split
 	atf_add_test_case plaintext_default
+	atf_add_test_case plaintext_from
 	atf_add_test_case plaintext_listener_yes
 	atf_add_test_case plaintext_global_yes
 	atf_add_test_case reload_certificate

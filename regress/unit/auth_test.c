@@ -68,10 +68,19 @@ copy_hash(char *hash, size_t sz, const char *h)
 	return (LOOKUP_FOUND);
 }
 
+/*
+ * Like a case-insensitive name service: "KNOWN" and "Known" find the
+ * account "known".
+ */
 static enum auth_lookup
-mock_a_lookup(const char *user, char *hash, size_t sz)
+mock_a_lookup(const char *user, char *hash, size_t sz, char *account)
 {
-	if (strcmp(user, "known") == 0 || strcmp(user, "both") == 0)
+	strlcpy(account, user, POP3_USER_MAX + 1);
+	if (strcasecmp(user, "known") == 0) {
+		strlcpy(account, "known", POP3_USER_MAX + 1);
+		return (copy_hash(hash, sz, hash_right));
+	}
+	if (strcmp(user, "both") == 0)
 		return (copy_hash(hash, sz, hash_right));
 	if (strcmp(user, "locked") == 0) {
 		snprintf(hash, sz, "!%s", hash_right);
@@ -89,8 +98,9 @@ mock_a_lookup(const char *user, char *hash, size_t sz)
 }
 
 static enum auth_lookup
-mock_b_lookup(const char *user, char *hash, size_t sz)
+mock_b_lookup(const char *user, char *hash, size_t sz, char *account)
 {
+	strlcpy(account, user, POP3_USER_MAX + 1);
 	if (strcmp(user, "both") == 0 || strcmp(user, "bonly") == 0)
 		return (copy_hash(hash, sz, hash_b));
 	return (LOOKUP_NOUSER);
@@ -125,9 +135,11 @@ attempt(const char *user, const char *pass, enum auth_backend_id *be,
     unsigned long *crypts)
 {
 	unsigned long		before = auth_crypt_calls;
+	char			name[POP3_USER_MAX + 1];
 	enum auth_result	res;
 
-	res = auth_userpass(user, pass, be);
+	strlcpy(name, user, sizeof(name));
+	res = auth_userpass(name, pass, be);
 	*crypts = auth_crypt_calls - before;
 	return (res);
 }
@@ -165,6 +177,29 @@ ATF_TC_BODY(auth__same_path, tc)
 	/* A lookup error is not a wrong password: nothing is hashed. */
 	ATF_CHECK_EQ(attempt("broken", "right", &be, &n), AUTH_TEMPFAIL);
 	ATF_CHECK_EQ(n, 0);
+}
+
+/*
+ * What logs in is the account the backend found, under its own name:
+ * that name goes to the parent for the grant, the maildrop's %u and
+ * the log.  A failure leaves the typed name alone.
+ */
+ATF_TC_WITHOUT_HEAD(auth__account_name);
+ATF_TC_BODY(auth__account_name, tc)
+{
+	enum auth_backend_id	be;
+	char			name[POP3_USER_MAX + 1];
+
+	setup_mocks();
+	strlcpy(name, "KNOWN", sizeof(name));
+	ATF_CHECK_EQ(auth_userpass(name, "right", &be), AUTH_OK);
+	ATF_CHECK_STREQ(name, "known");
+	strlcpy(name, "Known", sizeof(name));
+	ATF_CHECK_EQ(auth_userpass(name, "wrong", &be), AUTH_FAIL);
+	ATF_CHECK_STREQ(name, "Known");
+	strlcpy(name, "bonly", sizeof(name));
+	ATF_CHECK_EQ(auth_userpass(name, "bee", &be), AUTH_OK);
+	ATF_CHECK_STREQ(name, "bonly");
 }
 
 ATF_TC_WITHOUT_HEAD(auth__backend_order);
@@ -846,6 +881,7 @@ ATF_TP_ADD_TCS(tp)
 {
 	log_init(1, 0);
 	ATF_TP_ADD_TC(tp, auth__same_path);
+	ATF_TP_ADD_TC(tp, auth__account_name);
 	ATF_TP_ADD_TC(tp, auth__backend_order);
 	ATF_TP_ADD_TC(tp, auth__file_backend);
 	ATF_TP_ADD_TC(tp, auth__delay_growth);

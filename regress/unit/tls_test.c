@@ -137,14 +137,88 @@ ATF_TC_BODY(tls__incomplete, tc)
 		ATF_REQUIRE_MSG(tlshello_alpn(buf, cut) == -1,
 		    "%zu of %zu bytes decided", cut, n);
 	buf[0] = 23;	/* application data, not a handshake */
-	ATF_REQUIRE_MSG(tlshello_alpn(buf, n) == -1, "not a handshake");
+	ATF_REQUIRE_MSG(tlshello_alpn(buf, n) == -2, "not a handshake");
 	memcpy(buf, "USER x\r\n", 8);
-	ATF_REQUIRE_MSG(tlshello_alpn(buf, 8) == -1, "plaintext");
+	ATF_REQUIRE_MSG(tlshello_alpn(buf, 8) == -2, "plaintext");
+}
+
+/*
+ * The handshake message of the one-record hello in buf, cut into
+ * records of at most frag bytes each, into out.
+ */
+static size_t
+resplit(const unsigned char *buf, size_t n, size_t frag, unsigned char *out)
+{
+	size_t	off, len, o = 0;
+
+	for (off = 5; off < n; off += len) {
+		len = n - off < frag ? n - off : frag;
+		out[o++] = 22;
+		out[o++] = 3;
+		out[o++] = 3;
+		out[o++] = len >> 8;
+		out[o++] = len & 0xff;
+		memcpy(out + o, buf + off, len);
+		o += len;
+	}
+	return (o);
+}
+
+/*
+ * A hello cut across records (RFC 8446 5.1) is judged whole, whatever
+ * the cut; one that cannot be judged is refused, not waved through.
+ */
+ATF_TC_WITHOUT_HEAD(tls__split);
+ATF_TC_BODY(tls__split, tc)
+{
+	static unsigned char	 big[5 + TLS_HELLO_MAX + 64];
+	unsigned char		 buf[1024], ext[64], out[8192];
+	const char		*http[] = { "http/1.1" }, *pop3[] = { "pop3" };
+	size_t			 n, m, frag, cut;
+
+	n = hello(buf, ext, alpn(ext, http, 1));
+	for (frag = 1; frag < n; frag++) {
+		m = resplit(buf, n, frag, out);
+		ATF_REQUIRE_MSG(tlshello_alpn(out, m) == 0,
+		    "http/1.1 in records of %zu bytes passed", frag);
+		for (cut = 0; cut < m; cut++)
+			ATF_REQUIRE_MSG(tlshello_alpn(out, cut) == -1,
+			    "records of %zu: %zu of %zu bytes decided", frag,
+			    cut, m);
+	}
+	n = hello(buf, ext, alpn(ext, pop3, 1));
+	for (frag = 1; frag < n; frag++) {
+		m = resplit(buf, n, frag, out);
+		ATF_REQUIRE_MSG(tlshello_alpn(out, m) == 1,
+		    "pop3 in records of %zu bytes refused", frag);
+	}
+
+	/* Between the fragments, only handshake records, none empty. */
+	m = resplit(buf, n, 16, out);
+	out[21] = 23;
+	ATF_REQUIRE_MSG(tlshello_alpn(out, m) == -2, "alert amid the hello");
+	memmove(out + 26, out + 21, m - 21);
+	memcpy(out + 21, "\026\003\003\000\000", 5);
+	out[26] = 22;
+	ATF_REQUIRE_MSG(tlshello_alpn(out, m + 5) == -2, "empty record");
+
+	/* Not a ClientHello; longer than TLS_HELLO_MAX. */
+	n = hello(buf, NULL, 0);
+	buf[5] = 2;
+	ATF_REQUIRE_MSG(tlshello_alpn(buf, n) == -2, "a ServerHello");
+	buf[5] = 1;
+	buf[6] = (TLS_HELLO_MAX - 3) >> 16;
+	buf[7] = ((TLS_HELLO_MAX - 3) >> 8) & 0xff;
+	buf[8] = (TLS_HELLO_MAX - 3) & 0xff;
+	memcpy(big, buf, n);
+	ATF_REQUIRE_MSG(tlshello_alpn(big, n) == -2, "%d bytes",
+	    TLS_HELLO_MAX + 1);
 }
 
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, tls__alpn);
 	ATF_TP_ADD_TC(tp, tls__incomplete);
+	ATF_TP_ADD_TC(tp, tls__split);
 	return (atf_no_error());
 }

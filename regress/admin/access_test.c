@@ -318,7 +318,7 @@ ATF_TC_BODY(penalty__bounded, tc)
 	c->penalty_time = 60;
 	c->penalty_max = 3600;
 	for (i = 0; i < PENALTY_TABLE_MAX + 10; i++) {
-		snprintf(text, sizeof(text), "2001:db8::%x", i + 1);
+		snprintf(text, sizeof(text), "2001:db8:%x::1", i + 1);
 		ss = ss_of(text);
 		penalty_failure(c, &ss, 0);
 	}
@@ -327,6 +327,34 @@ ATF_TC_BODY(penalty__bounded, tc)
 	ATF_REQUIRE_EQ(npenalties, PENALTY_TABLE_MAX);
 	/* The newest is on record and refused. */
 	expect(c, text, 0);
+}
+
+/*
+ * An IPv6 client usually holds a whole /64: by default its penalties
+ * are one record, and a neighbouring /64 is someone else.
+ */
+ATF_TC_WITHOUT_HEAD(penalty__inet6_prefix);
+ATF_TC_BODY(penalty__inet6_prefix, tc)
+{
+	struct pop3d_conf	*c = conf_new(ACCESS_GRANT);
+	struct sockaddr_storage	 a = ss_of("2001:db8:0:7::1");
+	struct sockaddr_storage	 b = ss_of("2001:db8:0:7:ffff::2");
+
+	setup();
+	c->source_prefix4 = SOURCE_PREFIX_INET_DEFAULT;
+	c->source_prefix6 = SOURCE_PREFIX_INET6_DEFAULT;
+	access_configure(c);
+	c->penalty_failures = 2;
+	c->penalty_time = 60;
+	c->penalty_max = 3600;
+	penalty_failure(c, &a, 0);
+	penalty_failure(c, &b, 0);
+	expect(c, "2001:db8:0:7:1234::9", 0);
+	expect(c, "2001:db8:0:8::1", 1);
+	npenalties = 0;
+	access_show_penalties(c, count_penalty, NULL);
+	ATF_REQUIRE_EQ(npenalties, 1);
+	ATF_REQUIRE_EQ(last_penalty.failures, 2);
 }
 
 ATF_TP_ADD_TCS(tp)
@@ -339,5 +367,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, penalty__doubling_and_expiry);
 	ATF_TP_ADD_TC(tp, penalty__forgotten);
 	ATF_TP_ADD_TC(tp, penalty__bounded);
+	ATF_TP_ADD_TC(tp, penalty__inet6_prefix);
 	return (atf_no_error());
 }

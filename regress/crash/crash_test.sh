@@ -139,6 +139,7 @@ poppass_body()
 	cat >"${P3_CONF}" <<EOF2
 listen on 127.0.0.1 port ${P3_PORT}
 listen on 127.0.0.1 port ${AU_PPPORT} poppass
+plaintext-auth from 127.0.0.1
 users file "${AU_DB}" mailuser "${P3_USER}" maildrop maildir "${P3_DIR}/vmail/%u"
 session-pool 1
 penalty none

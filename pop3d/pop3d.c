@@ -16,8 +16,9 @@
 
 /*
  * The parent, running as root.  Every file of this folder runs as root,
- * in this process: this one (main, signals, reload, the listeners and
- * accept, the session pool), proc.c (children and their channels),
+ * in this process: this one (main, signals, reload, accept, the session
+ * pool), listener.c (the listening sockets, bound at start and at a
+ * reload), proc.c (children and their channels),
  * grant.c (a login granted by pop3d-auth becomes a pop3d-store running
  * as that user), access.c (who may connect), control.c (pop3ctl's
  * socket), submit.c (the XTND XMIT program), tlsmat.c (certificates and

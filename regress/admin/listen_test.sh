@@ -51,7 +51,7 @@ lr_setup()
 	p3_ctl_conf "$@"
 	p3_start
 	cat >"${P3_DIR}/listen.py" <<'EOF'
-import errno, os, signal, socket, subprocess
+import errno, os, random, signal, socket, subprocess
 from pop3test import *
 E = TestEnv()
 CTL = os.environ["P3_CTL"]
@@ -64,6 +64,20 @@ def other_port(*taken):
         p = free_port()
         if p != E.port and p not in taken:
             return p
+
+def privileged_port():
+    """A free port below 1024, which only root may bind: the parent
+    binds it at a reload."""
+    for p in random.sample(range(600, 1024), 424):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind((HOST, p))
+            return p
+        except OSError:
+            pass
+        finally:
+            s.close()
+    fail("no free port below 1024")
 
 def write_conf(listens, tls=False, extra=()):
     """pop3d.conf with one listen statement per entry of listens (what
@@ -183,14 +197,15 @@ lr_py()
 	p3_py "$@" <"${P3_DIR}/case.py"
 }
 
-# The script of add_remove and add_remove_sighup: sys.argv[1] says how.
+# The script of add_remove and add_remove_sighup: sys.argv[1] says how;
+# through SIGHUP the listener added has a privileged port.
 lr_add_remove()
 {
 	lr_py "$1" <<'EOF'
 how = sys.argv[1]
 A = E.port
 def main():
-    B = other_port()
+    B = other_port() if how == "ctl" else privileged_port()
     p = E.login()
     n, _ = p.stat()
     check(n >= 2, "the basic Maildir has %d messages" % n)
@@ -236,7 +251,7 @@ add_remove_body()
 	lr_add_remove ctl
 }
 
-p3_case add_remove_sighup "The same through SIGHUP: a listener added and the first removed while a session of the first goes on to QUIT"
+p3_case add_remove_sighup "The same through SIGHUP, the listener added on a port below 1024: added, and the first removed while a session of the first goes on to QUIT"
 add_remove_sighup_body()
 {
 	lr_setup

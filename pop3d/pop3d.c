@@ -998,8 +998,8 @@ reload_check(struct pop3d_conf *nconf, struct tls_material *nmat,
  * the socket it was accepted on, even when the new configuration no
  * longer listens there; idle ones in the pool are retired, so that
  * every new connection gets the new settings.  The pools are refilled
- * for the new listeners: a TLS pool starts with the first TLS listener
- * and is not refilled once none is left.
+ * for the new listeners (pool_wanted()): the TLS one starts with the
+ * first listener that can use it and is let go with the last.
  */
 static void
 reload_swap(struct pop3d_conf *nconf, struct tls_material *nmat,

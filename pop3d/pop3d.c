@@ -16,8 +16,9 @@
 
 /*
  * The parent, running as root.  Every file of this folder runs as root,
- * in this process: this one (main, signals, reload, the listeners and
- * accept, the session pool), proc.c (children and their channels),
+ * in this process: this one (main, signals, reload, accept, the session
+ * pool), listener.c (the listening sockets, bound at start and at a
+ * reload), proc.c (children and their channels),
  * grant.c (a login granted by pop3d-auth becomes a pop3d-store running
  * as that user), access.c (who may connect), control.c (pop3ctl's
  * socket), submit.c (the XTND XMIT program), tlsmat.c (certificates and
@@ -69,7 +70,6 @@ static struct auth_conf	 auth_conf_cur;	/* what auth_children have */
 static int		 sessions_idle[2];	/* by pool: plain, TLS */
 static int		 sessions_busy;
 static int		 shutting_down;
-static struct event	 ev_accept_pause;
 static struct event	 ev_refill;
 static int		 foreground;	/* -d: log to stderr */
 static int		 cmdline_verbose;	/* -v */
@@ -682,13 +682,31 @@ session_spawn(int tls)
 	return (c);
 }
 
+/*
+ * Whether a listener can give a pool a client: the TLS pool serves
+ * implicit TLS and STLS, which POP3 listeners offer when a certificate
+ * is configured; the plain pool serves the rest.  A pool no listener
+ * needs is not kept filled (pool_take() still starts one on demand).
+ */
+static int
+pool_wanted(int tls)
+{
+	struct listener	*l;
+
+	TAILQ_FOREACH(l, &conf->listeners, entry)
+		if (tls ? tlsmat.certlen > 0 && l->kind != LISTEN_POPPASS :
+		    l->kind == LISTEN_POP3 || l->kind == LISTEN_POPPASS)
+			return (1);
+	return (0);
+}
+
 static void
 pool_refill(void)
 {
 	int	tls;
 
-	for (tls = 0; tls <= (tlsmat.certlen > 0); tls++)
-		while (!shutting_down &&
+	for (tls = 0; tls <= 1; tls++)
+		while (!shutting_down && pool_wanted(tls) &&
 		    sessions_idle[tls] < conf->session_pool &&
 		    sessions_idle[0] + sessions_idle[1] + sessions_busy <
 		    conf->max_sessions)
@@ -797,27 +815,6 @@ session_start(int fd, struct listener *l, struct sockaddr_storage *peer)
 }
 
 static void
-accept_resume(int fd, short event, void *arg)
-{
-	struct listener	*l;
-
-	TAILQ_FOREACH(l, &conf->listeners, entry)
-		event_add(l->ev, NULL);
-}
-
-/* Out of descriptors: stop accepting for a second instead of spinning. */
-static void
-accept_pause(void)
-{
-	struct listener	*l;
-	struct timeval	 tv = { 1, 0 };
-
-	TAILQ_FOREACH(l, &conf->listeners, entry)
-		event_del(l->ev);
-	evtimer_add(&ev_accept_pause, &tv);
-}
-
-static void
 parent_accept(int lfd, short event, void *arg)
 {
 	struct listener		*l = arg;
@@ -830,7 +827,7 @@ parent_accept(int lfd, short event, void *arg)
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 		    errno == ENOMEM) {
 			log_warn("%s: accept", __func__);
-			accept_pause();
+			listeners_pause(conf);
 		} else if (errno != EAGAIN && errno != EINTR &&
 		    errno != ECONNABORTED)
 			log_warn("%s: accept", __func__);
@@ -850,38 +847,6 @@ parent_accept(int lfd, short event, void *arg)
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
 		log_warn("%s: setsockopt TCP_NODELAY", __func__);
 	session_start(fd, l, &ss);
-}
-
-static void
-listeners_bind(void)
-{
-	struct listener	*l;
-	int		 fd, on = 1;
-
-	TAILQ_FOREACH(l, &conf->listeners, entry) {
-		if ((fd = socket(l->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, 0)) == -1)
-			fatal("socket");
-		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
-		    sizeof(on)) == -1)
-			fatal("setsockopt SO_REUSEADDR");
-		if (l->ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-		    IPV6_V6ONLY, &on, sizeof(on)) == -1)
-			fatal("setsockopt IPV6_V6ONLY");
-		if (bind(fd, (struct sockaddr *)&l->ss, ss_len(&l->ss)) == -1)
-			fatal("bind %s port %u", ss_to_text(&l->ss),
-			    ss_port(&l->ss));
-		if (listen(fd, LISTEN_BACKLOG) == -1)
-			fatal("listen");
-		l->fd = fd;
-		l->ev = xcalloc(1, sizeof(struct event));
-		event_set(l->ev, fd, EV_READ | EV_PERSIST, parent_accept, l);
-		event_add(l->ev, NULL);
-		log_info("listening on %s port %u", ss_to_text(&l->ss),
-		    ss_port(&l->ss));
-	}
-	evtimer_set(&ev_accept_pause, accept_resume, NULL);
-	evtimer_set(&ev_refill, pool_refill_cb, NULL);
 }
 
 static void
@@ -939,35 +904,6 @@ child_gone(struct child *c, int status)
 	}
 }
 
-static int
-listener_same(struct listener *a, struct listener *b)
-{
-	return (a->kind == b->kind && ss_same_addr(&a->ss, &b->ss) &&
-	    ss_port(&a->ss) == ss_port(&b->ss));
-}
-
-/*
- * The bound listeners stay; a reload may change their options only.
- * Returns -1 if the new configuration lists other sockets.
- */
-static int
-listeners_carry(struct pop3d_conf *from, struct pop3d_conf *to)
-{
-	struct listener	*a, *b;
-
-	for (a = TAILQ_FIRST(&from->listeners), b = TAILQ_FIRST(&to->listeners);
-	    a != NULL && b != NULL;
-	    a = TAILQ_NEXT(a, entry), b = TAILQ_NEXT(b, entry))
-		if (!listener_same(a, b))
-			return (-1);
-	if (a != NULL || b != NULL)
-		return (-1);
-	for (a = TAILQ_FIRST(&from->listeners), b = TAILQ_FIRST(&to->listeners);
-	    a != NULL; a = TAILQ_NEXT(a, entry), b = TAILQ_NEXT(b, entry))
-		a->plaintext_auth = b->plaintext_auth;
-	return (0);
-}
-
 /*
  * Point the log where c says.  A file is opened again even when its
  * path did not change: that is how a rotated log is let go (rename,
@@ -1009,61 +945,71 @@ reload_capture(int pri, const char *line)
 		snprintf(reload_errors + n, reload_errlen - n, "%s\n", line);
 }
 
-/* What a reload needs that the new configuration could break. */
+/* A TLS listener needs what TLS sessions are made from. */
 static int
-reload_check(struct pop3d_conf *nconf, struct tls_material *nmat,
-    struct child **authset, int *nauthset)
+reload_tls_ok(const struct pop3d_conf *nconf, const struct tls_material *nmat)
 {
 	struct listener	*l;
 
-	if (tlsmat_load(nconf, nmat) == -1) {
-		log_warnx("reload failed: TLS certificate or key");
-		return (-1);
-	}
-	TAILQ_FOREACH(l, &conf->listeners, entry)
+	TAILQ_FOREACH(l, &nconf->listeners, entry)
 		if ((l->kind == LISTEN_POP3S ||
 		    l->kind == LISTEN_POPPASS_TLS) && nmat->certlen == 0) {
 			log_warnx("reload failed: a TLS listener needs a "
 			    "certificate");
-			tlsmat_free(nmat);
-			return (-1);
+			return (0);
 		}
-	if (auth_reload_start(nconf, authset, nauthset) == -1) {
-		tlsmat_free(nmat);
-		return (-1);
-	}
-	/* Last, since it switches the log when it works. */
-	if (parent_log_apply(nconf) == -1) {
-		log_warnx("reload failed: cannot open the log file");
-		tlsmat_free(nmat);
-		auth_set_close(authset, *nauthset);
-		return (-1);
-	}
-	return (0);
+	return (1);
 }
 
 /*
- * Sessions that are serving a client keep what they started with; idle
- * ones in the pool are retired, so that every new connection gets the
- * new settings.  The live listeners move into the new configuration.
+ * What a reload needs that the new configuration could break, each
+ * step undone when a later one fails: none of it is in service yet.
+ */
+static int
+reload_check(struct pop3d_conf *nconf, struct tls_material *nmat,
+    struct child **authset, int *nauthset)
+{
+	if (tlsmat_load(nconf, nmat) == -1) {
+		log_warnx("reload failed: TLS certificate or key");
+		return (-1);
+	}
+	if (!reload_tls_ok(nconf, nmat) ||
+	    listeners_prepare(conf, nconf) == -1)
+		goto fail_tls;
+	if (auth_reload_start(nconf, authset, nauthset) == -1)
+		goto fail_listen;
+	/* Last, since it switches the log when it works. */
+	if (parent_log_apply(nconf) == -1) {
+		log_warnx("reload failed: cannot open the log file");
+		auth_set_close(authset, *nauthset);
+		goto fail_listen;
+	}
+	return (0);
+
+ fail_listen:
+	listeners_abort(nconf);
+ fail_tls:
+	tlsmat_free(nmat);
+	return (-1);
+}
+
+/*
+ * Sessions that are serving a client keep what they started with, and
+ * the socket it was accepted on, even when the new configuration no
+ * longer listens there; idle ones in the pool are retired, so that
+ * every new connection gets the new settings.  The pools are refilled
+ * for the new listeners (pool_wanted()): the TLS one starts with the
+ * first listener that can use it and is let go with the last.
  */
 static void
 reload_swap(struct pop3d_conf *nconf, struct tls_material *nmat,
     struct child **authset, int nauthset)
 {
-	struct listener	*l;
 	struct child	*c;
 
-	if (listeners_carry(conf, nconf) == -1)
-		log_warnx("reload: listen statements changed; they take "
-		    "effect at restart, other settings now");
 	if (strcmp(nconf->control_socket, conf->control_socket) != 0)
 		log_warnx("reload: the control socket changes at restart");
-	while ((l = TAILQ_FIRST(&nconf->listeners)) != NULL) {
-		TAILQ_REMOVE(&nconf->listeners, l, entry);
-		free(l);
-	}
-	TAILQ_CONCAT(&nconf->listeners, &conf->listeners, entry);
+	listeners_commit(conf, nconf);
 	config_free(conf);
 	conf = nconf;
 	access_configure(conf);
@@ -1310,7 +1256,8 @@ main(int argc, char *argv[])
 	signal_add(&ev_sighup, NULL);
 	signal_add(&ev_sigchld, NULL);
 
-	listeners_bind();
+	listeners_start(conf, parent_accept);
+	evtimer_set(&ev_refill, pool_refill_cb, NULL);
 	auth_conf_make(conf, &auth_conf_cur);
 	if (auth_start(&auth_conf_cur, auth_children, &nauth) == -1)
 		fatalx("cannot start pop3d-auth");

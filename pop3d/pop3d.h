@@ -57,6 +57,10 @@ enum log_dest {
 	LOG_TO_NONE,
 };
 
+/*
+ * One address and port of a listen statement.  A new option goes into
+ * listener_match() (listener.c) too, so that a reload applies it.
+ */
 struct listener {
 	TAILQ_ENTRY(listener)	 entry;
 	struct sockaddr_storage	 ss;		/* address and port */
@@ -157,6 +161,14 @@ void		 access_show_penalties(const struct pop3d_conf *,
 void		 control_init(const char *);
 void		 control_listen(void);
 void		 control_cleanup(void);
+
+/* listener.c */
+void		 listeners_start(struct pop3d_conf *,
+		    void (*)(int, short, void *));
+int		 listeners_prepare(struct pop3d_conf *, struct pop3d_conf *);
+void		 listeners_abort(struct pop3d_conf *);
+void		 listeners_commit(struct pop3d_conf *, struct pop3d_conf *);
+void		 listeners_pause(const struct pop3d_conf *);
 
 /* pop3d.c */
 const struct pop3d_conf	*parent_conf(void);

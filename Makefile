@@ -57,12 +57,14 @@ SESSION_LIBS=	${SANITIZE_OBJS} ${PLAIN_LIBS} -lresolv
 
 LIB=		lib/libpop3d.a
 LIB_OBJS=	lib/frame.o lib/proto.o lib/dispatch.o lib/msg.o lib/log.o lib/util.o lib/addr.o \
+		lib/proxy.o \
 		lib/xform.o lib/tlsctx.o lib/base64.o lib/userdb.o \
 		lib/sandbox_${SANDBOX}.o compat/timingsafe_bcmp.o
 LIB_HDRS=	lib/params.h lib/pathnames.h lib/proto.h lib/frame.h \
 		lib/dispatch.h \
 		lib/msg.h lib/log.h lib/util.h lib/addr.h lib/xform.h \
-		lib/tlsctx.h lib/base64.h lib/userdb.h lib/sandbox.h compat/compat.h
+		lib/tlsctx.h lib/base64.h lib/userdb.h lib/sandbox.h lib/proxy.h \
+		compat/compat.h
 
 POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/grant.o pop3d/access.o \
 		pop3d/control.o pop3d/submit.o pop3d/tlsmat.o \
@@ -70,7 +72,7 @@ POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/grant.o pop3d/access.o \
 POP3D_HDRS=	pop3d/pop3d.h pop3d/proc.h
 SESSION_OBJS=	pop3d-session/session.o pop3d-session/pop3.o \
 		pop3d-session/poppass.o pop3d-session/xmit.o \
-		pop3d-session/io.o
+		pop3d-session/io.o pop3d-session/proxyio.o
 PLAIN_OBJS=	${SESSION_OBJS} pop3d-session/session_plain.o
 TLS_OBJS=	${SESSION_OBJS} pop3d-session/session_tls.o \
 		pop3d-session/tls.o
@@ -240,7 +242,7 @@ FUZZ_TIME?=	60
 # trip clang's -Wmissing-field-initializers.
 FUZZ_LIB_OBJS=	lib/frame.fo lib/proto.fo lib/dispatch.fo lib/msg.fo \
 		lib/log.fo lib/util.fo lib/addr.fo lib/xform.fo \
-		lib/tlsctx.fo lib/base64.fo lib/userdb.fo \
+		lib/tlsctx.fo lib/base64.fo lib/userdb.fo lib/proxy.fo \
 		compat/timingsafe_bcmp.fo
 FUZZ_COMMON=	fuzz/common.fo
 FUZZ_SESSION=	fuzz/session_harness.fo pop3d-session/pop3.fo \

@@ -150,13 +150,15 @@ UNIT_TESTS=	regress/unit/frame_test regress/unit/msg_test \
 		regress/unit/xform_test regress/unit/maildir_test \
 		regress/unit/mbox_test regress/unit/pop3_test \
 		regress/unit/tls_test regress/unit/auth_test \
-		regress/unit/userdb_test regress/admin/access_test
+		regress/unit/userdb_test regress/admin/access_test \
+		regress/unit/proxy_test
 UNIT_OBJS=	regress/unit/frame_test.o regress/unit/msg_test.o \
 		regress/unit/dispatch_test.o regress/unit/addr_test.o \
 		regress/unit/xform_test.o regress/unit/maildir_test.o \
 		regress/unit/mbox_test.o regress/unit/pop3_test.o \
 		regress/unit/tls_test.o regress/unit/auth_test.o \
-		regress/unit/userdb_test.o regress/admin/access_test.o
+		regress/unit/userdb_test.o regress/admin/access_test.o \
+		regress/unit/proxy_test.o
 TESTCFLAGS=	${ALLCFLAGS} ${ATF_CFLAGS}
 TESTLINK=	${CC} ${LDFLAGS} -o $@
 
@@ -172,6 +174,8 @@ regress/unit/xform_test.o: regress/unit/xform_test.c
 	${CC} ${TESTCFLAGS} -c regress/unit/xform_test.c -o $@
 regress/unit/userdb_test.o: regress/unit/userdb_test.c
 	${CC} ${TESTCFLAGS} -c regress/unit/userdb_test.c -o $@
+regress/unit/proxy_test.o: regress/unit/proxy_test.c
+	${CC} ${TESTCFLAGS} -c regress/unit/proxy_test.c -o $@
 regress/unit/maildir_test.o: regress/unit/maildir_test.c
 	${CC} ${TESTCFLAGS} -Ipop3d-store -c regress/unit/maildir_test.c -o $@
 regress/unit/mbox_test.o: regress/unit/mbox_test.c
@@ -199,6 +203,8 @@ regress/unit/xform_test: regress/unit/xform_test.o ${LIB}
 	${TESTLINK} regress/unit/xform_test.o ${LIB} ${ATF_LIBS} ${LIBS}
 regress/unit/userdb_test: regress/unit/userdb_test.o ${LIB}
 	${TESTLINK} regress/unit/userdb_test.o ${LIB} ${ATF_LIBS} ${LIBS}
+regress/unit/proxy_test: regress/unit/proxy_test.o ${LIB}
+	${TESTLINK} regress/unit/proxy_test.o ${LIB} ${ATF_LIBS} ${LIBS}
 regress/unit/maildir_test: regress/unit/maildir_test.o \
 		pop3d-store/maildir.o pop3d-store/lock.o ${LIB}
 	${TESTLINK} regress/unit/maildir_test.o pop3d-store/maildir.o \
@@ -256,11 +262,11 @@ FUZZ_CONF=	pop3d/config.fo pop3d/printconf.fo pop3d/tlsmat.fo \
 FUZZ_TARGETS=	fuzz/fuzz_pop3 fuzz/fuzz_poppass fuzz/fuzz_xmit \
 		fuzz/fuzz_sasl fuzz/fuzz_tlshello fuzz/fuzz_conf \
 		fuzz/fuzz_userdb fuzz/fuzz_maildir fuzz/fuzz_mbox \
-		fuzz/fuzz_frame
+		fuzz/fuzz_frame fuzz/fuzz_proxy
 FUZZ_MAIN=	fuzz/fuzz_pop3.fo fuzz/fuzz_poppass.fo fuzz/fuzz_xmit.fo \
 		fuzz/fuzz_sasl.fo fuzz/fuzz_tlshello.fo fuzz/fuzz_conf.fo \
 		fuzz/fuzz_userdb.fo fuzz/fuzz_maildir.fo fuzz/fuzz_mbox.fo \
-		fuzz/fuzz_frame.fo
+		fuzz/fuzz_frame.fo fuzz/fuzz_proxy.fo
 FUZZ_OBJS=	${FUZZ_LIB_OBJS} ${FUZZ_COMMON} ${FUZZ_SESSION} ${FUZZ_AUTH} \
 		${FUZZ_CONF} ${FUZZ_MAIN} pop3d-store/maildir.fo \
 		pop3d-store/mbox.fo pop3d-store/lock.fo
@@ -316,6 +322,9 @@ fuzz/fuzz_frame: fuzz/fuzz_frame.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS}
 	${FUZZ_LINK} fuzz/fuzz_frame.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS} \
 	    ${LIBS}
 
+fuzz/fuzz_proxy: fuzz/fuzz_proxy.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS}
+	${FUZZ_LINK} fuzz/fuzz_proxy.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS} \
+	    ${LIBS}
 fuzz-build: ${FUZZ_TARGETS}
 
 # Each target FUZZ_TIME seconds, one after the other (fuzz/README).

@@ -25,8 +25,10 @@
  * printconf.c.  Of lib/, the frame layer and the log run here too.  The
  * parent reads no byte from any client and takes no user name from a
  * session: the only user names it sees come from pop3d-auth, and the
- * only addresses it acts on are those accept(2) gave.  ARCHITECTURE
- * says the rest.
+ * only addresses it acts on are those accept(2) gave, and on a
+ * proxy-protocol listener the client a session read from a trusted
+ * balancer's PROXY header (session_proxy()).  ARCHITECTURE says the
+ * rest.
  */
 
 #include <sys/types.h>

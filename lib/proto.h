@@ -318,7 +318,7 @@ struct sess_conn {
 struct sess_proxy {
 	int32_t		local;
 	int32_t		family;		/* AF_INET or AF_INET6 */
-	uint8_t		addr[16];	/* 4 bytes for AF_INET, rest zero */
+	uint8_t		addr[16];	/* AF_INET: 4 bytes, then 0 */
 	uint32_t	port;
 };
 

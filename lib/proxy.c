@@ -235,7 +235,8 @@ v1_parse(const uint8_t *buf, size_t len, struct proxy_hdr *h,
 	for (i = 0; i < n && buf[i] != '\n'; i++)
 		if ((buf[i] < 0x20 || buf[i] > 0x7e) &&
 		    (buf[i] != '\r' || (i + 1 < n && buf[i + 1] != '\n')))
-			return (fail(why, "v1 header with a control character"));
+			return (fail(why,
+			    "v1 header with a control character"));
 	if ((eol = memchr(buf, '\n', n)) == NULL) {
 		if (len >= PROXY_V1_MAX)
 			return (fail(why, "v1 header over 107 bytes"));

@@ -307,6 +307,42 @@ EOF
 	p3_stop
 }
 
+p3_case direct_reload "a reload changes the trusted-proxy networks and the proxy-protocol option of a listener for new connections"
+direct_reload_body()
+{
+	px_setup
+	# Trust moves from 127.0.0.1 to 127.0.0.2; the second listener
+	# speaks plain POP3 from now on.
+	sed -i "s/^trusted-proxy 127\.0\.0\.1\$/trusted-proxy 127.0.0.2/;
+	    s/^\(listen on 127\.0\.0\.1 port ${PX_PORT2}\) proxy-protocol\$/\1/" \
+	    "${P3_CONF}"
+	grep -q '^trusted-proxy 127\.0\.0\.2$' "${P3_CONF}" &&
+	    grep -q "^listen on 127\.0\.0\.1 port ${PX_PORT2}\$" "${P3_CONF}" ||
+	    atf_fail "the configuration was not rewritten"
+	p3_ctl reload >"${P3_DIR}/reload.out" 2>&1 || {
+		cat "${P3_DIR}/reload.out" >&2
+		p3_failure "pop3ctl reload failed"
+	}
+	p3_py <<'EOF'
+from pop3test import *
+from proxyhdr import *
+E = TestEnv()
+def main():
+    wait_log(E.log, r"^configuration reloaded$")
+    expect_refused(E.port, "127.0.0.1", what="no longer trusted")
+    wait_log(E.log, r"^127\.0\.0\.1: refused: not a trusted proxy$")
+    p = proxied(E.port, v1("192.0.2.50", 11), source="127.0.0.2")
+    check(p.greeting.startswith("+OK"), "greeting %r" % p.greeting)
+    wait_log(E.log, r"^192\.0\.2\.50:11: connection on 127\.0\.0\.1 "
+        r"port %d via proxy 127\.0\.0\.2:\d+$" % E.port)
+    quit_ok(p)
+    expect_served(int(os.environ["PX_PORT2"]), "127.0.0.3",
+        what="a listener without proxy-protocol now")
+run(main)
+EOF
+	p3_stop
+}
+
 # ---------------------------------------------------------------------------
 # Through HAProxy
 
@@ -471,8 +507,8 @@ EOF
 
 atf_init_test_cases()
 {
-	for t in direct_valid direct_refused direct_controls haproxy_clients \
-	    haproxy_deny haproxy_autodeny haproxy_tls; do
+	for t in direct_valid direct_refused direct_controls direct_reload \
+	    haproxy_clients haproxy_deny haproxy_autodeny haproxy_tls; do
 		atf_add_test_case "$t"
 	done
 }

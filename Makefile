@@ -57,12 +57,14 @@ SESSION_LIBS=	${SANITIZE_OBJS} ${PLAIN_LIBS} -lresolv
 
 LIB=		lib/libpop3d.a
 LIB_OBJS=	lib/frame.o lib/proto.o lib/dispatch.o lib/msg.o lib/log.o lib/util.o lib/addr.o \
+		lib/proxy.o \
 		lib/xform.o lib/tlsctx.o lib/base64.o lib/userdb.o \
 		lib/sandbox_${SANDBOX}.o compat/timingsafe_bcmp.o
 LIB_HDRS=	lib/params.h lib/pathnames.h lib/proto.h lib/frame.h \
 		lib/dispatch.h \
 		lib/msg.h lib/log.h lib/util.h lib/addr.h lib/xform.h \
-		lib/tlsctx.h lib/base64.h lib/userdb.h lib/sandbox.h compat/compat.h
+		lib/tlsctx.h lib/base64.h lib/userdb.h lib/sandbox.h lib/proxy.h \
+		compat/compat.h
 
 POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/grant.o pop3d/access.o \
 		pop3d/control.o pop3d/submit.o pop3d/tlsmat.o \
@@ -70,7 +72,7 @@ POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/grant.o pop3d/access.o \
 POP3D_HDRS=	pop3d/pop3d.h pop3d/proc.h
 SESSION_OBJS=	pop3d-session/session.o pop3d-session/pop3.o \
 		pop3d-session/poppass.o pop3d-session/xmit.o \
-		pop3d-session/io.o
+		pop3d-session/io.o pop3d-session/proxyio.o
 PLAIN_OBJS=	${SESSION_OBJS} pop3d-session/session_plain.o
 TLS_OBJS=	${SESSION_OBJS} pop3d-session/session_tls.o \
 		pop3d-session/tls.o
@@ -148,13 +150,15 @@ UNIT_TESTS=	regress/unit/frame_test regress/unit/msg_test \
 		regress/unit/xform_test regress/unit/maildir_test \
 		regress/unit/mbox_test regress/unit/pop3_test \
 		regress/unit/tls_test regress/unit/auth_test \
-		regress/unit/userdb_test regress/admin/access_test
+		regress/unit/userdb_test regress/admin/access_test \
+		regress/unit/proxy_test
 UNIT_OBJS=	regress/unit/frame_test.o regress/unit/msg_test.o \
 		regress/unit/dispatch_test.o regress/unit/addr_test.o \
 		regress/unit/xform_test.o regress/unit/maildir_test.o \
 		regress/unit/mbox_test.o regress/unit/pop3_test.o \
 		regress/unit/tls_test.o regress/unit/auth_test.o \
-		regress/unit/userdb_test.o regress/admin/access_test.o
+		regress/unit/userdb_test.o regress/admin/access_test.o \
+		regress/unit/proxy_test.o
 TESTCFLAGS=	${ALLCFLAGS} ${ATF_CFLAGS}
 TESTLINK=	${CC} ${LDFLAGS} -o $@
 
@@ -170,6 +174,8 @@ regress/unit/xform_test.o: regress/unit/xform_test.c
 	${CC} ${TESTCFLAGS} -c regress/unit/xform_test.c -o $@
 regress/unit/userdb_test.o: regress/unit/userdb_test.c
 	${CC} ${TESTCFLAGS} -c regress/unit/userdb_test.c -o $@
+regress/unit/proxy_test.o: regress/unit/proxy_test.c
+	${CC} ${TESTCFLAGS} -c regress/unit/proxy_test.c -o $@
 regress/unit/maildir_test.o: regress/unit/maildir_test.c
 	${CC} ${TESTCFLAGS} -Ipop3d-store -c regress/unit/maildir_test.c -o $@
 regress/unit/mbox_test.o: regress/unit/mbox_test.c
@@ -197,6 +203,8 @@ regress/unit/xform_test: regress/unit/xform_test.o ${LIB}
 	${TESTLINK} regress/unit/xform_test.o ${LIB} ${ATF_LIBS} ${LIBS}
 regress/unit/userdb_test: regress/unit/userdb_test.o ${LIB}
 	${TESTLINK} regress/unit/userdb_test.o ${LIB} ${ATF_LIBS} ${LIBS}
+regress/unit/proxy_test: regress/unit/proxy_test.o ${LIB}
+	${TESTLINK} regress/unit/proxy_test.o ${LIB} ${ATF_LIBS} ${LIBS}
 regress/unit/maildir_test: regress/unit/maildir_test.o \
 		pop3d-store/maildir.o pop3d-store/lock.o ${LIB}
 	${TESTLINK} regress/unit/maildir_test.o pop3d-store/maildir.o \
@@ -240,7 +248,7 @@ FUZZ_TIME?=	60
 # trip clang's -Wmissing-field-initializers.
 FUZZ_LIB_OBJS=	lib/frame.fo lib/proto.fo lib/dispatch.fo lib/msg.fo \
 		lib/log.fo lib/util.fo lib/addr.fo lib/xform.fo \
-		lib/tlsctx.fo lib/base64.fo lib/userdb.fo \
+		lib/tlsctx.fo lib/base64.fo lib/userdb.fo lib/proxy.fo \
 		compat/timingsafe_bcmp.fo
 FUZZ_COMMON=	fuzz/common.fo
 FUZZ_SESSION=	fuzz/session_harness.fo pop3d-session/pop3.fo \
@@ -254,11 +262,11 @@ FUZZ_CONF=	pop3d/config.fo pop3d/printconf.fo pop3d/tlsmat.fo \
 FUZZ_TARGETS=	fuzz/fuzz_pop3 fuzz/fuzz_poppass fuzz/fuzz_xmit \
 		fuzz/fuzz_sasl fuzz/fuzz_tlshello fuzz/fuzz_conf \
 		fuzz/fuzz_userdb fuzz/fuzz_maildir fuzz/fuzz_mbox \
-		fuzz/fuzz_frame
+		fuzz/fuzz_frame fuzz/fuzz_proxy
 FUZZ_MAIN=	fuzz/fuzz_pop3.fo fuzz/fuzz_poppass.fo fuzz/fuzz_xmit.fo \
 		fuzz/fuzz_sasl.fo fuzz/fuzz_tlshello.fo fuzz/fuzz_conf.fo \
 		fuzz/fuzz_userdb.fo fuzz/fuzz_maildir.fo fuzz/fuzz_mbox.fo \
-		fuzz/fuzz_frame.fo
+		fuzz/fuzz_frame.fo fuzz/fuzz_proxy.fo
 FUZZ_OBJS=	${FUZZ_LIB_OBJS} ${FUZZ_COMMON} ${FUZZ_SESSION} ${FUZZ_AUTH} \
 		${FUZZ_CONF} ${FUZZ_MAIN} pop3d-store/maildir.fo \
 		pop3d-store/mbox.fo pop3d-store/lock.fo
@@ -314,6 +322,9 @@ fuzz/fuzz_frame: fuzz/fuzz_frame.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS}
 	${FUZZ_LINK} fuzz/fuzz_frame.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS} \
 	    ${LIBS}
 
+fuzz/fuzz_proxy: fuzz/fuzz_proxy.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS}
+	${FUZZ_LINK} fuzz/fuzz_proxy.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS} \
+	    ${LIBS}
 fuzz-build: ${FUZZ_TARGETS}
 
 # Each target FUZZ_TIME seconds, one after the other (fuzz/README).

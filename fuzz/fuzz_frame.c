@@ -238,6 +238,7 @@ static const struct dispatch_rule parent_rules[] = {
 	{ MSG_SESS_END,		D_ANY,	D_ONCE,	none },
 	{ MSG_SESS_STLS_AUTH,	D_ANY,	D_ONCE,	none },
 	{ MSG_SESS_STLS,	D_ANY,	D_ONCE,	none },
+	{ MSG_SESS_PROXY,	D_ANY,	D_ONCE,	none },
 	{ MSG_AUTH_GRANT,	D_ANY,	0,	parent_grant },
 	{ MSG_AUTH_FAILURE,	D_ANY,	0,	none },
 };

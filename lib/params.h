@@ -415,4 +415,22 @@
 /* SASL mechanisms, as named in CAPA and AUTH (RFC 5034). */
 #define SASL_MECH_MAX		20
 
+/*
+ * The PROXY protocol (listen ... proxy-protocol): a trusted load
+ * balancer opens each connection with a header naming the client.  A
+ * text (v1) header is at most 107 bytes with its CRLF, as its
+ * specification bounds it.  A binary (v2) one is 16 bytes and a length
+ * of up to 65535: PROXY_V2_LEN_MAX takes the largest address block
+ * (two UNIX paths, 216 bytes) and the TLVs a balancer adds (ALPN, the
+ * authority, a unique id of up to 128 bytes, TLS details) with room to
+ * spare; a longer one is refused rather than read.  A balancer sends
+ * the header as it connects, so one that has not arrived within
+ * PROXY_HEADER_TIMEOUT seconds will not: the session process it holds
+ * is let go.
+ */
+#define PROXY_V1_MAX		107
+#define PROXY_V2_LEN_MAX	1024
+#define PROXY_HDR_MAX		(16 + PROXY_V2_LEN_MAX)
+#define PROXY_HEADER_TIMEOUT	5
+
 #endif /* POP3D_PARAMS_H */

@@ -39,7 +39,7 @@
  * Bump PROTO_VERSION whenever a change is made to PROTO_MESSAGES or to
  * a payload below: pop3ctl sends it, and a mismatch is refused.
  */
-#define PROTO_VERSION		14
+#define PROTO_VERSION		15
 
 /*
  * Every message, by channel and direction, as X(type, payload, fd):
@@ -65,7 +65,10 @@
 	X(MSG_SESS_CONN,	sizeof(struct sess_conn),	P_FD)	\
 	X(MSG_SESS_XMIT_RESULT,	sizeof(int32_t),		P_NOFD)	\
 	X(MSG_STORE_FD,		P_VAR,				P_FD)	\
+	X(MSG_SESS_PROXY_OK,	sizeof(struct sess_proxy_ok),	P_FD)	\
+	X(MSG_SESS_PROXY_REFUSED, 0,				P_NOFD)	\
 	/* session -> parent */						\
+	X(MSG_SESS_PROXY,	sizeof(struct sess_proxy),	P_NOFD)	\
 	X(MSG_SESS_LOGIN,	sizeof(struct sess_login),	P_NOFD)	\
 	X(MSG_SESS_AUTODENY,	sizeof(uint32_t),		P_NOFD)	\
 	X(MSG_SESS_XMIT,	0,				P_FD)	\
@@ -294,6 +297,36 @@ struct sess_conn {
 	char			peername[NI_MAXHOST];	/* numeric */
 	int32_t			stls;		/* handed over after STLS */
 	struct sess_handoff	handoff;	/* with stls set */
+	/*
+	 * A proxy-protocol listener: peer is the trusted balancer's, and
+	 * no auth channel came first (MSG_SESS_AUTHFD), since pop3d-auth
+	 * is chosen by the client's source.  The session reads the PROXY
+	 * header before anything else and tells the parent what it says
+	 * (MSG_SESS_PROXY); the parent checks the client as it would at
+	 * accept and answers MSG_SESS_PROXY_OK, with the auth channel, or
+	 * MSG_SESS_PROXY_REFUSED.  Never with stls.
+	 */
+	int32_t			proxy;
+};
+
+/*
+ * MSG_SESS_PROXY: the client a PROXY header named, once, before the
+ * greeting, only from a session of a proxy-protocol listener.  local:
+ * the header had no client (v2 LOCAL, v1 UNKNOWN) and the balancer's
+ * own address stands; family, addr and port are then zero.
+ */
+struct sess_proxy {
+	int32_t		local;
+	int32_t		family;		/* AF_INET or AF_INET6 */
+	uint8_t		addr[16];	/* AF_INET: 4 bytes, then 0 */
+	uint32_t	port;
+};
+
+/* MSG_SESS_PROXY_OK: the client is admitted; the auth channel is the fd. */
+struct sess_proxy_ok {
+	struct sockaddr_storage	peer;
+	int32_t			plaintext_auth;	/* resolved: 0 or 1 */
+	char			peername[NI_MAXHOST];	/* numeric */
 };
 
 /* MSG_SESS_END: what the session did, for the logout log line. */

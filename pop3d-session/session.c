@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "msg.h"
+#include "proxy.h"
 #include "sandbox.h"
 #include "dispatch.h"
 #include "session.h"
@@ -669,16 +670,26 @@ session_wait_conn(void)
 	if (sconf.tls_ctx)
 		session_tls_setup();
 
-	/* Our session id comes with it; every later frame must carry it. */
-	session_recv_parent(&fr, MSG_SESS_AUTHFD);
+	/*
+	 * Our session id comes with it; every later frame must carry it.
+	 * A proxy-protocol connection comes first, alone: its auth
+	 * channel waits for the client's address (session_proxy()).
+	 */
+	if (!channel_recv(&parent_ch, &fr, INT32_MAX))
+		exit(0);
 	if ((sid = fr.hdr.peerid) == 0)
 		fatalx("%s: session id 0", __func__);
-	channel_open(&auth_ch, fr.fd);
-
-	session_recv_parent(&fr, MSG_SESS_CONN);
+	if (fr.hdr.type != MSG_SESS_CONN) {
+		expect(&parent_ch, &fr, MSG_SESS_AUTHFD);
+		channel_open(&auth_ch, fr.fd);
+		session_recv_parent(&fr, MSG_SESS_CONN);
+	}
 	frame_get(&fr, &sconn, sizeof(sconn));
 	if (memchr(sconn.peername, '\0', sizeof(sconn.peername)) == NULL)
 		fatalx("%s: unterminated peer name", __func__);
+	if ((sconn.proxy != 0 && sconn.proxy != 1) ||
+	    sconn.proxy == auth_ch.open || (sconn.proxy && sconn.stls))
+		fatalx("%s: bad proxy-protocol connection", __func__);
 	if (sconn.stls && (!sconf.tls_ctx || sconn.kind != LISTEN_POP3 ||
 	    memchr(sconn.handoff.timestamp, '\0',
 	    sizeof(sconn.handoff.timestamp)) == NULL))
@@ -731,6 +742,71 @@ session_resume(struct pop3 *p, struct io *io)
 	return (0);
 }
 
+/*
+ * A proxy-protocol listener: the balancer's PROXY header, before any
+ * byte is written and before TLS, then the parent's verdict on the
+ * client it names.  Admitted, the client's address is ours from now
+ * on, and the auth channel comes with the verdict.  Refused, or no
+ * header: the connection is closed without a word.  The header's
+ * content is believed only as far as the parent believes it: this
+ * process can name an address for its own connection, nothing more.
+ */
+static void
+session_proxy(int fd)
+{
+	struct proxy_hdr	 h;
+	struct sess_proxy	 sp;
+	struct sess_proxy_ok	 ok;
+	struct sess_end		 end;
+	struct frame		 fr;
+	const char		*why;
+	int			 rc;
+
+	if ((rc = proxy_read_header(fd, io_now() + PROXY_HEADER_TIMEOUT, &h,
+	    &why)) != 0) {
+		log_info("%s: PROXY header refused: %s", peer, why);
+		close(fd);
+		memset(&end, 0, sizeof(end));
+		end.reason = rc;
+		channel_send(&parent_ch, MSG_SESS_END, -1, &end, sizeof(end));
+		exit(0);
+	}
+	memset(&sp, 0, sizeof(sp));
+	sp.local = h.local;
+	if (!h.local && h.src.ss_family == AF_INET) {
+		sp.family = AF_INET;
+		memcpy(sp.addr, &((struct sockaddr_in *)&h.src)->sin_addr, 4);
+		sp.port = ntohs(((struct sockaddr_in *)&h.src)->sin_port);
+	} else if (!h.local) {
+		sp.family = AF_INET6;
+		memcpy(sp.addr, &((struct sockaddr_in6 *)&h.src)->sin6_addr,
+		    16);
+		sp.port = ntohs(((struct sockaddr_in6 *)&h.src)->sin6_port);
+	}
+	log_debug("%s: PROXY v%d header read", peer, h.version);
+	channel_send(&parent_ch, MSG_SESS_PROXY, -1, &sp, sizeof(sp));
+	if (!channel_recv(&parent_ch, &fr, io_now() + TIMEOUT_BACKEND))
+		exit(0);
+	if (fr.hdr.type == MSG_SESS_PROXY_REFUSED) {
+		/* The parent logged why; the client hears nothing. */
+		close(fd);
+		exit(0);
+	}
+	expect(&parent_ch, &fr, MSG_SESS_PROXY_OK);
+	frame_get(&fr, &ok, sizeof(ok));
+	if (memchr(ok.peername, '\0', sizeof(ok.peername)) == NULL ||
+	    (ok.plaintext_auth != 0 && ok.plaintext_auth != 1) ||
+	    (ok.peer.ss_family != AF_INET && ok.peer.ss_family != AF_INET6))
+		fatalx("%s: bad MSG_SESS_PROXY_OK", __func__);
+	sconn.peer = ok.peer;
+	sconn.plaintext_auth = ok.plaintext_auth;
+	strlcpy(sconn.peername, ok.peername, sizeof(sconn.peername));
+	sconn.proxy = 0;
+	channel_open(&auth_ch, fr.fd);
+	snprintf(peer, sizeof(peer), "%s:%u", sconn.peername,
+	    ss_port(&sconn.peer));
+}
+
 /* RFC 8314: TLS from the first byte; the greeting comes after it. */
 static int
 session_implicit_tls(struct io *io)
@@ -769,6 +845,8 @@ main(int argc, char *argv[])
 	snprintf(peer, sizeof(peer), "%s:%u", sconn.peername,
 	    ss_port(&sconn.peer));
 	set_nonblock(fd, 1);
+	if (sconn.proxy)
+		session_proxy(fd);
 	io_init(&io, fd);
 
 	memset(&p, 0, sizeof(p));

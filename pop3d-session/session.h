@@ -200,6 +200,10 @@ void	session_tls_ctx(const struct sess_conf *, const uint8_t *, size_t,
 int	session_tls_accept(struct io *, time_t);
 int	(*session_starttls(const struct sess_conf *))(struct pop3 *);
 
+/* proxyio.c */
+struct proxy_hdr;
+int	proxy_read_header(int, time_t, struct proxy_hdr *, const char **);
+
 /* xmit.c */
 void	xmit_command(struct pop3 *);
 

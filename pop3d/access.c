@@ -67,6 +67,8 @@ struct reflog {
 };
 
 static int	autodeny_cmp(struct autodeny *, struct autodeny *);
+static int	access_in_list(const struct access_list *,
+		    const struct sockaddr_storage *);
 static int	penalty_cmp(struct penalty *, struct penalty *);
 
 RB_HEAD(autodeny_tree, autodeny);
@@ -219,15 +221,41 @@ int
 access_plaintext(const struct pop3d_conf *conf, const struct listener *l,
     const struct sockaddr_storage *peer)
 {
+	return (access_plaintext_policy(conf, l->plaintext_auth, peer));
+}
+
+/*
+ * The same with the listener's own setting (PLAINTEXT_AUTH_UNSET to
+ * follow the global one), for a client a PROXY header named after
+ * accept.
+ */
+int
+access_plaintext_policy(const struct pop3d_conf *conf, int ptauth,
+    const struct sockaddr_storage *peer)
+{
+	if (ptauth != PLAINTEXT_AUTH_UNSET ? ptauth : conf->plaintext_auth)
+		return (1);
+	return (access_in_list(&conf->plaintext_from, peer));
+}
+
+/* Whether a peer may send a PROXY header: it is a trusted-proxy. */
+int
+access_trusted_proxy(const struct pop3d_conf *conf,
+    const struct sockaddr_storage *peer)
+{
+	return (access_in_list(&conf->trusted_proxies, peer));
+}
+
+static int
+access_in_list(const struct access_list *list,
+    const struct sockaddr_storage *peer)
+{
 	const struct access_rule	*r;
 	struct addr			 a;
 
-	if (l->plaintext_auth != PLAINTEXT_AUTH_UNSET ? l->plaintext_auth :
-	    conf->plaintext_auth)
-		return (1);
 	if (addr_from_ss(peer, &a) == -1)
 		return (0);
-	TAILQ_FOREACH(r, &conf->plaintext_from, entry)
+	TAILQ_FOREACH(r, list, entry)
 		if (addr_in_net(&a, &r->net, r->prefixlen))
 			return (1);
 	return (0);

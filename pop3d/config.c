@@ -54,6 +54,7 @@ static struct listen_opts {
 	int	port;		/* 0 = the default of the kind */
 	int	tls;
 	int	poppass;
+	int	proxy;		/* proxy-protocol */
 	int	plaintext_auth;	/* PLAINTEXT_AUTH_UNSET if not given */
 	int	failed;		/* an option was refused: add nothing */
 } lopts;
@@ -85,6 +86,7 @@ struct wherelist {
 };
 static struct wherelist	 tls_listens;	/* need a tls certificate */
 static struct wherelist	 poppass_listens;	/* need a users file */
+static struct wherelist	 proxy_listens;	/* need a trusted-proxy */
 static struct wherelist	 rule_wheres;	/* one per access rule, in order */
 static char		*apop_where;	/* "apop yes": needs a users file */
 static char		*users_file_where;	/* its maildrop needs %u */
@@ -107,9 +109,10 @@ static void		 xmit_program_check(const char *);
 static int		 ai_cmp(const void *, const void *);
 static void		 listen_opt_twice(const char *);
 static void		 listen_statement(const char *);
-static int		 listen_add(const char *, int, enum listen_kind, int);
+static int		 listen_add(const char *, int, enum listen_kind, int,
+			    int);
 static int		 listener_add(const struct sockaddr *, socklen_t, int,
-			    enum listen_kind, int);
+			    enum listen_kind, int, int);
 static void		 where_add(struct wherelist *, const char *, ...)
 			    __attribute__((__format__ (printf, 2, 3)));
 static void		 where_free(struct wherelist *);
@@ -168,6 +171,7 @@ config_new(void)
 	c->access_default = ACCESS_GRANT;
 	TAILQ_INIT(&c->access_rules);
 	TAILQ_INIT(&c->plaintext_from);
+	TAILQ_INIT(&c->trusted_proxies);
 	c->auto_deny = 0;
 	c->max_commands = MAX_COMMANDS_DEFAULT;
 	c->penalty_failures = PENALTY_FAILURES_DEFAULT;
@@ -201,6 +205,10 @@ config_free(struct pop3d_conf *c)
 	}
 	while ((r = TAILQ_FIRST(&c->plaintext_from)) != NULL) {
 		TAILQ_REMOVE(&c->plaintext_from, r, entry);
+		free(r);
+	}
+	while ((r = TAILQ_FIRST(&c->trusted_proxies)) != NULL) {
+		TAILQ_REMOVE(&c->trusted_proxies, r, entry);
 		free(r);
 	}
 	free(c);
@@ -313,6 +321,14 @@ config_check(const char *topname, int errors_so_far)
 		}
 	}
 	errors += users_file_maildrop_check();
+	/* Without it no connection could ever be served there. */
+	if (TAILQ_EMPTY(&conf->trusted_proxies)) {
+		for (i = 0; i < proxy_listens.n; i++) {
+			log_warnx("%s: proxy-protocol needs a trusted-proxy "
+			    "statement", proxy_listens.v[i]);
+			errors++;
+		}
+	}
 	access_warn_useless();
 	if (conf->max_sessions_per_source <= conf->max_sessions)
 		return (errors);
@@ -624,6 +640,25 @@ config_plaintext_from(const char *text)
 		return;
 	}
 	TAILQ_INSERT_TAIL(&conf->plaintext_from, r, entry);
+}
+
+/*
+ * A network of load balancers whose PROXY header pop3d believes, on
+ * listeners with proxy-protocol.  Whoever can connect from it can name
+ * any client address, so it is named, never guessed.
+ */
+void
+config_trusted_proxy(const char *text)
+{
+	struct access_rule	*r;
+
+	r = xcalloc(1, sizeof(*r));
+	r->action = ACCESS_GRANT;
+	if (access_parse("trusted-proxy", text, r) == -1) {
+		free(r);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&conf->trusted_proxies, r, entry);
 }
 
 /* ADDR[/MASK] into a network with its host bits zero. */
@@ -943,8 +978,12 @@ listen_statement(const char *host)
 	}
 	if (lopts.port != 0)
 		port = lopts.port;
-	if (listen_add(host, port, kind, lopts.plaintext_auth) == -1)
+	if (listen_add(host, port, kind, lopts.plaintext_auth,
+	    lopts.proxy) == -1)
 		return;
+	if (lopts.proxy)
+		where_add(&proxy_listens, "listen on %s port %d%s "
+		    "proxy-protocol", host, port, opts);
 	if (lopts.tls)
 		where_add(&tls_listens, "listen on %s port %d%s", host, port,
 		    opts);
@@ -988,6 +1027,7 @@ later_free(void)
 {
 	where_free(&tls_listens);
 	where_free(&poppass_listens);
+	where_free(&proxy_listens);
 	where_free(&rule_wheres);
 	free(apop_where);
 	apop_where = NULL;
@@ -1002,16 +1042,17 @@ later_free(void)
  * pop3d -nv prints the same thing whatever the resolver's order.
  */
 static int
-listen_add(const char *host, int port, enum listen_kind kind, int ptauth)
+listen_add(const char *host, int port, enum listen_kind kind, int ptauth,
+    int proxy)
 {
 	struct addrinfo	  hints, *res, *ai, **v;
 	size_t		  n, i;
 	int		  error, ret = 0;
 
 	if (strcmp(host, "*") == 0) {
-		if (listen_add("0.0.0.0", port, kind, ptauth) == -1)
+		if (listen_add("0.0.0.0", port, kind, ptauth, proxy) == -1)
 			ret = -1;
-		if (listen_add("::", port, kind, ptauth) == -1)
+		if (listen_add("::", port, kind, ptauth, proxy) == -1)
 			ret = -1;
 		return (ret);
 	}
@@ -1039,7 +1080,7 @@ listen_add(const char *host, int port, enum listen_kind kind, int ptauth)
 		if (i > 0 && ai_cmp(&v[i - 1], &v[i]) == 0)
 			continue;
 		if (listener_add(v[i]->ai_addr, v[i]->ai_addrlen, port, kind,
-		    ptauth) == -1) {
+		    ptauth, proxy) == -1) {
 			ret = -1;
 			break;
 		}
@@ -1051,7 +1092,7 @@ listen_add(const char *host, int port, enum listen_kind kind, int ptauth)
 
 static int
 listener_add(const struct sockaddr *sa, socklen_t salen, int port,
-    enum listen_kind kind, int ptauth)
+    enum listen_kind kind, int ptauth, int proxy)
 {
 	struct listener		*l;
 	struct sockaddr_storage	 ss;
@@ -1081,6 +1122,7 @@ listener_add(const struct sockaddr *sa, socklen_t salen, int port,
 	l->ss = ss;
 	l->kind = kind;
 	l->plaintext_auth = ptauth;
+	l->proxy = proxy;
 	l->fd = -1;
 	l->ev = NULL;
 	TAILQ_INSERT_TAIL(&conf->listeners, l, entry);
@@ -1232,6 +1274,14 @@ config_listen_poppass(void)
 	if (lopts.poppass)
 		listen_opt_twice("poppass");
 	lopts.poppass = 1;
+}
+
+void
+config_listen_proxy(void)
+{
+	if (lopts.proxy)
+		listen_opt_twice("proxy-protocol");
+	lopts.proxy = 1;
 }
 
 /* The end of a listen statement: added if all its options were good. */

@@ -62,7 +62,8 @@ listener_match(const struct listener *a, const struct listener *b)
 	if (a->ss.ss_family != b->ss.ss_family ||
 	    memcmp(&a->ss, &b->ss, ss_len(&a->ss)) != 0)
 		return (LISTENER_OTHER);
-	if (a->kind != b->kind || a->plaintext_auth != b->plaintext_auth)
+	if (a->kind != b->kind || a->plaintext_auth != b->plaintext_auth ||
+	    a->proxy != b->proxy)
 		return (LISTENER_CHANGED);
 	return (LISTENER_SAME);
 }

@@ -120,9 +120,9 @@ typedef struct {
 %token	INET INET6 KEY LISTEN LOG LOGIN LOGIN_DELAY MAILDIR MAILDROP MAILUSER
 %token	MAX MAX_COMMANDS MAX_SESSIONS MAX_SESSIONS_PER_SOURCE MAX_SIZE MBOX
 %token	MIN_LENGTH MIN_UID NEVER NO NONE ON PENALTY PLAINTEXT_AUTH POPPASS PORT
-%token	PROTOCOLS SENDMAIL SESSION_POOL SOCKET SOURCE_PREFIX SYSLOG SYSTEM
-%token	TIME TIMEOUT
-%token	TLS TO USERS XTND_XMIT YES
+%token	PROTOCOLS PROXY_PROTOCOL SENDMAIL SESSION_POOL SOCKET SOURCE_PREFIX
+%token	SYSLOG SYSTEM TIME TIMEOUT
+%token	TLS TO TRUSTED_PROXY USERS XTND_XMIT YES
 %token	ERROR
 %token	<v.string>	STRING NUMBER
 %type	<v.number>	yesno mdformat facility
@@ -208,6 +208,10 @@ main		: LISTEN ON STRING {
 		| PLAINTEXT_AUTH FROM value {
 			config_plaintext_from($3);
 			free($3);
+		}
+		| TRUSTED_PROXY value {
+			config_trusted_proxy($2);
+			free($2);
 		}
 		| USERS SYSTEM minuid {
 			config_users_system($3);
@@ -356,6 +360,9 @@ listenopt	: PORT NUMBER {
 		}
 		| POPPASS {
 			config_listen_poppass();
+		}
+		| PROXY_PROTOCOL {
+			config_listen_proxy();
 		}
 		;
 
@@ -600,6 +607,7 @@ lookup(const char *s)
 		{ "poppass",			POPPASS },
 		{ "port",			PORT },
 		{ "protocols",			PROTOCOLS },
+		{ "proxy-protocol",		PROXY_PROTOCOL },
 		{ "sendmail",			SENDMAIL },
 		{ "session-pool",		SESSION_POOL },
 		{ "socket",			SOCKET },
@@ -610,6 +618,7 @@ lookup(const char *s)
 		{ "timeout",			TIMEOUT },
 		{ "tls",			TLS },
 		{ "to",				TO },
+		{ "trusted-proxy",		TRUSTED_PROXY },
 		{ "users",			USERS },
 		{ "xtnd-xmit",			XTND_XMIT },
 		{ "yes",			YES },

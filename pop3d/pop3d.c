@@ -26,8 +26,10 @@
  * printconf.c.  Of lib/, the frame layer and the log run here too.  The
  * parent reads no byte from any client and takes no user name from a
  * session: the only user names it sees come from pop3d-auth, and the
- * only addresses it acts on are those accept(2) gave.  ARCHITECTURE
- * says the rest.
+ * only addresses it acts on are those accept(2) gave, and on a
+ * proxy-protocol listener the client a session read from a trusted
+ * balancer's PROXY header (session_proxy()).  ARCHITECTURE says the
+ * rest.
  */
 
 #include <sys/types.h>
@@ -87,7 +89,13 @@ static char		*reload_errors;
 static size_t		 reload_errlen;
 
 static void	pool_refill(void);
+static int	proxy_admit(const struct sockaddr_storage *);
+static void	session_start_proxy(int, struct listener *,
+		    struct sockaddr_storage *);
+static int	session_room(const struct sockaddr_storage *);
+static int	session_source_room(const struct sockaddr_storage *);
 static struct child	*pool_take(int);
+static int	session_proxy(void *, struct frame *);
 
 /* Certificate and key to a new session, in frames under the cap. */
 static void
@@ -164,7 +172,11 @@ session_end(void *arg, struct frame *fr)
 	struct sess_end	 e;
 
 	frame_get(fr, &e, sizeof(e));
-	if (c->state == SESSION_GRANTED)
+	if (c->state == SESSION_PROXY)
+		/* The session said why at info: no header it could use. */
+		log_debug("%s: closed before a PROXY header, %s",
+		    c->peername, end_reason(e.reason));
+	else if (c->state == SESSION_GRANTED)
 		log_info("%s: logout user %s: retrieved %u messages "
 		    "(%llu octets), deleted %u messages (%llu octets), %s",
 		    c->peername, c->user, e.retrieved,
@@ -358,8 +370,11 @@ static const struct dispatch_rule session_rules[] = {
 	{ MSG_SESS_AUTODENY,	SESSION_CONNECTED | SESSION_GRANTED, 0,
 	    session_autodeny },
 	{ MSG_SESS_XMIT,	SESSION_GRANTED,		0, session_xmit },
-	{ MSG_SESS_END,		SESSION_CONNECTED | SESSION_GRANTED, D_ONCE,
+	{ MSG_SESS_END,		SESSION_CONNECTED | SESSION_GRANTED |
+	    SESSION_PROXY,					D_ONCE,
 	    session_end },
+	{ MSG_SESS_PROXY,	SESSION_PROXY,			D_ONCE,
+	    session_proxy },
 	{ MSG_SESS_STLS_AUTH,	SESSION_CONNECTED,		D_ONCE,
 	    session_stls_auth },
 	{ MSG_SESS_STLS,	SESSION_CONNECTED,		D_ONCE,
@@ -736,18 +751,34 @@ pool_take(int tls)
 static int
 session_allowed(const struct sockaddr_storage *peer)
 {
-	struct child	*c;
-	int		 n = 0;
+	return (session_room(peer) && session_source_room(peer));
+}
 
+static int
+session_room(const struct sockaddr_storage *peer)
+{
 	if (sessions_busy >= conf->max_sessions) {
 		access_refused(peer, REFUSED_LIMIT, "%d sessions, the maximum",
 		    sessions_busy);
 		return (0);
 	}
+	return (1);
+}
+
+/*
+ * A session still reading its PROXY header has no client address yet:
+ * it counts for no source (and not for the balancer's).
+ */
+static int
+session_source_room(const struct sockaddr_storage *peer)
+{
+	struct child	*c;
+	int		 n = 0;
+
 	TAILQ_FOREACH(c, &children, entry)
 		if (c->kind == CHILD_SESSION && c->state != SESSION_IDLE &&
-		    c->state != SESSION_HANDED && !c->reaped &&
-		    access_same_source(&c->peer, peer))
+		    c->state != SESSION_HANDED && c->state != SESSION_PROXY &&
+		    !c->reaped && access_same_source(&c->peer, peer))
 			n++;
 	if (n >= conf->max_sessions_per_source) {
 		access_refused(peer, REFUSED_LIMIT, "%d sessions from this "
@@ -814,6 +845,173 @@ session_start(int fd, struct listener *l, struct sockaddr_storage *peer)
 	pool_refill();
 }
 
+/*
+ * A proxy-protocol listener takes connections from trusted-proxy
+ * networks only: any other peer could name any client it liked.
+ */
+static int
+proxy_admit(const struct sockaddr_storage *peer)
+{
+	if (!access_trusted_proxy(conf, peer)) {
+		access_refused(peer, REFUSED_ACCESS, "not a trusted proxy");
+		return (0);
+	}
+	return (session_room(peer));
+}
+
+/*
+ * A connection from a balancer: the session reads the PROXY header
+ * first, so it gets the socket alone; the auth channel waits for the
+ * client's address, which chooses the pop3d-auth.
+ */
+static void
+session_start_proxy(int fd, struct listener *l, struct sockaddr_storage *peer)
+{
+	struct sess_conn	 sc;
+	struct child		*c;
+	socklen_t		 len;
+
+	if (shutting_down || (c = pool_take(l->kind == LISTEN_POP3S ||
+	    l->kind == LISTEN_POPPASS_TLS)) == NULL) {
+		if (!shutting_down)
+			log_warnx("%s: no session process", __func__);
+		close(fd);
+		return;
+	}
+	memset(&sc, 0, sizeof(sc));
+	sc.peer = *peer;
+	len = sizeof(sc.local);
+	if (getsockname(fd, (struct sockaddr *)&sc.local, &len) == -1)
+		sc.local = l->ss;
+	sc.kind = l->kind;
+	sc.proxy = 1;
+	strlcpy(sc.peername, ss_to_text(peer), sizeof(sc.peername));
+
+	c->sid = sid_new();
+	c->state = SESSION_PROXY;
+	c->authidx = 0;
+	c->conn = sc;
+	c->peer = *peer;
+	c->started = time(NULL);
+	c->proxy_ptauth = l->plaintext_auth;
+	c->proxy_lss = l->ss;
+	snprintf(c->peername, sizeof(c->peername), "%s:%u", sc.peername,
+	    ss_port(peer));
+	sessions_idle[c->tls]--;
+	sessions_busy++;
+	stats.connections++;
+	child_send(c, MSG_SESS_CONN, c->sid, fd, &sc, sizeof(sc));
+	log_debug("%s: connection on %s port %u, PROXY header expected",
+	    c->peername, ss_to_text(&l->ss), ss_port(&l->ss));
+	pool_refill();
+}
+
+/*
+ * The client of a PROXY header, as a session reported it: a family
+ * and an address of its size, a port, or "local" and nothing else.
+ * Built afresh here, so that no byte of the payload is used unchecked.
+ */
+static int
+proxy_client(const struct sess_proxy *p, const struct child *c,
+    struct sockaddr_storage *ss)
+{
+	static const uint8_t	 zero[16];
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (p->local == 1) {
+		if (p->family != 0 || p->port != 0 ||
+		    memcmp(p->addr, zero, sizeof(zero)) != 0)
+			return (-1);
+		*ss = c->peer;	/* the balancer's own connection */
+		return (0);
+	}
+	if (p->local != 0 || p->port > 65535)
+		return (-1);
+	switch (p->family) {
+	case AF_INET:
+		if (memcmp(p->addr + 4, zero, 12) != 0)
+			return (-1);
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, p->addr, 4);
+		sin->sin_port = htons(p->port);
+		return (0);
+	case AF_INET6:
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, p->addr, 16);
+		sin6->sin6_port = htons(p->port);
+		return (0);
+	default:
+		return (-1);
+	}
+}
+
+/*
+ * The PROXY header's client, from the session of a proxy-protocol
+ * listener, once, before its greeting: judged as accept judges any
+ * client (access lists, auto-deny, penalties, the per-source limit).
+ * Admitted, it becomes the session's address for everything after:
+ * pop3d-auth's choice and delays, plaintext-auth from, the log,
+ * pop3ctl.  A session can name an address for its own connection
+ * only, and only from a trusted balancer's connection.
+ */
+static int
+session_proxy(void *arg, struct frame *fr)
+{
+	struct child		*c = arg, *a;
+	struct sess_proxy	 p;
+	struct sess_proxy_ok	 ok;
+	struct auth_newsess	 an;
+	struct sockaddr_storage	 ss;
+	struct addr		 src;
+	char			 via[NI_MAXHOST + 8];
+	int			 sp[2];
+
+	frame_get(fr, &p, sizeof(p));
+	if (!c->conn.proxy || proxy_client(&p, c, &ss) == -1)
+		return (-1);
+	strlcpy(via, c->peername, sizeof(via));
+	if (shutting_down || !access_admit(conf, &ss) ||
+	    !session_source_room(&ss) || access_source(&ss, &src) == -1 ||
+	    (a = auth_for(&src)) == NULL) {
+		c->state = SESSION_ENDED;
+		child_send(c, MSG_SESS_PROXY_REFUSED, c->sid, -1, NULL, 0);
+		return (0);
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("%s: socketpair", __func__);
+		c->state = SESSION_ENDED;
+		child_send(c, MSG_SESS_PROXY_REFUSED, c->sid, -1, NULL, 0);
+		return (0);
+	}
+	c->peer = ss;
+	c->conn.peer = ss;
+	c->conn.proxy = 0;	/* read: an STLS handover has none */
+	c->conn.plaintext_auth = access_plaintext_policy(conf,
+	    c->proxy_ptauth, &ss);
+	strlcpy(c->conn.peername, ss_to_text(&ss), sizeof(c->conn.peername));
+	snprintf(c->peername, sizeof(c->peername), "%s:%u",
+	    c->conn.peername, ss_port(&ss));
+	c->authidx = a->authidx;
+	c->state = SESSION_CONNECTED;
+
+	memset(&an, 0, sizeof(an));
+	strlcpy(an.peername, c->conn.peername, sizeof(an.peername));
+	strlcpy(an.source, access_source_text(&src), sizeof(an.source));
+	an.kind = c->conn.kind;
+	child_send(a, MSG_AUTH_NEWSESS, c->sid, sp[0], &an, sizeof(an));
+	memset(&ok, 0, sizeof(ok));
+	ok.peer = ss;
+	ok.plaintext_auth = c->conn.plaintext_auth;
+	strlcpy(ok.peername, c->conn.peername, sizeof(ok.peername));
+	child_send(c, MSG_SESS_PROXY_OK, c->sid, sp[1], &ok, sizeof(ok));
+	log_info("%s: connection on %s port %u via proxy %s%s", c->peername,
+	    ss_to_text(&c->proxy_lss), ss_port(&c->proxy_lss), via,
+	    p.local ? " (no client address in the header)" : "");
+	return (0);
+}
+
 static void
 parent_accept(int lfd, short event, void *arg)
 {
@@ -833,7 +1031,13 @@ parent_accept(int lfd, short event, void *arg)
 			log_warn("%s: accept", __func__);
 		return;
 	}
-	if (!access_admit(conf, &ss) || !session_allowed(&ss)) {
+	/*
+	 * On a proxy-protocol listener the peer is a balancer: the access
+	 * list and the per-source limits wait for the client its header
+	 * names (session_proxy()).
+	 */
+	if (l->proxy ? !proxy_admit(&ss) :
+	    !access_admit(conf, &ss) || !session_allowed(&ss)) {
 		close(fd);
 		return;
 	}
@@ -846,7 +1050,10 @@ parent_accept(int lfd, short event, void *arg)
 	 */
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
 		log_warn("%s: setsockopt TCP_NODELAY", __func__);
-	session_start(fd, l, &ss);
+	if (l->proxy)
+		session_start_proxy(fd, l, &ss);
+	else
+		session_start(fd, l, &ss);
 }
 
 static void

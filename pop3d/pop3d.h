@@ -66,6 +66,7 @@ struct listener {
 	struct sockaddr_storage	 ss;		/* address and port */
 	enum listen_kind	 kind;
 	int			 plaintext_auth;	/* 0, 1 or _UNSET */
+	int			 proxy;		/* PROXY header first */
 	int			 fd;		/* -1 until bound */
 	struct event		*ev;		/* parent only */
 };
@@ -92,6 +93,7 @@ struct pop3d_conf {
 	int			 session_pool;
 	int			 plaintext_auth;	/* 0 (default) or 1 */
 	struct access_list	 plaintext_from;	/* always allowed */
+	struct access_list	 trusted_proxies;	/* may send PROXY */
 	char			 tls_cert[PATH_MAX];	/* "" = no TLS */
 	char			 tls_key[PATH_MAX];
 	char			 tls_ca[PATH_MAX];	/* chain, optional */
@@ -144,6 +146,10 @@ int		 access_admit(const struct pop3d_conf *,
 		    const struct sockaddr_storage *);
 int		 access_plaintext(const struct pop3d_conf *,
 		    const struct listener *, const struct sockaddr_storage *);
+int		 access_plaintext_policy(const struct pop3d_conf *, int,
+		    const struct sockaddr_storage *);
+int		 access_trusted_proxy(const struct pop3d_conf *,
+		    const struct sockaddr_storage *);
 void		 access_refused(const struct sockaddr_storage *, enum refusal,
 		    const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
@@ -194,6 +200,7 @@ void		 config_users_file(const char *, const char *, int,
 void		 config_apop(int);
 void		 config_access(enum access_action, const char *);
 void		 config_plaintext_from(const char *);
+void		 config_trusted_proxy(const char *);
 void		 config_timeout_idle(const char *);
 void		 config_max_per_source(const char *);
 void		 config_source_prefix_begin(void);
@@ -211,6 +218,7 @@ void		 config_listen_port(const char *);
 void		 config_listen_tls(void);
 void		 config_listen_plaintext(int);
 void		 config_listen_poppass(void);
+void		 config_listen_proxy(void);
 void		 config_listen(const char *);
 void		 config_tls_files(const char *, const char *, const char *);
 void		 config_tls_protocols(const char *);

@@ -67,6 +67,8 @@ print_listeners(struct pop3d_conf *c)
 		if (l->plaintext_auth != PLAINTEXT_AUTH_UNSET)
 			printf(" plaintext-auth %s",
 			    l->plaintext_auth ? "yes" : "no");
+		if (l->proxy)
+			printf(" proxy-protocol");
 		printf("\n");
 	}
 }
@@ -207,6 +209,9 @@ config_print(struct pop3d_conf *c)
 	printf("plaintext-auth %s\n", c->plaintext_auth ? "yes" : "no");
 	TAILQ_FOREACH(r, &c->plaintext_from, entry)
 		printf("plaintext-auth from %s\n",
+		    addr_net_text(&r->net, r->prefixlen));
+	TAILQ_FOREACH(r, &c->trusted_proxies, entry)
+		printf("trusted-proxy %s\n",
 		    addr_net_text(&r->net, r->prefixlen));
 	print_users(c);
 	printf("apop %s\n", c->apop ? "yes" : "no");

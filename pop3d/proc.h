@@ -53,6 +53,7 @@ enum child_state {
 	SESSION_HANDED = 0x10,	/* gave its client over after STLS */
 	AUTH_RETIRED = 0x20,	/* replaced by a reload, serves its last */
 	AUTH_CLOSED = 0x40,	/* retired and let go, or failed to start */
+	SESSION_PROXY = 0x80,	/* proxy-protocol: reading the header */
 };
 
 struct child {
@@ -85,6 +86,9 @@ struct child {
 	char			 account[POP3_USER_MAX + 1];	/* system */
 	time_t			 started;
 	pid_t			 xmit_pid;	/* XTND XMIT running, or 0 */
+	/* proxy-protocol, until the header is judged */
+	int			 proxy_ptauth;	/* the listener's setting */
+	struct sockaddr_storage	 proxy_lss;	/* the listener */
 };
 TAILQ_HEAD(childlist, child);
 

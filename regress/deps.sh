@@ -33,9 +33,11 @@ BUILD="gcc make libc6-dev pkg-config byacc bmake clang libclang-rt-14-dev
 # fetchmail and mpop as real clients, gdb for the seccomp test, openssl
 # for the test certificates and s_client (make demo makes its
 # certificate with it too), msmtp as the real submission program behind
-# XTND XMIT, and the user, process and socket tools the helpers call.
+# XTND XMIT, haproxy as the real load balancer in front of
+# proxy-protocol listeners (the tests run their own, never the
+# service), and the user, process and socket tools the helpers call.
 TEST="kyua atf-sh libatf-dev mandoc python3 curl fetchmail mpop gdb openssl
-    msmtp passwd procps iproute2 coreutils"
+    msmtp haproxy passwd procps iproute2 coreutils"
 
 PKGS=$(echo ${BUILD} ${TEST})
 

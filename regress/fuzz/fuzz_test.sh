@@ -75,11 +75,12 @@ fz_case userdb "A users file line, parsed, written back and parsed again"
 fz_case maildir "Maildir file names and the pop3d-sizes cache"
 fz_case mbox "mbox scan, RETR offsets and the rewrite at QUIT"
 fz_case frame "Frames read from the less trusted side of each channel"
+fz_case proxy "The PROXY protocol header of a balancer, v1 and v2"
 
 atf_init_test_cases()
 {
 	for t in pop3 poppass xmit sasl tlshello conf userdb maildir mbox \
-	    frame; do
+	    frame proxy; do
 		atf_add_test_case "$t"
 	done
 }

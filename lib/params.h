@@ -333,6 +333,30 @@
 #define AUTODENY_TABLE_MAX	4096
 
 /*
+ * The runtime access list (pop3ctl access): entries the administrator
+ * or a tool such as fail2ban adds while pop3d runs.  Every connection
+ * is checked against all of them, and the state file holds them all,
+ * so the table is bounded; a full table refuses a new entry (a tool
+ * that floods it is told so) rather than drop one the administrator
+ * set.  4096 is a large fail2ban jail at a few hundred bytes an entry.
+ */
+#define ACCESS_RUNTIME_MAX	4096
+/* A reason: one short line for the log and pop3ctl show access. */
+#define ACCESS_REASON_MAX	128
+/*
+ * "for DURATION": at most ten years; an entry meant to stay is given
+ * no duration at all and stays until deleted.
+ */
+#define ACCESS_DURATION_MAX	(3650LL * 24 * 60 * 60)
+/* ADDR[/PREFIX] as pop3ctl sends it: an IPv6 address and "/128". */
+#define ACCESS_NET_TEXT_MAX	(INET6_ADDRSTRLEN + 20)
+/*
+ * A line of the state file: the action, the network, the expiry and
+ * the reason, with room to spare; a longer line is not one pop3d wrote.
+ */
+#define ACCESS_STATE_LINE_MAX	(ACCESS_NET_TEXT_MAX + ACCESS_REASON_MAX + 64)
+
+/*
  * Refusal log lines, as POPA3D's MIN_DELAY: at most one per source
  * address per REFUSAL_LOG_INTERVAL seconds and REFUSAL_LOG_PER_SEC in
  * all, the rest counted and summed up in one line per interval, so that

@@ -39,7 +39,7 @@
  * Bump PROTO_VERSION whenever a change is made to PROTO_MESSAGES or to
  * a payload below: pop3ctl sends it, and a mismatch is refused.
  */
-#define PROTO_VERSION		14
+#define PROTO_VERSION		15
 
 /*
  * Every message, by channel and direction, as X(type, payload, fd):
@@ -121,6 +121,8 @@
 	X(MSG_CTL_SHOW_AUTODENY, 0,				P_NOFD)	\
 	X(MSG_CTL_SHOW_ACCESS,	0,				P_NOFD)	\
 	X(MSG_CTL_AUTODENY_CLEAR, sizeof(struct ctl_addr),	P_NOFD)	\
+	X(MSG_CTL_ACCESS_SET,	sizeof(struct ctl_access),	P_NOFD)	\
+	X(MSG_CTL_ACCESS_DELETE, sizeof(struct ctl_access),	P_NOFD)	\
 	X(MSG_CTL_RELOAD,	0,				P_NOFD)	\
 	X(MSG_CTL_STOP,		0,				P_NOFD)	\
 	/* parent -> pop3ctl */						\
@@ -131,8 +133,7 @@
 	X(MSG_CTL_LISTENER,	sizeof(struct ctl_listener),	P_NOFD)	\
 	X(MSG_CTL_SESSION,	sizeof(struct ctl_session),	P_NOFD)	\
 	X(MSG_CTL_AUTODENY,	sizeof(struct ctl_autodeny),	P_NOFD)	\
-	X(MSG_CTL_ACCESS_RULE,	sizeof(struct ctl_rule),	P_NOFD)	\
-	X(MSG_CTL_PENALTY,	sizeof(struct ctl_penalty),	P_NOFD)
+	X(MSG_CTL_ACCESS_ENTRY,	sizeof(struct ctl_access_entry), P_NOFD)
 
 #define P_VAR		((size_t)-1)
 #define P_NOFD		0
@@ -400,6 +401,7 @@ enum refusal {
 	REFUSED_AUTODENY,	/* on the auto-deny list */
 	REFUSED_PENALTY,	/* authentication failures */
 	REFUSED_LIMIT,		/* max-sessions, max-sessions-per-source */
+	REFUSED_RUNTIME,	/* a deny of the runtime access list */
 	REFUSED_MAX
 };
 
@@ -460,19 +462,39 @@ struct ctl_autodeny {
 	uint32_t	reason;		/* enum autodeny_reason */
 };
 
-/* MSG_CTL_ACCESS_RULE: "access default" first, then the rules. */
-struct ctl_rule {
-	int32_t		is_default;
+/*
+ * MSG_CTL_ACCESS_SET: add or change a runtime access entry (pop3ctl
+ * access grant and deny); MSG_CTL_ACCESS_DELETE: remove one, with
+ * action 0, no duration and no reason.  The parent checks every field
+ * again: the network as pop3d.conf's grant and deny take it.
+ */
+struct ctl_access {
 	int32_t		action;		/* enum access_action */
-	int32_t		prefixlen;
-	char		addr[INET6_ADDRSTRLEN];
+	int64_t		duration;	/* seconds; 0: until deleted */
+	char		net[ACCESS_NET_TEXT_MAX];	/* ADDR[/PREFIX] */
+	char		reason[ACCESS_REASON_MAX + 1];	/* "" = none */
 };
 
-/* MSG_CTL_PENALTY: an address with authentication failures. */
-struct ctl_penalty {
+/* Where an entry of pop3ctl show access comes from. */
+enum access_origin {
+	ACCESS_ORIGIN_CONFIG = 1,	/* pop3d.conf: access default, rules */
+	ACCESS_ORIGIN_RUNTIME,		/* pop3ctl access */
+	ACCESS_ORIGIN_AUTODENY,		/* the auto-deny list */
+	ACCESS_ORIGIN_PENALTY,		/* authentication failures */
+};
+
+/*
+ * MSG_CTL_ACCESS_ENTRY: one per entry of every list, for pop3ctl show
+ * access: pop3d.conf's default and rules, the runtime list, the
+ * auto-deny list, the penalties.
+ */
+struct ctl_access_entry {
+	int32_t		origin;		/* enum access_origin */
+	int32_t		action;		/* enum access_action; 0: counts only */
+	int32_t		prefixlen;	/* -1: "access default", every address */
+	int64_t		left;		/* seconds in force; -1: no expiry */
 	char		addr[INET6_ADDRSTRLEN];
-	uint32_t	failures;
-	int64_t		left;		/* seconds still refused, 0: none */
+	char		reason[ACCESS_REASON_MAX + 1];	/* "" = none */
 };
 
 #endif /* POP3D_PROTO_H */

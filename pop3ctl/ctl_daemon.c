@@ -37,6 +37,7 @@
 
 #include "pop3d.h"
 #include "dispatch.h"
+#include "accessarg.h"
 #include "ctl.h"
 
 /* A reply frame and what prints it; proto.h gives its size. */
@@ -57,10 +58,10 @@ static void	print_status(const void *);
 static void	print_listener(const void *);
 static void	print_session(const void *);
 static void	print_autodeny(const void *);
-static void	print_rule(const void *);
-static void	print_penalty(const void *);
+static void	print_access(const void *);
 static void	header_sessions(void);
 static void	header_autodeny(void);
+static void	header_access(void);
 
 static const struct ctl_reply status_replies[] = {
 	{ MSG_CTL_STATUS, print_status },
@@ -76,15 +77,15 @@ static const struct ctl_reply autodeny_replies[] = {
 	{ 0, NULL }
 };
 static const struct ctl_reply access_replies[] = {
-	{ MSG_CTL_ACCESS_RULE, print_rule },
-	{ MSG_CTL_PENALTY, print_penalty },
+	{ MSG_CTL_ACCESS_ENTRY, print_access },
 	{ 0, NULL }
 };
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "autodeny clear", 3, MSG_CTL_AUTODENY_CLEAR, NULL, NULL },
 	{ "reload", 1, MSG_CTL_RELOAD, NULL, NULL },
-	{ "show access", 2, MSG_CTL_SHOW_ACCESS, access_replies, NULL },
+	{ "show access", 2, MSG_CTL_SHOW_ACCESS, access_replies,
+	    header_access },
 	{ "show autodeny", 2, MSG_CTL_SHOW_AUTODENY, autodeny_replies,
 	    header_autodeny },
 	{ "show sessions", 2, MSG_CTL_SHOW_SESSIONS, session_replies,
@@ -130,6 +131,16 @@ fmt_age(int64_t s)
 	return (buf);
 }
 
+/* Text the daemon sends to the terminal: no control characters. */
+static int
+printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return (0);
+	return (1);
+}
+
 static int
 print_checked(const struct ctl_reply *r, const void *data)
 {
@@ -137,8 +148,7 @@ print_checked(const struct ctl_reply *r, const void *data)
 	const struct ctl_listener	*l = data;
 	const struct ctl_session	*s = data;
 	const struct ctl_autodeny	*d = data;
-	const struct ctl_rule		*ru = data;
-	const struct ctl_penalty	*p = data;
+	const struct ctl_access_entry	*a = data;
 
 	switch (r->type) {
 	case MSG_CTL_STATUS:
@@ -149,10 +159,9 @@ print_checked(const struct ctl_reply *r, const void *data)
 		return (TERMINATED(s->peer) && TERMINATED(s->user));
 	case MSG_CTL_AUTODENY:
 		return (TERMINATED(d->addr));
-	case MSG_CTL_ACCESS_RULE:
-		return (TERMINATED(ru->addr));
-	case MSG_CTL_PENALTY:
-		return (TERMINATED(p->addr));
+	case MSG_CTL_ACCESS_ENTRY:
+		return (TERMINATED(a->addr) && TERMINATED(a->reason) &&
+		    printable(a->reason));
 	}
 	return (0);
 }
@@ -182,6 +191,8 @@ print_status(const void *data)
 	    (unsigned long long)st->refused[REFUSED_PENALTY]);
 	printf("refused by session limits: %llu\n",
 	    (unsigned long long)st->refused[REFUSED_LIMIT]);
+	printf("refused by runtime access list: %llu\n",
+	    (unsigned long long)st->refused[REFUSED_RUNTIME]);
 	printf("auto-deny: %s\n", st->auto_deny ? "yes" : "no");
 	printf("auto-denied: %llu\n", (unsigned long long)st->autodenies);
 	printf("auto-deny list: %u\n", st->autodeny_listed);
@@ -259,36 +270,55 @@ print_autodeny(const void *data)
 	printf("%-39s  %-19s  %s\n", d->addr, fmt_time(d->since), why);
 }
 
-/* As pop3d.conf would say it; a whole address without its /32. */
 static void
-print_rule(const void *data)
+header_access(void)
 {
-	const struct ctl_rule	*r = data;
-	const char		*action;
-	int			 full;
-
-	action = r->action == ACCESS_DENY ? "deny" : "grant";
-	if (r->is_default) {
-		printf("access default %s\n", action);
-		return;
-	}
-	full = strchr(r->addr, ':') != NULL ? 128 : 32;
-	if (r->prefixlen == full)
-		printf("%s %s\n", action, r->addr);
-	else
-		printf("%s %s/%d\n", action, r->addr, r->prefixlen);
+	printf("%-9s  %-6s  %-18s  %-8s  %s\n", "ORIGIN", "ACTION", "NETWORK",
+	    "EXPIRES", "REASON");
 }
 
+/*
+ * One entry of every list: where it comes from, what it does, to which
+ * network (as pop3d.conf writes it, a whole address without its /32),
+ * for how long yet, and why.
+ */
 static void
-print_penalty(const void *data)
+print_access(const void *data)
 {
-	const struct ctl_penalty	*p = data;
+	const struct ctl_access_entry	*a = data;
+	const char			*origin, *action;
+	char				 net[INET6_ADDRSTRLEN + 16];
+	int				 full;
 
-	if (p->left > 0)
-		printf("penalty %s: %u failures, refused for %lld more "
-		    "seconds\n", p->addr, p->failures, (long long)p->left);
+	switch (a->origin) {
+	case ACCESS_ORIGIN_CONFIG:
+		origin = "config";
+		break;
+	case ACCESS_ORIGIN_RUNTIME:
+		origin = "runtime";
+		break;
+	case ACCESS_ORIGIN_AUTODENY:
+		origin = "auto-deny";
+		break;
+	case ACCESS_ORIGIN_PENALTY:
+		origin = "penalty";
+		break;
+	default:
+		origin = "?";
+		break;
+	}
+	action = a->action == ACCESS_DENY ? "deny" :
+	    a->action == ACCESS_GRANT ? "grant" : "count";
+	full = strchr(a->addr, ':') != NULL ? 128 : 32;
+	if (a->prefixlen < 0)
+		strlcpy(net, "all", sizeof(net));
+	else if (a->prefixlen == full)
+		strlcpy(net, a->addr, sizeof(net));
 	else
-		printf("penalty %s: %u failures\n", p->addr, p->failures);
+		snprintf(net, sizeof(net), "%s/%d", a->addr, a->prefixlen);
+	printf("%-9s  %-6s  %-18s  %-8s  %s\n", origin, action, net,
+	    a->action == 0 ? "-" : a->left < 0 ? "never" : fmt_age(a->left),
+	    a->reason[0] != '\0' ? a->reason : "-");
 }
 
 static void
@@ -493,6 +523,8 @@ ctl_usage(void)
 	for (i = 0; i < nitems(ctl_cmds); i++)
 		fprintf(stderr, "\t%s%s\n", ctl_cmds[i].name,
 		    ctl_cmds[i].argc == 3 ? " address | all" : "");
+	fprintf(stderr, "\taccess deny | grant address[/prefix] [for duration] "
+	    "[reason text]\n\taccess delete address[/prefix]\n");
 	fprintf(stderr, "\tuser add | delete | password | apop | list ...\n");
 	return (1);
 }
@@ -512,30 +544,23 @@ ctl_addr_arg(const char *arg, struct ctl_addr *a)
 	return (0);
 }
 
-int
-ctl_daemon(int argc, char *argv[], const struct ctl_options *opts)
+/* Send one request, print its answer; the exit status. */
+static int
+ctl_request(const struct ctl_cmd *cmd, const void *data, size_t len,
+    const struct ctl_options *opts)
 {
-	const struct ctl_cmd	*cmd;
-	struct chan		 chan;
-	struct ctl_addr		 a;
-	char			*path;
-	int			 s, status;
+	struct chan	 chan;
+	char		*path;
+	int		 s, status;
 
-	if ((cmd = ctl_lookup(argc, argv)) == NULL)
-		return (ctl_usage());
-	if (cmd->request == MSG_CTL_AUTODENY_CLEAR &&
-	    ctl_addr_arg(argv[2], &a) == -1)
-		return (1);
 	path = ctl_socket_path(opts);
 	s = ctl_connect(path);
 	free(path);
 	if (s == -1)
 		return (1);
 	chan_init(&chan, s);
-	if (chan_queue(&chan, cmd->request, PROTO_VERSION, -1,
-	    cmd->request == MSG_CTL_AUTODENY_CLEAR ? &a : NULL,
-	    cmd->request == MSG_CTL_AUTODENY_CLEAR ? sizeof(a) : 0) == -1 ||
-	    chan_flush(&chan) == -1) {
+	if (chan_queue(&chan, cmd->request, PROTO_VERSION, -1, data,
+	    len) == -1 || chan_flush(&chan) == -1) {
 		warn("sending to pop3d");
 		return (1);
 	}
@@ -543,4 +568,119 @@ ctl_daemon(int argc, char *argv[], const struct ctl_options *opts)
 	chan_clear(&chan);
 	close(s);
 	return (status);
+}
+
+static int
+ctl_access_usage(void)
+{
+	fprintf(stderr, "usage: pop3ctl access deny | grant address[/prefix] "
+	    "[for duration] [reason text]\n"
+	    "       pop3ctl access delete address[/prefix]\n");
+	return (1);
+}
+
+/* ADDR[/PREFIX], as the grant and deny lines of pop3d.conf take it. */
+static int
+ctl_access_net(const char *arg, struct ctl_access *a)
+{
+	struct addr	net;
+	char		err[128];
+	int		plen, hostbits;
+
+	if (strlen(arg) >= sizeof(a->net)) {
+		warnx("%.*s...: address too long", 20, arg);
+		return (-1);
+	}
+	if (addr_parse_net(arg, &net, &plen, &hostbits, err,
+	    sizeof(err)) == -1) {
+		warnx("%s: %s", arg, err);
+		return (-1);
+	}
+	strlcpy(a->net, arg, sizeof(a->net));
+	return (0);
+}
+
+/* The options of grant and deny: "for DURATION", "reason TEXT". */
+static int
+ctl_access_opts(int argc, char *argv[], struct ctl_access *a)
+{
+	char	err[128];
+	int	i, have_for = 0, have_reason = 0;
+
+	for (i = 0; i < argc; i += 2) {
+		if (i + 1 >= argc) {
+			warnx("%s: needs an argument", argv[i]);
+			return (-1);
+		}
+		if (strcmp(argv[i], "for") == 0 && !have_for) {
+			have_for = 1;
+			if (access_duration_parse(argv[i + 1], &a->duration,
+			    err, sizeof(err)) == -1) {
+				warnx("%s", err);
+				return (-1);
+			}
+		} else if (strcmp(argv[i], "reason") == 0 && !have_reason) {
+			have_reason = 1;
+			if (!access_reason_ok(argv[i + 1], err, sizeof(err))) {
+				warnx("%s", err);
+				return (-1);
+			}
+			strlcpy(a->reason, argv[i + 1], sizeof(a->reason));
+		} else {
+			warnx("%s: unknown or repeated option (for, reason)",
+			    argv[i]);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* pop3ctl access deny | grant | delete ... */
+static int
+ctl_access(int argc, char *argv[], const struct ctl_options *opts)
+{
+	static const struct ctl_cmd set = { "access", 0, MSG_CTL_ACCESS_SET,
+	    NULL, NULL };
+	static const struct ctl_cmd del = { "access", 0,
+	    MSG_CTL_ACCESS_DELETE, NULL, NULL };
+	struct ctl_access	a;
+
+	memset(&a, 0, sizeof(a));
+	if (argc < 3)
+		return (ctl_access_usage());
+	if (strcmp(argv[1], "delete") == 0) {
+		if (argc != 3)
+			return (ctl_access_usage());
+		if (ctl_access_net(argv[2], &a) == -1)
+			return (1);
+		return (ctl_request(&del, &a, sizeof(a), opts));
+	}
+	if (strcmp(argv[1], "deny") == 0)
+		a.action = ACCESS_DENY;
+	else if (strcmp(argv[1], "grant") == 0)
+		a.action = ACCESS_GRANT;
+	else
+		return (ctl_access_usage());
+	if (ctl_access_net(argv[2], &a) == -1 ||
+	    ctl_access_opts(argc - 3, argv + 3, &a) == -1)
+		return (1);
+	return (ctl_request(&set, &a, sizeof(a), opts));
+}
+
+int
+ctl_daemon(int argc, char *argv[], const struct ctl_options *opts)
+{
+	const struct ctl_cmd	*cmd;
+	struct ctl_addr		 a;
+
+	if (strcmp(argv[0], "access") == 0)
+		return (ctl_access(argc, argv, opts));
+	if ((cmd = ctl_lookup(argc, argv)) == NULL)
+		return (ctl_usage());
+	if (cmd->request == MSG_CTL_AUTODENY_CLEAR) {
+		if (ctl_addr_arg(argv[2], &a) == -1)
+			return (1);
+		return (ctl_request(cmd, &a, sizeof(a), opts));
+	}
+	return (ctl_request(cmd, NULL, 0, opts));
 }

@@ -120,7 +120,8 @@ typedef struct {
 %token	INET INET6 KEY LISTEN LOG LOGIN LOGIN_DELAY MAILDIR MAILDROP MAILUSER
 %token	MAX MAX_COMMANDS MAX_SESSIONS MAX_SESSIONS_PER_SOURCE MAX_SIZE MBOX
 %token	MIN_LENGTH MIN_UID NEVER NO NONE ON PENALTY PLAINTEXT_AUTH POPPASS PORT
-%token	PROTOCOLS SENDMAIL SESSION_POOL SOCKET SOURCE_PREFIX SYSLOG SYSTEM
+%token	PROTOCOLS SENDMAIL SESSION_POOL SOCKET SOURCE_PREFIX STATE SYSLOG
+%token	SYSTEM
 %token	TIME TIMEOUT
 %token	TLS TO USERS XTND_XMIT YES
 %token	ERROR
@@ -238,6 +239,10 @@ main		: LISTEN ON STRING {
 		}
 		| ACCESS DEFAULT DENY {
 			conf->access_default = ACCESS_DENY;
+		}
+		| ACCESS STATE STRING {
+			config_access_state($3);
+			free($3);
 		}
 		| GRANT value {
 			config_access(ACCESS_GRANT, $2);
@@ -604,6 +609,7 @@ lookup(const char *s)
 		{ "session-pool",		SESSION_POOL },
 		{ "socket",			SOCKET },
 		{ "source-prefix",		SOURCE_PREFIX },
+		{ "state",			STATE },
 		{ "syslog",			SYSLOG },
 		{ "system",			SYSTEM },
 		{ "time",			TIME },

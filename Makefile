@@ -67,7 +67,7 @@ LIB_HDRS=	lib/params.h lib/pathnames.h lib/proto.h lib/frame.h \
 		lib/tlsctx.h lib/base64.h lib/userdb.h lib/sandbox.h compat/compat.h
 
 POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/grant.o pop3d/access.o \
-		pop3d/access_rt.o \
+		pop3d/access_rt.o pop3d/metrics.o \
 		pop3d/control.o pop3d/submit.o pop3d/tlsmat.o \
 		pop3d/config.o pop3d/printconf.o pop3d/parse.o
 POP3D_HDRS=	pop3d/pop3d.h pop3d/proc.h

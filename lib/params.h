@@ -383,6 +383,23 @@
 #define CTL_TIMEOUT		60
 
 /*
+ * pop3ctl show metrics: the parent asks every pop3d-auth for its
+ * counters and answers once all have, or after this many seconds with
+ * what came (a pop3d-auth answers between two checks, so a few hashes
+ * at most); well within CTL_TIMEOUT.
+ */
+#define METRICS_AUTH_TIMEOUT	5
+/*
+ * The buckets of pop3d-auth's latency histogram, in milliseconds: from
+ * a request read off a session's channel to its check done, queue
+ * included.  A cheap hash takes a few ms, bcrypt or a slow NSS some
+ * hundreds, a flood queues seconds.
+ */
+#define AUTH_LATENCY_BOUNDS_MS	{ 5, 10, 25, 50, 100, 250, 500, 1000, \
+				    2500, 5000, 10000 }
+#define AUTH_LATENCY_BUCKETS	11
+
+/*
  * pop3d's own user database (the users file), read by pop3d-auth and
  * written by it and by pop3ctl.
  */

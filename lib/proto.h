@@ -39,7 +39,7 @@
  * Bump PROTO_VERSION whenever a change is made to PROTO_MESSAGES or to
  * a payload below: pop3ctl sends it, and a mismatch is refused.
  */
-#define PROTO_VERSION		15
+#define PROTO_VERSION		16
 
 /*
  * Every message, by channel and direction, as X(type, payload, fd):
@@ -76,9 +76,11 @@
 	/* parent -> pop3d-auth */					\
 	X(MSG_CONF_AUTH,	sizeof(struct auth_conf),	P_NOFD)	\
 	X(MSG_AUTH_NEWSESS,	sizeof(struct auth_newsess),	P_FD)	\
+	X(MSG_AUTH_STATS_REQ,	0,				P_NOFD)	\
 	/* pop3d-auth -> parent */					\
 	X(MSG_AUTH_GRANT,	P_VAR,				P_NOFD)	\
 	X(MSG_AUTH_FAILURE,	sizeof(uint32_t),		P_NOFD)	\
+	X(MSG_AUTH_STATS,	sizeof(struct auth_stats),	P_NOFD)	\
 									\
 	/* session -> pop3d-auth */					\
 	X(MSG_AUTH_USERPASS,	P_VAR,				P_NOFD)	\
@@ -120,6 +122,7 @@
 	X(MSG_CTL_SHOW_SESSIONS, 0,				P_NOFD)	\
 	X(MSG_CTL_SHOW_AUTODENY, 0,				P_NOFD)	\
 	X(MSG_CTL_SHOW_ACCESS,	0,				P_NOFD)	\
+	X(MSG_CTL_SHOW_METRICS,	0,				P_NOFD)	\
 	X(MSG_CTL_AUTODENY_CLEAR, sizeof(struct ctl_addr),	P_NOFD)	\
 	X(MSG_CTL_ACCESS_SET,	sizeof(struct ctl_access),	P_NOFD)	\
 	X(MSG_CTL_ACCESS_DELETE, sizeof(struct ctl_access),	P_NOFD)	\
@@ -133,7 +136,8 @@
 	X(MSG_CTL_LISTENER,	sizeof(struct ctl_listener),	P_NOFD)	\
 	X(MSG_CTL_SESSION,	sizeof(struct ctl_session),	P_NOFD)	\
 	X(MSG_CTL_AUTODENY,	sizeof(struct ctl_autodeny),	P_NOFD)	\
-	X(MSG_CTL_ACCESS_ENTRY,	sizeof(struct ctl_access_entry), P_NOFD)
+	X(MSG_CTL_ACCESS_ENTRY,	sizeof(struct ctl_access_entry), P_NOFD)	\
+	X(MSG_CTL_METRICS,	sizeof(struct ctl_metrics),	P_NOFD)
 
 #define P_VAR		((size_t)-1)
 #define P_NOFD		0
@@ -320,6 +324,33 @@ struct auth_newsess {
 	int32_t		kind;		/* enum listen_kind: what it may ask */
 };
 
+/*
+ * MSG_AUTH_STATS_REQ: the parent asks for pop3d-auth's counters, for
+ * pop3ctl show metrics; the peerid is its query, which MSG_AUTH_STATS
+ * carries back.  Counters run from the process's start; the parent
+ * sums the processes.
+ */
+enum stat_method {
+	STAT_PASS,		/* USER and PASS */
+	STAT_APOP,
+	STAT_PLAIN,		/* AUTH PLAIN */
+	STAT_SCRAM,		/* AUTH SCRAM-SHA-256 */
+	STAT_POPPASS,		/* a poppass password change */
+	STAT_METHODS
+};
+
+struct auth_stats {
+	uint64_t	ok[STAT_METHODS];
+	uint64_t	fail[STAT_METHODS];
+	uint64_t	tempfail[STAT_METHODS];
+	uint64_t	requests;	/* checked */
+	uint64_t	latency_ms;	/* their latencies, summed */
+	/* requests per latency bucket, not cumulative; the last: longer */
+	uint64_t	latency[AUTH_LATENCY_BUCKETS + 1];
+	uint32_t	queued;		/* requests waiting now */
+	uint32_t	sessions;	/* session channels open now */
+};
+
 /* MSG_AUTH_RESULT */
 enum auth_result {
 	AUTH_OK = 1,
@@ -495,6 +526,29 @@ struct ctl_access_entry {
 	int64_t		left;		/* seconds in force; -1: no expiry */
 	char		addr[INET6_ADDRSTRLEN];
 	char		reason[ACCESS_REASON_MAX + 1];	/* "" = none */
+};
+
+/*
+ * MSG_CTL_METRICS, after MSG_CTL_STATUS, for pop3ctl show metrics: what
+ * status does not hold.  pop3ctl writes the exposition text.
+ */
+enum ctl_lost {
+	CTL_LOST_SESSION,	/* pop3d-session, pop3d-session-tls */
+	CTL_LOST_STORE,		/* pop3d-store */
+	CTL_LOST_MAX
+};
+
+struct ctl_metrics {
+	struct auth_stats auth;		/* every pop3d-auth, summed */
+	uint32_t	auth_procs;	/* asked */
+	uint32_t	auth_silent;	/* did not answer in time */
+	uint32_t	runtime_entries;	/* the runtime access list */
+	uint32_t	pad;
+	uint64_t	retrieved;	/* messages, of ended sessions */
+	uint64_t	retrieved_octets;
+	uint64_t	deleted;
+	uint64_t	deleted_octets;
+	uint64_t	lost[CTL_LOST_MAX];	/* died unexpectedly */
 };
 
 #endif /* POP3D_PROTO_H */

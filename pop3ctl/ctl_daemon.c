@@ -59,6 +59,8 @@ static void	print_listener(const void *);
 static void	print_session(const void *);
 static void	print_autodeny(const void *);
 static void	print_access(const void *);
+static void	keep_status(const void *);
+static void	print_metrics(const void *);
 static void	header_sessions(void);
 static void	header_autodeny(void);
 static void	header_access(void);
@@ -81,6 +83,12 @@ static const struct ctl_reply access_replies[] = {
 	{ 0, NULL }
 };
 
+static const struct ctl_reply metrics_replies[] = {
+	{ MSG_CTL_STATUS, keep_status },
+	{ MSG_CTL_METRICS, print_metrics },
+	{ 0, NULL }
+};
+
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "autodeny clear", 3, MSG_CTL_AUTODENY_CLEAR, NULL, NULL },
 	{ "reload", 1, MSG_CTL_RELOAD, NULL, NULL },
@@ -88,6 +96,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    header_access },
 	{ "show autodeny", 2, MSG_CTL_SHOW_AUTODENY, autodeny_replies,
 	    header_autodeny },
+	{ "show metrics", 2, MSG_CTL_SHOW_METRICS, metrics_replies, NULL },
 	{ "show sessions", 2, MSG_CTL_SHOW_SESSIONS, session_replies,
 	    header_sessions },
 	{ "status", 1, MSG_CTL_SHOW_STATUS, status_replies, NULL },
@@ -131,6 +140,10 @@ fmt_age(int64_t s)
 	return (buf);
 }
 
+/* show metrics: the status frame, kept for the metrics frame after it. */
+static struct ctl_status	metrics_status;
+static int			have_status;
+
 /* Text the daemon sends to the terminal: no control characters. */
 static int
 printable(const char *s)
@@ -159,6 +172,9 @@ print_checked(const struct ctl_reply *r, const void *data)
 		return (TERMINATED(s->peer) && TERMINATED(s->user));
 	case MSG_CTL_AUTODENY:
 		return (TERMINATED(d->addr));
+	case MSG_CTL_METRICS:
+		/* Printed with the status that comes first. */
+		return (have_status);
 	case MSG_CTL_ACCESS_ENTRY:
 		return (TERMINATED(a->addr) && TERMINATED(a->reason) &&
 		    printable(a->reason));
@@ -319,6 +335,181 @@ print_access(const void *data)
 	printf("%-9s  %-6s  %-18s  %-8s  %s\n", origin, action, net,
 	    a->action == 0 ? "-" : a->left < 0 ? "never" : fmt_age(a->left),
 	    a->reason[0] != '\0' ? a->reason : "-");
+}
+
+/*
+ * show metrics: the Prometheus text exposition format (version 0.0.4),
+ * as node_exporter's textfile collector reads it.  Every family has
+ * its HELP and TYPE lines before its samples; counters end in _total.
+ */
+static void
+keep_status(const void *data)
+{
+	memcpy(&metrics_status, data, sizeof(metrics_status));
+	have_status = 1;
+}
+
+static void
+prom_family(const char *name, const char *type, const char *help)
+{
+	printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label value: backslash, double quote and newline escaped. */
+static void
+prom_label(const char *name, const char *value)
+{
+	const char	*p;
+
+	printf("{%s=\"", name);
+	for (p = value; *p != '\0'; p++) {
+		if (*p == '\\' || *p == '"')
+			printf("\\%c", *p);
+		else if (*p == '\n')
+			printf("\\n");
+		else
+			putchar(*p);
+	}
+	printf("\"}");
+}
+
+static void
+prom_u64(const char *name, const char *lname, const char *lvalue,
+    uint64_t v)
+{
+	printf("%s", name);
+	if (lname != NULL)
+		prom_label(lname, lvalue);
+	printf(" %llu\n", (unsigned long long)v);
+}
+
+static void
+prom_one(const char *name, const char *type, const char *help, uint64_t v)
+{
+	prom_family(name, type, help);
+	prom_u64(name, NULL, NULL, v);
+}
+
+/* In pop3ctl(8) order: the names of the method label. */
+static const char *const stat_methods[STAT_METHODS] = {
+	[STAT_PASS] = "pass",
+	[STAT_APOP] = "apop",
+	[STAT_PLAIN] = "plain",
+	[STAT_SCRAM] = "scram-sha-256",
+	[STAT_POPPASS] = "poppass",
+};
+
+static void
+prom_methods(const char *name, const char *help, const uint64_t *v)
+{
+	size_t	i;
+
+	prom_family(name, "counter", help);
+	for (i = 0; i < STAT_METHODS; i++)
+		prom_u64(name, "method", stat_methods[i], v[i]);
+}
+
+static void
+prom_latency(const struct auth_stats *a)
+{
+	static const uint64_t	 bounds[AUTH_LATENCY_BUCKETS] =
+				    AUTH_LATENCY_BOUNDS_MS;
+	const char		*name = "pop3d_auth_latency_seconds";
+	char			 le[32];
+	uint64_t		 sum = 0;
+	size_t			 i;
+
+	prom_family(name, "histogram", "Time from a request read by "
+	    "pop3d-auth to its check done, its wait in the queue included, "
+	    "without the delay of a failure.");
+	for (i = 0; i <= AUTH_LATENCY_BUCKETS; i++) {
+		sum += a->latency[i];
+		if (i < AUTH_LATENCY_BUCKETS)
+			snprintf(le, sizeof(le), "%llu.%03llu",
+			    (unsigned long long)(bounds[i] / 1000),
+			    (unsigned long long)(bounds[i] % 1000));
+		else
+			strlcpy(le, "+Inf", sizeof(le));
+		printf("%s_bucket", name);
+		prom_label("le", le);
+		printf(" %llu\n", (unsigned long long)sum);
+	}
+	printf("%s_sum %llu.%03llu\n", name,
+	    (unsigned long long)(a->latency_ms / 1000),
+	    (unsigned long long)(a->latency_ms % 1000));
+	printf("%s_count %llu\n", name, (unsigned long long)a->requests);
+}
+
+static void
+print_metrics(const void *data)
+{
+	static const char *const causes[REFUSED_MAX] = {
+		[REFUSED_ACCESS] = "access-list",
+		[REFUSED_AUTODENY] = "auto-deny",
+		[REFUSED_PENALTY] = "penalty",
+		[REFUSED_LIMIT] = "limits",
+		[REFUSED_RUNTIME] = "runtime-access-list",
+	};
+	const struct ctl_metrics	*m = data;
+	const struct ctl_status		*st = &metrics_status;
+	size_t				 i;
+
+	prom_one("pop3d_start_time_seconds", "gauge", "When pop3d started, "
+	    "in seconds since the epoch.", (uint64_t)st->started);
+	prom_one("pop3d_sessions", "gauge", "Sessions serving a client now.",
+	    st->sessions);
+	prom_one("pop3d_sessions_logged_in", "gauge", "Sessions serving a "
+	    "client that has logged in.", st->logged_in);
+	prom_one("pop3d_sessions_idle", "gauge", "Session processes waiting "
+	    "in the pool.", st->idle);
+	prom_one("pop3d_sessions_total", "counter", "Connections accepted "
+	    "and given to a session.", st->connections);
+	prom_family("pop3d_refused_total", "counter", "Connections refused "
+	    "at accept, by cause.");
+	for (i = 0; i < REFUSED_MAX; i++)
+		prom_u64("pop3d_refused_total", "cause", causes[i],
+		    st->refused[i]);
+	prom_methods("pop3d_logins_total", "Logins and poppass password "
+	    "changes that pop3d-auth accepted, by method.", m->auth.ok);
+	prom_methods("pop3d_login_failures_total", "Logins and poppass "
+	    "password changes that pop3d-auth refused, by method.",
+	    m->auth.fail);
+	prom_methods("pop3d_login_tempfailures_total", "Logins and poppass "
+	    "password changes that failed for a temporary error, by method.",
+	    m->auth.tempfail);
+	prom_one("pop3d_auth_queue_length", "gauge", "Requests waiting in "
+	    "the queues of pop3d-auth now.", m->auth.queued);
+	prom_latency(&m->auth);
+	prom_one("pop3d_auth_sessions", "gauge", "Session channels open in "
+	    "pop3d-auth now.", m->auth.sessions);
+	prom_one("pop3d_auth_processes", "gauge", "pop3d-auth processes "
+	    "asked for their counters.", m->auth_procs);
+	prom_one("pop3d_auth_processes_silent", "gauge", "pop3d-auth "
+	    "processes that did not answer in time; their last counters are "
+	    "shown.", m->auth_silent);
+	prom_one("pop3d_retrieved_messages_total", "counter", "Messages sent "
+	    "with RETR, by sessions that ended.", m->retrieved);
+	prom_one("pop3d_retrieved_bytes_total", "counter", "Octets of the "
+	    "messages sent with RETR, by sessions that ended.",
+	    m->retrieved_octets);
+	prom_one("pop3d_deleted_messages_total", "counter", "Messages deleted "
+	    "at QUIT.", m->deleted);
+	prom_one("pop3d_deleted_bytes_total", "counter", "Octets of the "
+	    "messages deleted at QUIT.", m->deleted_octets);
+	prom_family("pop3d_process_deaths_total", "counter", "Child "
+	    "processes that died of a signal or an error status.");
+	prom_u64("pop3d_process_deaths_total", "process", "session",
+	    m->lost[CTL_LOST_SESSION]);
+	prom_u64("pop3d_process_deaths_total", "process", "store",
+	    m->lost[CTL_LOST_STORE]);
+	prom_one("pop3d_autodenies_total", "counter", "Sources put on the "
+	    "auto-deny list.", st->autodenies);
+	prom_one("pop3d_autodeny_listed", "gauge", "Sources on the auto-deny "
+	    "list now.", st->autodeny_listed);
+	prom_one("pop3d_penalized", "gauge", "Sources refused for failed "
+	    "logins now.", st->penalized);
+	prom_one("pop3d_runtime_access_entries", "gauge", "Entries of the "
+	    "runtime access list (pop3ctl access).", m->runtime_entries);
 }
 
 static void

@@ -45,6 +45,7 @@ struct ctl_conn {
 	struct event		 ev_write;
 	uid_t			 euid;
 	int			 closing;	/* close once sent */
+	int			 waiting;	/* for pop3d-auth's counters */
 };
 
 static TAILQ_HEAD(, ctl_conn)	 ctl_conns =
@@ -236,6 +237,8 @@ control_listen(void)
 static void
 control_conn_close(struct ctl_conn *c)
 {
+	if (c->waiting)
+		metrics_cancel(c);
 	event_del(&c->ev_read);
 	event_del(&c->ev_write);
 	close(c->chan.fd);
@@ -486,6 +489,37 @@ control_show_autodeny(void *arg, struct frame *fr)
 	return (0);
 }
 
+/* Every pop3d-auth has answered, or the time is up. */
+static void
+control_metrics_done(void *arg, const struct ctl_metrics *m)
+{
+	struct ctl_conn		*c = arg;
+	struct ctl_status	 st;
+
+	c->waiting = 0;
+	parent_status(&st);
+	control_send(c, MSG_CTL_STATUS, &st, sizeof(st));
+	control_send(c, MSG_CTL_METRICS, m, sizeof(*m));
+	control_send(c, MSG_CTL_END, NULL, 0);
+	if (control_flush(c) == 0)
+		event_add(&c->ev_read, NULL);
+}
+
+/*
+ * The answer waits for pop3d-auth's counters; nothing more is read
+ * from this client until it is sent.
+ */
+static int
+control_show_metrics(void *arg, struct frame *fr)
+{
+	struct ctl_conn	*c = arg;
+
+	c->waiting = 1;
+	event_del(&c->ev_read);
+	metrics_collect(control_metrics_done, c);
+	return (0);
+}
+
 static int
 control_show_access(void *arg, struct frame *fr)
 {
@@ -503,6 +537,7 @@ static const struct dispatch_rule control_rules[] = {
 	{ MSG_CTL_SHOW_SESSIONS, D_ANY,	0,	control_show_sessions },
 	{ MSG_CTL_SHOW_AUTODENY, D_ANY,	0,	control_show_autodeny },
 	{ MSG_CTL_SHOW_ACCESS,	D_ANY,	0,	control_show_access },
+	{ MSG_CTL_SHOW_METRICS,	D_ANY,	0,	control_show_metrics },
 	{ MSG_CTL_AUTODENY_CLEAR, D_ANY, 0,	control_autodeny_clear },
 	{ MSG_CTL_ACCESS_SET,	D_ANY,	0,	control_access_set },
 	{ MSG_CTL_ACCESS_DELETE, D_ANY,	0,	control_access_delete },
@@ -541,7 +576,7 @@ control_read(int fd, short event, void *arg)
 	struct frame	 fr;
 	int		 n;
 
-	while (!c->closing) {
+	while (!c->closing && !c->waiting) {
 		if ((n = chan_read(&c->chan, &fr)) == -1 &&
 		    (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;

@@ -165,6 +165,8 @@ session_end(void *arg, struct frame *fr)
 
 	frame_get(fr, &e, sizeof(e));
 	if (c->state == SESSION_GRANTED)
+		metrics_session_end(&e);
+	if (c->state == SESSION_GRANTED)
 		log_info("%s: logout user %s: retrieved %u messages "
 		    "(%llu octets), deleted %u messages (%llu octets), %s",
 		    c->peername, c->user, e.retrieved,
@@ -457,6 +459,8 @@ static const struct dispatch_rule auth_rules[] = {
 	{ MSG_LOG,		D_ANY,				0, child_log },
 	{ MSG_AUTH_GRANT,	D_ANY,				0, auth_grant },
 	{ MSG_AUTH_FAILURE,	D_ANY,				0, auth_failure },
+	{ MSG_AUTH_STATS,	D_ANY,				0,
+	    metrics_auth_stats },
 };
 static const struct dispatch_table auth_table =
     DISPATCH_TABLE("pop3d-auth", auth_rules);
@@ -914,10 +918,12 @@ child_gone(struct child *c, int status)
 		return;
 	}
 	if (WIFSIGNALED(status) || WEXITSTATUS(status) != 0)
-		if (!shutting_down)
+		if (!shutting_down) {
 			log_warnx("lost child: %s %d%s%s %s", child_name(c),
 			    c->pid, c->peername[0] ? " serving " : "",
 			    c->peername, why);
+			metrics_child_lost(c->kind);
+		}
 	if (c->kind == CHILD_SESSION) {
 		if (c->stls_authfd != -1)
 			close(c->stls_authfd);

@@ -166,6 +166,14 @@ void		 access_rt_show(void (*)(const struct ctl_access_entry *,
 		    void *), void *);
 size_t		 access_rt_count(void);
 
+/* metrics.c */
+void		 metrics_session_end(const struct sess_end *);
+void		 metrics_child_lost(int);
+void		 metrics_collect(void (*)(void *, const struct ctl_metrics *),
+		    void *);
+void		 metrics_cancel(void *);
+int		 metrics_auth_stats(void *, struct frame *);
+
 /* control.c */
 void		 control_init(const char *);
 void		 control_listen(void);

@@ -17,8 +17,9 @@
 /*
  * Runs as root, in the parent: who may connect.  Decided at accept,
  * before a byte is read or written, from the address the kernel gave
- * accept(2) and nothing a session says: the access lists of pop3d.conf,
- * the auto-deny list, and the penalties for authentication failures.
+ * accept(2) and nothing a session says: the runtime access list
+ * (access_rt.c), the access lists of pop3d.conf, the auto-deny list, and
+ * the penalties for authentication failures.
  * Every table is bounded, and refusals are logged at a bounded rate.
  *
  * The access lists judge the address itself; everything that counts

@@ -381,7 +381,10 @@ control_autodeny_clear(void *arg, struct frame *fr)
 	return (0);
 }
 
-/* Strings from pop3ctl end inside their arrays; the rest is checked there. */
+/*
+ * The strings from pop3ctl must end inside their arrays; access_rt.c
+ * checks the rest.
+ */
 static int
 control_access_get(struct frame *fr, struct ctl_access *a)
 {

@@ -164,16 +164,15 @@ session_end(void *arg, struct frame *fr)
 	struct sess_end	 e;
 
 	frame_get(fr, &e, sizeof(e));
-	if (c->state == SESSION_GRANTED)
-		metrics_session_end(&e);
-	if (c->state == SESSION_GRANTED)
+	if (c->state == SESSION_GRANTED) {
 		log_info("%s: logout user %s: retrieved %u messages "
 		    "(%llu octets), deleted %u messages (%llu octets), %s",
 		    c->peername, c->user, e.retrieved,
 		    (unsigned long long)e.retrieved_octets, e.deleted,
 		    (unsigned long long)e.deleted_octets,
 		    end_reason(e.reason));
-	else
+		metrics_session_end(&e);
+	} else
 		log_info("%s: session closed without login, %s", c->peername,
 		    end_reason(e.reason));
 	c->state = SESSION_ENDED;

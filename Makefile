@@ -58,15 +58,17 @@ SESSION_LIBS=	${SANITIZE_OBJS} ${PLAIN_LIBS} -lresolv
 LIB=		lib/libpop3d.a
 LIB_OBJS=	lib/frame.o lib/proto.o lib/dispatch.o lib/msg.o lib/log.o lib/util.o lib/addr.o \
 		lib/proxy.o \
+		lib/accessarg.o \
 		lib/xform.o lib/tlsctx.o lib/base64.o lib/userdb.o \
 		lib/sandbox_${SANDBOX}.o compat/timingsafe_bcmp.o
 LIB_HDRS=	lib/params.h lib/pathnames.h lib/proto.h lib/frame.h \
 		lib/dispatch.h \
-		lib/msg.h lib/log.h lib/util.h lib/addr.h lib/xform.h \
-		lib/tlsctx.h lib/base64.h lib/userdb.h lib/sandbox.h lib/proxy.h \
-		compat/compat.h
+		lib/msg.h lib/log.h lib/util.h lib/addr.h lib/accessarg.h \
+		lib/xform.h lib/tlsctx.h lib/base64.h lib/userdb.h lib/sandbox.h \
+		lib/proxy.h compat/compat.h
 
 POP3D_OBJS=	pop3d/pop3d.o pop3d/proc.o pop3d/grant.o pop3d/access.o \
+		pop3d/access_rt.o pop3d/metrics.o \
 		pop3d/control.o pop3d/submit.o pop3d/tlsmat.o \
 		pop3d/listener.o pop3d/config.o pop3d/printconf.o pop3d/parse.o
 POP3D_HDRS=	pop3d/pop3d.h pop3d/proc.h
@@ -151,14 +153,14 @@ UNIT_TESTS=	regress/unit/frame_test regress/unit/msg_test \
 		regress/unit/mbox_test regress/unit/pop3_test \
 		regress/unit/tls_test regress/unit/auth_test \
 		regress/unit/userdb_test regress/admin/access_test \
-		regress/unit/proxy_test
+		regress/unit/proxy_test regress/unit/accessarg_test
 UNIT_OBJS=	regress/unit/frame_test.o regress/unit/msg_test.o \
 		regress/unit/dispatch_test.o regress/unit/addr_test.o \
 		regress/unit/xform_test.o regress/unit/maildir_test.o \
 		regress/unit/mbox_test.o regress/unit/pop3_test.o \
 		regress/unit/tls_test.o regress/unit/auth_test.o \
 		regress/unit/userdb_test.o regress/admin/access_test.o \
-		regress/unit/proxy_test.o
+		regress/unit/proxy_test.o regress/unit/accessarg_test.o
 TESTCFLAGS=	${ALLCFLAGS} ${ATF_CFLAGS}
 TESTLINK=	${CC} ${LDFLAGS} -o $@
 
@@ -176,6 +178,8 @@ regress/unit/userdb_test.o: regress/unit/userdb_test.c
 	${CC} ${TESTCFLAGS} -c regress/unit/userdb_test.c -o $@
 regress/unit/proxy_test.o: regress/unit/proxy_test.c
 	${CC} ${TESTCFLAGS} -c regress/unit/proxy_test.c -o $@
+regress/unit/accessarg_test.o: regress/unit/accessarg_test.c
+	${CC} ${TESTCFLAGS} -c regress/unit/accessarg_test.c -o $@
 regress/unit/maildir_test.o: regress/unit/maildir_test.c
 	${CC} ${TESTCFLAGS} -Ipop3d-store -c regress/unit/maildir_test.c -o $@
 regress/unit/mbox_test.o: regress/unit/mbox_test.c
@@ -205,6 +209,8 @@ regress/unit/userdb_test: regress/unit/userdb_test.o ${LIB}
 	${TESTLINK} regress/unit/userdb_test.o ${LIB} ${ATF_LIBS} ${LIBS}
 regress/unit/proxy_test: regress/unit/proxy_test.o ${LIB}
 	${TESTLINK} regress/unit/proxy_test.o ${LIB} ${ATF_LIBS} ${LIBS}
+regress/unit/accessarg_test: regress/unit/accessarg_test.o ${LIB}
+	${TESTLINK} regress/unit/accessarg_test.o ${LIB} ${ATF_LIBS} ${LIBS}
 regress/unit/maildir_test: regress/unit/maildir_test.o \
 		pop3d-store/maildir.o pop3d-store/lock.o ${LIB}
 	${TESTLINK} regress/unit/maildir_test.o pop3d-store/maildir.o \
@@ -230,9 +236,9 @@ regress/unit/auth_test: regress/unit/auth_test.o ${AUTH_UNIT} ${LIB}
 	${TESTLINK} regress/unit/auth_test.o ${AUTH_UNIT} ${LIB} \
 	    ${ATF_LIBS} ${LIBS}
 regress/admin/access_test: regress/admin/access_test.o pop3d/access.o \
-		${LIB}
-	${TESTLINK} regress/admin/access_test.o pop3d/access.o ${LIB} \
-	    ${ATF_LIBS} ${LIBS}
+		pop3d/access_rt.o ${LIB}
+	${TESTLINK} regress/admin/access_test.o pop3d/access.o \
+	    pop3d/access_rt.o ${LIB} ${ATF_LIBS} ${LIBS}
 
 # libFuzzer targets (fuzz/README): clang with ASan and UBSan, every
 # object built again as a .fo beside its source, so that "make all" and

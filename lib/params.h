@@ -333,6 +333,30 @@
 #define AUTODENY_TABLE_MAX	4096
 
 /*
+ * The runtime access list (pop3ctl access): entries the administrator
+ * or a tool such as fail2ban adds while pop3d runs.  Every connection
+ * is checked against all of them, and the state file holds them all,
+ * so the table is bounded; a full table refuses a new entry (a tool
+ * that floods it is told so) rather than drop one the administrator
+ * set.  4096 is a large fail2ban jail at a few hundred bytes an entry.
+ */
+#define ACCESS_RUNTIME_MAX	4096
+/* A reason: one short line for the log and pop3ctl show access. */
+#define ACCESS_REASON_MAX	128
+/*
+ * "for DURATION": at most ten years; an entry meant to stay is given
+ * no duration at all and stays until deleted.
+ */
+#define ACCESS_DURATION_MAX	(3650LL * 24 * 60 * 60)
+/* ADDR[/PREFIX] as pop3ctl sends it: an IPv6 address and "/128". */
+#define ACCESS_NET_TEXT_MAX	(INET6_ADDRSTRLEN + 20)
+/*
+ * A line of the state file: the action, the network, the expiry and
+ * the reason, with room to spare; a longer line is not one pop3d wrote.
+ */
+#define ACCESS_STATE_LINE_MAX	(ACCESS_NET_TEXT_MAX + ACCESS_REASON_MAX + 64)
+
+/*
  * Refusal log lines, as POPA3D's MIN_DELAY: at most one per source
  * address per REFUSAL_LOG_INTERVAL seconds and REFUSAL_LOG_PER_SEC in
  * all, the rest counted and summed up in one line per interval, so that
@@ -357,6 +381,23 @@
 #define CTL_MSG_MAX		2048
 /* pop3ctl gives up on a daemon that does not answer for this long. */
 #define CTL_TIMEOUT		60
+
+/*
+ * pop3ctl show metrics: the parent asks every pop3d-auth for its
+ * counters and answers once all have, or after this many seconds with
+ * what came (a pop3d-auth answers between two checks, so a few hashes
+ * at most); well within CTL_TIMEOUT.
+ */
+#define METRICS_AUTH_TIMEOUT	5
+/*
+ * The buckets of pop3d-auth's latency histogram, in milliseconds: from
+ * a request read off a session's channel to its check done, queue
+ * included.  A cheap hash takes a few ms, bcrypt or a slow NSS some
+ * hundreds, a flood queues seconds.
+ */
+#define AUTH_LATENCY_BOUNDS_MS	{ 5, 10, 25, 50, 100, 250, 500, 1000, \
+				    2500, 5000, 10000 }
+#define AUTH_LATENCY_BUCKETS	11
 
 /*
  * pop3d's own user database (the users file), read by pop3d-auth and

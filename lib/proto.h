@@ -39,7 +39,7 @@
  * Bump PROTO_VERSION whenever a change is made to PROTO_MESSAGES or to
  * a payload below: pop3ctl sends it, and a mismatch is refused.
  */
-#define PROTO_VERSION		15
+#define PROTO_VERSION		16
 
 /*
  * Every message, by channel and direction, as X(type, payload, fd):
@@ -79,9 +79,11 @@
 	/* parent -> pop3d-auth */					\
 	X(MSG_CONF_AUTH,	sizeof(struct auth_conf),	P_NOFD)	\
 	X(MSG_AUTH_NEWSESS,	sizeof(struct auth_newsess),	P_FD)	\
+	X(MSG_AUTH_STATS_REQ,	0,				P_NOFD)	\
 	/* pop3d-auth -> parent */					\
 	X(MSG_AUTH_GRANT,	P_VAR,				P_NOFD)	\
 	X(MSG_AUTH_FAILURE,	sizeof(uint32_t),		P_NOFD)	\
+	X(MSG_AUTH_STATS,	sizeof(struct auth_stats),	P_NOFD)	\
 									\
 	/* session -> pop3d-auth */					\
 	X(MSG_AUTH_USERPASS,	P_VAR,				P_NOFD)	\
@@ -123,7 +125,10 @@
 	X(MSG_CTL_SHOW_SESSIONS, 0,				P_NOFD)	\
 	X(MSG_CTL_SHOW_AUTODENY, 0,				P_NOFD)	\
 	X(MSG_CTL_SHOW_ACCESS,	0,				P_NOFD)	\
+	X(MSG_CTL_SHOW_METRICS,	0,				P_NOFD)	\
 	X(MSG_CTL_AUTODENY_CLEAR, sizeof(struct ctl_addr),	P_NOFD)	\
+	X(MSG_CTL_ACCESS_SET,	sizeof(struct ctl_access),	P_NOFD)	\
+	X(MSG_CTL_ACCESS_DELETE, sizeof(struct ctl_access),	P_NOFD)	\
 	X(MSG_CTL_RELOAD,	0,				P_NOFD)	\
 	X(MSG_CTL_STOP,		0,				P_NOFD)	\
 	/* parent -> pop3ctl */						\
@@ -134,8 +139,8 @@
 	X(MSG_CTL_LISTENER,	sizeof(struct ctl_listener),	P_NOFD)	\
 	X(MSG_CTL_SESSION,	sizeof(struct ctl_session),	P_NOFD)	\
 	X(MSG_CTL_AUTODENY,	sizeof(struct ctl_autodeny),	P_NOFD)	\
-	X(MSG_CTL_ACCESS_RULE,	sizeof(struct ctl_rule),	P_NOFD)	\
-	X(MSG_CTL_PENALTY,	sizeof(struct ctl_penalty),	P_NOFD)
+	X(MSG_CTL_ACCESS_ENTRY,	sizeof(struct ctl_access_entry), P_NOFD)	\
+	X(MSG_CTL_METRICS,	sizeof(struct ctl_metrics),	P_NOFD)
 
 #define P_VAR		((size_t)-1)
 #define P_NOFD		0
@@ -352,6 +357,33 @@ struct auth_newsess {
 	int32_t		kind;		/* enum listen_kind: what it may ask */
 };
 
+/*
+ * MSG_AUTH_STATS_REQ: the parent asks for pop3d-auth's counters, for
+ * pop3ctl show metrics; the peerid is its query, which MSG_AUTH_STATS
+ * carries back.  Counters run from the process's start; the parent
+ * sums the processes.
+ */
+enum stat_method {
+	STAT_PASS,		/* USER and PASS */
+	STAT_APOP,
+	STAT_PLAIN,		/* AUTH PLAIN */
+	STAT_SCRAM,		/* AUTH SCRAM-SHA-256 */
+	STAT_POPPASS,		/* a poppass password change */
+	STAT_METHODS
+};
+
+struct auth_stats {
+	uint64_t	ok[STAT_METHODS];
+	uint64_t	fail[STAT_METHODS];
+	uint64_t	tempfail[STAT_METHODS];
+	uint64_t	requests;	/* checked */
+	uint64_t	latency_ms;	/* their latencies, summed */
+	/* requests per latency bucket, not cumulative; the last: longer */
+	uint64_t	latency[AUTH_LATENCY_BUCKETS + 1];
+	uint32_t	queued;		/* requests waiting now */
+	uint32_t	sessions;	/* session channels open now */
+};
+
 /* MSG_AUTH_RESULT */
 enum auth_result {
 	AUTH_OK = 1,
@@ -433,6 +465,7 @@ enum refusal {
 	REFUSED_AUTODENY,	/* on the auto-deny list */
 	REFUSED_PENALTY,	/* authentication failures */
 	REFUSED_LIMIT,		/* max-sessions, max-sessions-per-source */
+	REFUSED_RUNTIME,	/* a deny of the runtime access list */
 	REFUSED_MAX
 };
 
@@ -493,19 +526,62 @@ struct ctl_autodeny {
 	uint32_t	reason;		/* enum autodeny_reason */
 };
 
-/* MSG_CTL_ACCESS_RULE: "access default" first, then the rules. */
-struct ctl_rule {
-	int32_t		is_default;
+/*
+ * MSG_CTL_ACCESS_SET: add or change a runtime access entry (pop3ctl
+ * access grant and deny); MSG_CTL_ACCESS_DELETE: remove one, with
+ * action 0, no duration and no reason.  The parent checks every field
+ * again: the network as pop3d.conf's grant and deny take it.
+ */
+struct ctl_access {
 	int32_t		action;		/* enum access_action */
-	int32_t		prefixlen;
-	char		addr[INET6_ADDRSTRLEN];
+	int64_t		duration;	/* seconds; 0: until deleted */
+	char		net[ACCESS_NET_TEXT_MAX];	/* ADDR[/PREFIX] */
+	char		reason[ACCESS_REASON_MAX + 1];	/* "" = none */
 };
 
-/* MSG_CTL_PENALTY: an address with authentication failures. */
-struct ctl_penalty {
+/* Where an entry of pop3ctl show access comes from. */
+enum access_origin {
+	ACCESS_ORIGIN_CONFIG = 1,	/* pop3d.conf: access default, rules */
+	ACCESS_ORIGIN_RUNTIME,		/* pop3ctl access */
+	ACCESS_ORIGIN_AUTODENY,		/* the auto-deny list */
+	ACCESS_ORIGIN_PENALTY,		/* authentication failures */
+};
+
+/*
+ * MSG_CTL_ACCESS_ENTRY: one per entry of every list, for pop3ctl show
+ * access: pop3d.conf's default and rules, the runtime list, the
+ * auto-deny list, the penalties.
+ */
+struct ctl_access_entry {
+	int32_t		origin;		/* enum access_origin */
+	int32_t		action;		/* enum access_action; 0: counts only */
+	int32_t		prefixlen;	/* -1: "access default", every address */
+	int64_t		left;		/* seconds in force; -1: no expiry */
 	char		addr[INET6_ADDRSTRLEN];
-	uint32_t	failures;
-	int64_t		left;		/* seconds still refused, 0: none */
+	char		reason[ACCESS_REASON_MAX + 1];	/* "" = none */
+};
+
+/*
+ * MSG_CTL_METRICS, after MSG_CTL_STATUS, for pop3ctl show metrics: what
+ * status does not hold.  pop3ctl writes the exposition text.
+ */
+enum ctl_lost {
+	CTL_LOST_SESSION,	/* pop3d-session, pop3d-session-tls */
+	CTL_LOST_STORE,		/* pop3d-store */
+	CTL_LOST_MAX
+};
+
+struct ctl_metrics {
+	struct auth_stats auth;		/* every pop3d-auth, summed */
+	uint32_t	auth_procs;	/* asked */
+	uint32_t	auth_silent;	/* did not answer in time */
+	uint32_t	runtime_entries;	/* the runtime access list */
+	uint32_t	pad;
+	uint64_t	retrieved;	/* messages, of ended sessions */
+	uint64_t	retrieved_octets;
+	uint64_t	deleted;
+	uint64_t	deleted_octets;
+	uint64_t	lost[CTL_LOST_MAX];	/* died unexpectedly */
 };
 
 #endif /* POP3D_PROTO_H */

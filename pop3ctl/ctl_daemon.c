@@ -37,6 +37,7 @@
 
 #include "pop3d.h"
 #include "dispatch.h"
+#include "accessarg.h"
 #include "ctl.h"
 
 /* A reply frame and what prints it; proto.h gives its size. */
@@ -57,10 +58,12 @@ static void	print_status(const void *);
 static void	print_listener(const void *);
 static void	print_session(const void *);
 static void	print_autodeny(const void *);
-static void	print_rule(const void *);
-static void	print_penalty(const void *);
+static void	print_access(const void *);
+static void	keep_status(const void *);
+static void	print_metrics(const void *);
 static void	header_sessions(void);
 static void	header_autodeny(void);
+static void	header_access(void);
 
 static const struct ctl_reply status_replies[] = {
 	{ MSG_CTL_STATUS, print_status },
@@ -76,17 +79,24 @@ static const struct ctl_reply autodeny_replies[] = {
 	{ 0, NULL }
 };
 static const struct ctl_reply access_replies[] = {
-	{ MSG_CTL_ACCESS_RULE, print_rule },
-	{ MSG_CTL_PENALTY, print_penalty },
+	{ MSG_CTL_ACCESS_ENTRY, print_access },
+	{ 0, NULL }
+};
+
+static const struct ctl_reply metrics_replies[] = {
+	{ MSG_CTL_STATUS, keep_status },
+	{ MSG_CTL_METRICS, print_metrics },
 	{ 0, NULL }
 };
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "autodeny clear", 3, MSG_CTL_AUTODENY_CLEAR, NULL, NULL },
 	{ "reload", 1, MSG_CTL_RELOAD, NULL, NULL },
-	{ "show access", 2, MSG_CTL_SHOW_ACCESS, access_replies, NULL },
+	{ "show access", 2, MSG_CTL_SHOW_ACCESS, access_replies,
+	    header_access },
 	{ "show autodeny", 2, MSG_CTL_SHOW_AUTODENY, autodeny_replies,
 	    header_autodeny },
+	{ "show metrics", 2, MSG_CTL_SHOW_METRICS, metrics_replies, NULL },
 	{ "show sessions", 2, MSG_CTL_SHOW_SESSIONS, session_replies,
 	    header_sessions },
 	{ "status", 1, MSG_CTL_SHOW_STATUS, status_replies, NULL },
@@ -130,6 +140,20 @@ fmt_age(int64_t s)
 	return (buf);
 }
 
+/* show metrics: the status frame, kept for the metrics frame after it. */
+static struct ctl_status	metrics_status;
+static int			have_status;
+
+/* Text the daemon sends to the terminal: no control characters. */
+static int
+printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return (0);
+	return (1);
+}
+
 static int
 print_checked(const struct ctl_reply *r, const void *data)
 {
@@ -137,8 +161,7 @@ print_checked(const struct ctl_reply *r, const void *data)
 	const struct ctl_listener	*l = data;
 	const struct ctl_session	*s = data;
 	const struct ctl_autodeny	*d = data;
-	const struct ctl_rule		*ru = data;
-	const struct ctl_penalty	*p = data;
+	const struct ctl_access_entry	*a = data;
 
 	switch (r->type) {
 	case MSG_CTL_STATUS:
@@ -149,10 +172,12 @@ print_checked(const struct ctl_reply *r, const void *data)
 		return (TERMINATED(s->peer) && TERMINATED(s->user));
 	case MSG_CTL_AUTODENY:
 		return (TERMINATED(d->addr));
-	case MSG_CTL_ACCESS_RULE:
-		return (TERMINATED(ru->addr));
-	case MSG_CTL_PENALTY:
-		return (TERMINATED(p->addr));
+	case MSG_CTL_METRICS:
+		/* Printed with the status that comes first. */
+		return (have_status);
+	case MSG_CTL_ACCESS_ENTRY:
+		return (TERMINATED(a->addr) && TERMINATED(a->reason) &&
+		    printable(a->reason));
 	}
 	return (0);
 }
@@ -182,6 +207,8 @@ print_status(const void *data)
 	    (unsigned long long)st->refused[REFUSED_PENALTY]);
 	printf("refused by session limits: %llu\n",
 	    (unsigned long long)st->refused[REFUSED_LIMIT]);
+	printf("refused by runtime access list: %llu\n",
+	    (unsigned long long)st->refused[REFUSED_RUNTIME]);
 	printf("auto-deny: %s\n", st->auto_deny ? "yes" : "no");
 	printf("auto-denied: %llu\n", (unsigned long long)st->autodenies);
 	printf("auto-deny list: %u\n", st->autodeny_listed);
@@ -259,36 +286,230 @@ print_autodeny(const void *data)
 	printf("%-39s  %-19s  %s\n", d->addr, fmt_time(d->since), why);
 }
 
-/* As pop3d.conf would say it; a whole address without its /32. */
 static void
-print_rule(const void *data)
+header_access(void)
 {
-	const struct ctl_rule	*r = data;
-	const char		*action;
-	int			 full;
+	printf("%-9s  %-6s  %-18s  %-8s  %s\n", "ORIGIN", "ACTION", "NETWORK",
+	    "EXPIRES", "REASON");
+}
 
-	action = r->action == ACCESS_DENY ? "deny" : "grant";
-	if (r->is_default) {
-		printf("access default %s\n", action);
-		return;
+/*
+ * One entry of every list: where it comes from, what it does, to which
+ * network (as pop3d.conf writes it, a whole address without its /32),
+ * for how long yet, and why.
+ */
+static void
+print_access(const void *data)
+{
+	const struct ctl_access_entry	*a = data;
+	const char			*origin, *action;
+	char				 net[INET6_ADDRSTRLEN + 16];
+	int				 full;
+
+	switch (a->origin) {
+	case ACCESS_ORIGIN_CONFIG:
+		origin = "config";
+		break;
+	case ACCESS_ORIGIN_RUNTIME:
+		origin = "runtime";
+		break;
+	case ACCESS_ORIGIN_AUTODENY:
+		origin = "auto-deny";
+		break;
+	case ACCESS_ORIGIN_PENALTY:
+		origin = "penalty";
+		break;
+	default:
+		origin = "?";
+		break;
 	}
-	full = strchr(r->addr, ':') != NULL ? 128 : 32;
-	if (r->prefixlen == full)
-		printf("%s %s\n", action, r->addr);
+	action = a->action == ACCESS_DENY ? "deny" :
+	    a->action == ACCESS_GRANT ? "grant" : "count";
+	full = strchr(a->addr, ':') != NULL ? 128 : 32;
+	if (a->prefixlen < 0)
+		strlcpy(net, "all", sizeof(net));
+	else if (a->prefixlen == full)
+		strlcpy(net, a->addr, sizeof(net));
 	else
-		printf("%s %s/%d\n", action, r->addr, r->prefixlen);
+		snprintf(net, sizeof(net), "%s/%d", a->addr, a->prefixlen);
+	printf("%-9s  %-6s  %-18s  %-8s  %s\n", origin, action, net,
+	    a->action == 0 ? "-" : a->left < 0 ? "never" : fmt_age(a->left),
+	    a->reason[0] != '\0' ? a->reason : "-");
+}
+
+/*
+ * show metrics: the Prometheus text exposition format (version 0.0.4),
+ * as node_exporter's textfile collector reads it.  Every family has
+ * its HELP and TYPE lines before its samples; counters end in _total.
+ */
+static void
+keep_status(const void *data)
+{
+	memcpy(&metrics_status, data, sizeof(metrics_status));
+	have_status = 1;
 }
 
 static void
-print_penalty(const void *data)
+prom_family(const char *name, const char *type, const char *help)
 {
-	const struct ctl_penalty	*p = data;
+	printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
 
-	if (p->left > 0)
-		printf("penalty %s: %u failures, refused for %lld more "
-		    "seconds\n", p->addr, p->failures, (long long)p->left);
-	else
-		printf("penalty %s: %u failures\n", p->addr, p->failures);
+/* A label value: backslash, double quote and newline escaped. */
+static void
+prom_label(const char *name, const char *value)
+{
+	const char	*p;
+
+	printf("{%s=\"", name);
+	for (p = value; *p != '\0'; p++) {
+		if (*p == '\\' || *p == '"')
+			printf("\\%c", *p);
+		else if (*p == '\n')
+			printf("\\n");
+		else
+			putchar(*p);
+	}
+	printf("\"}");
+}
+
+static void
+prom_u64(const char *name, const char *lname, const char *lvalue,
+    uint64_t v)
+{
+	printf("%s", name);
+	if (lname != NULL)
+		prom_label(lname, lvalue);
+	printf(" %llu\n", (unsigned long long)v);
+}
+
+static void
+prom_one(const char *name, const char *type, const char *help, uint64_t v)
+{
+	prom_family(name, type, help);
+	prom_u64(name, NULL, NULL, v);
+}
+
+/* In pop3ctl(8) order: the names of the method label. */
+static const char *const stat_methods[STAT_METHODS] = {
+	[STAT_PASS] = "pass",
+	[STAT_APOP] = "apop",
+	[STAT_PLAIN] = "plain",
+	[STAT_SCRAM] = "scram-sha-256",
+	[STAT_POPPASS] = "poppass",
+};
+
+static void
+prom_methods(const char *name, const char *help, const uint64_t *v)
+{
+	size_t	i;
+
+	prom_family(name, "counter", help);
+	for (i = 0; i < STAT_METHODS; i++)
+		prom_u64(name, "method", stat_methods[i], v[i]);
+}
+
+static void
+prom_latency(const struct auth_stats *a)
+{
+	static const uint64_t	 bounds[AUTH_LATENCY_BUCKETS] =
+				    AUTH_LATENCY_BOUNDS_MS;
+	const char		*name = "pop3d_auth_latency_seconds";
+	char			 le[32];
+	uint64_t		 sum = 0;
+	size_t			 i;
+
+	prom_family(name, "histogram", "Time from a request read by "
+	    "pop3d-auth to its check done, its wait in the queue included, "
+	    "without the delay of a failure.");
+	for (i = 0; i <= AUTH_LATENCY_BUCKETS; i++) {
+		sum += a->latency[i];
+		if (i < AUTH_LATENCY_BUCKETS)
+			snprintf(le, sizeof(le), "%llu.%03llu",
+			    (unsigned long long)(bounds[i] / 1000),
+			    (unsigned long long)(bounds[i] % 1000));
+		else
+			strlcpy(le, "+Inf", sizeof(le));
+		printf("%s_bucket", name);
+		prom_label("le", le);
+		printf(" %llu\n", (unsigned long long)sum);
+	}
+	printf("%s_sum %llu.%03llu\n", name,
+	    (unsigned long long)(a->latency_ms / 1000),
+	    (unsigned long long)(a->latency_ms % 1000));
+	printf("%s_count %llu\n", name, (unsigned long long)a->requests);
+}
+
+static void
+print_metrics(const void *data)
+{
+	static const char *const causes[REFUSED_MAX] = {
+		[REFUSED_ACCESS] = "access-list",
+		[REFUSED_AUTODENY] = "auto-deny",
+		[REFUSED_PENALTY] = "penalty",
+		[REFUSED_LIMIT] = "limits",
+		[REFUSED_RUNTIME] = "runtime-access-list",
+	};
+	const struct ctl_metrics	*m = data;
+	const struct ctl_status		*st = &metrics_status;
+	size_t				 i;
+
+	prom_one("pop3d_start_time_seconds", "gauge", "When pop3d started, "
+	    "in seconds since the epoch.", (uint64_t)st->started);
+	prom_one("pop3d_sessions", "gauge", "Sessions serving a client now.",
+	    st->sessions);
+	prom_one("pop3d_sessions_logged_in", "gauge", "Sessions serving a "
+	    "client that has logged in.", st->logged_in);
+	prom_one("pop3d_sessions_idle", "gauge", "Session processes waiting "
+	    "in the pool.", st->idle);
+	prom_one("pop3d_sessions_total", "counter", "Connections accepted "
+	    "and given to a session.", st->connections);
+	prom_family("pop3d_refused_total", "counter", "Connections refused "
+	    "at accept, by cause.");
+	for (i = 0; i < REFUSED_MAX; i++)
+		prom_u64("pop3d_refused_total", "cause", causes[i],
+		    st->refused[i]);
+	prom_methods("pop3d_logins_total", "Logins and poppass password "
+	    "changes that pop3d-auth accepted, by method.", m->auth.ok);
+	prom_methods("pop3d_login_failures_total", "Logins and poppass "
+	    "password changes that pop3d-auth refused, by method.",
+	    m->auth.fail);
+	prom_methods("pop3d_login_tempfailures_total", "Logins and poppass "
+	    "password changes that failed for a temporary error, by method.",
+	    m->auth.tempfail);
+	prom_one("pop3d_auth_queue_length", "gauge", "Requests waiting in "
+	    "the queues of pop3d-auth now.", m->auth.queued);
+	prom_latency(&m->auth);
+	prom_one("pop3d_auth_sessions", "gauge", "Session channels open in "
+	    "pop3d-auth now.", m->auth.sessions);
+	prom_one("pop3d_auth_processes", "gauge", "pop3d-auth processes "
+	    "asked for their counters.", m->auth_procs);
+	prom_one("pop3d_auth_processes_silent", "gauge", "pop3d-auth "
+	    "processes that did not answer in time; their last counters are "
+	    "shown.", m->auth_silent);
+	prom_one("pop3d_retrieved_messages_total", "counter", "Messages sent "
+	    "with RETR, by sessions that ended.", m->retrieved);
+	prom_one("pop3d_retrieved_bytes_total", "counter", "Octets of the "
+	    "messages sent with RETR, by sessions that ended.",
+	    m->retrieved_octets);
+	prom_one("pop3d_deleted_messages_total", "counter", "Messages deleted "
+	    "at QUIT.", m->deleted);
+	prom_one("pop3d_deleted_bytes_total", "counter", "Octets of the "
+	    "messages deleted at QUIT.", m->deleted_octets);
+	prom_family("pop3d_process_deaths_total", "counter", "Child "
+	    "processes that died of a signal or an error status.");
+	prom_u64("pop3d_process_deaths_total", "process", "session",
+	    m->lost[CTL_LOST_SESSION]);
+	prom_u64("pop3d_process_deaths_total", "process", "store",
+	    m->lost[CTL_LOST_STORE]);
+	prom_one("pop3d_autodenies_total", "counter", "Sources put on the "
+	    "auto-deny list.", st->autodenies);
+	prom_one("pop3d_autodeny_listed", "gauge", "Sources on the auto-deny "
+	    "list now.", st->autodeny_listed);
+	prom_one("pop3d_penalized", "gauge", "Sources refused for failed "
+	    "logins now.", st->penalized);
+	prom_one("pop3d_runtime_access_entries", "gauge", "Entries of the "
+	    "runtime access list (pop3ctl access).", m->runtime_entries);
 }
 
 static void
@@ -493,6 +714,8 @@ ctl_usage(void)
 	for (i = 0; i < nitems(ctl_cmds); i++)
 		fprintf(stderr, "\t%s%s\n", ctl_cmds[i].name,
 		    ctl_cmds[i].argc == 3 ? " address | all" : "");
+	fprintf(stderr, "\taccess deny | grant address[/prefix] [for duration] "
+	    "[reason text]\n\taccess delete address[/prefix]\n");
 	fprintf(stderr, "\tuser add | delete | password | apop | list ...\n");
 	return (1);
 }
@@ -512,30 +735,23 @@ ctl_addr_arg(const char *arg, struct ctl_addr *a)
 	return (0);
 }
 
-int
-ctl_daemon(int argc, char *argv[], const struct ctl_options *opts)
+/* Send one request, print its answer; the exit status. */
+static int
+ctl_request(const struct ctl_cmd *cmd, const void *data, size_t len,
+    const struct ctl_options *opts)
 {
-	const struct ctl_cmd	*cmd;
-	struct chan		 chan;
-	struct ctl_addr		 a;
-	char			*path;
-	int			 s, status;
+	struct chan	 chan;
+	char		*path;
+	int		 s, status;
 
-	if ((cmd = ctl_lookup(argc, argv)) == NULL)
-		return (ctl_usage());
-	if (cmd->request == MSG_CTL_AUTODENY_CLEAR &&
-	    ctl_addr_arg(argv[2], &a) == -1)
-		return (1);
 	path = ctl_socket_path(opts);
 	s = ctl_connect(path);
 	free(path);
 	if (s == -1)
 		return (1);
 	chan_init(&chan, s);
-	if (chan_queue(&chan, cmd->request, PROTO_VERSION, -1,
-	    cmd->request == MSG_CTL_AUTODENY_CLEAR ? &a : NULL,
-	    cmd->request == MSG_CTL_AUTODENY_CLEAR ? sizeof(a) : 0) == -1 ||
-	    chan_flush(&chan) == -1) {
+	if (chan_queue(&chan, cmd->request, PROTO_VERSION, -1, data,
+	    len) == -1 || chan_flush(&chan) == -1) {
 		warn("sending to pop3d");
 		return (1);
 	}
@@ -543,4 +759,119 @@ ctl_daemon(int argc, char *argv[], const struct ctl_options *opts)
 	chan_clear(&chan);
 	close(s);
 	return (status);
+}
+
+static int
+ctl_access_usage(void)
+{
+	fprintf(stderr, "usage: pop3ctl access deny | grant address[/prefix] "
+	    "[for duration] [reason text]\n"
+	    "       pop3ctl access delete address[/prefix]\n");
+	return (1);
+}
+
+/* ADDR[/PREFIX], as the grant and deny lines of pop3d.conf take it. */
+static int
+ctl_access_net(const char *arg, struct ctl_access *a)
+{
+	struct addr	net;
+	char		err[128];
+	int		plen, hostbits;
+
+	if (strlen(arg) >= sizeof(a->net)) {
+		warnx("%.*s...: address too long", 20, arg);
+		return (-1);
+	}
+	if (addr_parse_net(arg, &net, &plen, &hostbits, err,
+	    sizeof(err)) == -1) {
+		warnx("%s: %s", arg, err);
+		return (-1);
+	}
+	strlcpy(a->net, arg, sizeof(a->net));
+	return (0);
+}
+
+/* The options of grant and deny: "for DURATION", "reason TEXT". */
+static int
+ctl_access_opts(int argc, char *argv[], struct ctl_access *a)
+{
+	char	err[128];
+	int	i, have_for = 0, have_reason = 0;
+
+	for (i = 0; i < argc; i += 2) {
+		if (i + 1 >= argc) {
+			warnx("%s: needs an argument", argv[i]);
+			return (-1);
+		}
+		if (strcmp(argv[i], "for") == 0 && !have_for) {
+			have_for = 1;
+			if (access_duration_parse(argv[i + 1], &a->duration,
+			    err, sizeof(err)) == -1) {
+				warnx("%s", err);
+				return (-1);
+			}
+		} else if (strcmp(argv[i], "reason") == 0 && !have_reason) {
+			have_reason = 1;
+			if (!access_reason_ok(argv[i + 1], err, sizeof(err))) {
+				warnx("%s", err);
+				return (-1);
+			}
+			strlcpy(a->reason, argv[i + 1], sizeof(a->reason));
+		} else {
+			warnx("%s: unknown or repeated option (for, reason)",
+			    argv[i]);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* pop3ctl access deny | grant | delete ... */
+static int
+ctl_access(int argc, char *argv[], const struct ctl_options *opts)
+{
+	static const struct ctl_cmd set = { "access", 0, MSG_CTL_ACCESS_SET,
+	    NULL, NULL };
+	static const struct ctl_cmd del = { "access", 0,
+	    MSG_CTL_ACCESS_DELETE, NULL, NULL };
+	struct ctl_access	a;
+
+	memset(&a, 0, sizeof(a));
+	if (argc < 3)
+		return (ctl_access_usage());
+	if (strcmp(argv[1], "delete") == 0) {
+		if (argc != 3)
+			return (ctl_access_usage());
+		if (ctl_access_net(argv[2], &a) == -1)
+			return (1);
+		return (ctl_request(&del, &a, sizeof(a), opts));
+	}
+	if (strcmp(argv[1], "deny") == 0)
+		a.action = ACCESS_DENY;
+	else if (strcmp(argv[1], "grant") == 0)
+		a.action = ACCESS_GRANT;
+	else
+		return (ctl_access_usage());
+	if (ctl_access_net(argv[2], &a) == -1 ||
+	    ctl_access_opts(argc - 3, argv + 3, &a) == -1)
+		return (1);
+	return (ctl_request(&set, &a, sizeof(a), opts));
+}
+
+int
+ctl_daemon(int argc, char *argv[], const struct ctl_options *opts)
+{
+	const struct ctl_cmd	*cmd;
+	struct ctl_addr		 a;
+
+	if (strcmp(argv[0], "access") == 0)
+		return (ctl_access(argc, argv, opts));
+	if ((cmd = ctl_lookup(argc, argv)) == NULL)
+		return (ctl_usage());
+	if (cmd->request == MSG_CTL_AUTODENY_CLEAR) {
+		if (ctl_addr_arg(argv[2], &a) == -1)
+			return (1);
+		return (ctl_request(cmd, &a, sizeof(a), opts));
+	}
+	return (ctl_request(cmd, NULL, 0, opts));
 }

@@ -91,6 +91,7 @@ struct auth_sess {
 	char			 challenge[APOP_CHALLENGE_MAX + 1];
 	struct sasl		*sasl;
 	uint64_t		 asked_ms;	/* when the request came */
+	uint64_t		 queued_ms;	/* when it was read */
 	struct chan		 chan;
 	struct event		 ev;
 	struct event		 delay;
@@ -125,6 +126,9 @@ static void	parent_event_add(void);
 static void	parent_dispatch(int, short, void *);
 static void	parent_write(void);
 static int	auth_configure(void *, struct frame *);
+static int	auth_stats_req(void *, struct frame *);
+static void	stats_latency(uint64_t);
+static void	stats_result(const char *, enum auth_result);
 static void	auth_backends_configure(void);
 static void	auth_release_grants(void);
 static int	sess_new(void *, struct frame *);
@@ -163,6 +167,7 @@ static void	sess_result(struct auth_sess *, enum auth_result);
 static const struct dispatch_rule parent_rules[] = {
 	{ MSG_CONF_AUTH,	AUTH_UNCONFIGURED,	D_ONCE, auth_configure },
 	{ MSG_AUTH_NEWSESS,	AUTH_CONFIGURED,	0,	sess_new },
+	{ MSG_AUTH_STATS_REQ,	AUTH_CONFIGURED,	0,	auth_stats_req },
 };
 static const struct dispatch_table parent_table =
     DISPATCH_TABLE("parent", parent_rules);
@@ -201,6 +206,10 @@ static struct sourcetree	 sources = RB_INITIALIZER(&sources);
 static struct sourcequeue	 turns = TAILQ_HEAD_INITIALIZER(turns);
 static struct event		 ev_work;
 static struct event_base	*evbase;
+/* For pop3ctl show metrics, through the parent. */
+static struct auth_stats	 stats;
+static const uint64_t		 latency_bounds[AUTH_LATENCY_BUCKETS] =
+				    AUTH_LATENCY_BOUNDS_MS;
 
 static int
 sess_cmp(struct auth_sess *a, struct auth_sess *b)
@@ -603,7 +612,9 @@ sess_enqueue(struct auth_sess *s, struct frame *fr)
 	}
 	s->req = *fr;
 	s->src = src;
+	s->queued_ms = auth_now_ms();
 	TAILQ_INSERT_TAIL(&src->pending, s, pend);
+	stats.queued++;
 	work_schedule();
 }
 
@@ -614,6 +625,7 @@ sess_dequeue(struct auth_sess *s)
 
 	TAILQ_REMOVE(&src->pending, s, pend);
 	s->src = NULL;
+	stats.queued--;
 	if (TAILQ_EMPTY(&src->pending)) {
 		TAILQ_REMOVE(&turns, src, turn);
 		RB_REMOVE(sourcetree, &sources, src);
@@ -644,6 +656,7 @@ work_run(int fd, short event, void *arg)
 	struct auth_sess	*s;
 	struct frame		 fr;
 	const char		*why;
+	uint64_t		 queued;
 	int			 rv;
 
 	if ((src = TAILQ_FIRST(&turns)) != NULL) {
@@ -658,8 +671,10 @@ work_run(int fd, short event, void *arg)
 		}
 		/* The check starts now: time in the queue is not its cost. */
 		s->asked_ms = auth_now_ms();
+		queued = s->queued_ms;
 		rv = dispatch(&sess_table, s, &fr, s->state |
 		    (s->poppass ? SESS_POPPASS : SESS_POP3), &s->seen, &why);
+		stats_latency(queued);
 		/* Whatever it held, it may have been a password. */
 		if (fr.datalen > 0)
 			explicit_bzero(fr.data, fr.datalen);
@@ -671,6 +686,61 @@ work_run(int fd, short event, void *arg)
 			sess_event_add(s);
 	}
 	work_schedule();
+}
+
+/* A request done: from when it was read, its wait in the queue too. */
+static void
+stats_latency(uint64_t queued)
+{
+	uint64_t	ms;
+	size_t		i;
+
+	ms = auth_now_ms() - queued;
+	stats.requests++;
+	stats.latency_ms += ms;
+	for (i = 0; i < AUTH_LATENCY_BUCKETS && ms > latency_bounds[i]; i++)
+		;
+	stats.latency[i]++;
+}
+
+/* What a decision was, by method, as sess_verdict() names the method. */
+static void
+stats_result(const char *method, enum auth_result res)
+{
+	enum stat_method	m;
+
+	if (strcmp(method, "PASS") == 0)
+		m = STAT_PASS;
+	else if (strcmp(method, "APOP") == 0)
+		m = STAT_APOP;
+	else if (strcmp(method, "PLAIN") == 0)
+		m = STAT_PLAIN;
+	else if (strcmp(method, "SCRAM-SHA-256") == 0)
+		m = STAT_SCRAM;
+	else
+		m = STAT_POPPASS;
+	if (res == AUTH_OK)
+		stats.ok[m]++;
+	else if (res == AUTH_FAIL)
+		stats.fail[m]++;
+	else
+		stats.tempfail[m]++;
+}
+
+/* The parent asks for the counters; the peerid is its query. */
+static int
+auth_stats_req(void *arg, struct frame *fr)
+{
+	struct auth_sess	*s;
+
+	stats.sessions = 0;
+	RB_FOREACH(s, sesstree, &sessions)
+		stats.sessions++;
+	if (chan_queue(&parent_chan, MSG_AUTH_STATS, fr->hdr.peerid, -1,
+	    &stats, sizeof(stats)) == -1)
+		fatal("%s: chan_queue", __func__);
+	parent_event_add();
+	return (0);
 }
 
 /* Has the session an attempt left?  0 if so, else -1 (logged). */
@@ -918,6 +988,7 @@ sess_change(void *arg, struct frame *fr)
 	strlcpy(name, user, sizeof(name));
 	res = auth_file_change(name, old, new, conf.poppass_min_length);
 	explicit_bzero(fr->data, fr->datalen);
+	stats_result("poppass", res);
 	switch (res) {
 	case AUTH_OK:
 		log_info("password changed for user %s from %s", name,
@@ -944,6 +1015,7 @@ static void
 sess_verdict(struct auth_sess *s, enum auth_result res, const char *user,
     enum auth_backend_id be, const char *method)
 {
+	stats_result(method, res);
 	switch (res) {
 	case AUTH_OK:
 		sess_grant(s, user, be, method);

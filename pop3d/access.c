@@ -17,8 +17,9 @@
 /*
  * Runs as root, in the parent: who may connect.  Decided at accept,
  * before a byte is read or written, from the address the kernel gave
- * accept(2) and nothing a session says: the access lists of pop3d.conf,
- * the auto-deny list, and the penalties for authentication failures.
+ * accept(2) and nothing a session says: the runtime access list
+ * (access_rt.c), the access lists of pop3d.conf, the auto-deny list, and
+ * the penalties for authentication failures.
  * Every table is bounded, and refusals are logged at a bounded rate.
  *
  * The access lists judge the address itself; everything that counts
@@ -184,6 +185,7 @@ access_rekey(void)
 void
 access_configure(const struct pop3d_conf *conf)
 {
+	access_rt_configure(conf);
 	if (conf->source_prefix4 == prefix4 &&
 	    conf->source_prefix6 == prefix6)
 		return;
@@ -396,6 +398,7 @@ void
 access_init(void)
 {
 	evtimer_set(&ev_reflog, reflog_summary, NULL);
+	access_rt_init();
 }
 
 /*
@@ -412,9 +415,19 @@ access_admit(const struct pop3d_conf *conf, const struct sockaddr_storage *ss)
 		access_refused(ss, REFUSED_ACCESS, "unknown address family");
 		return (0);
 	}
-	if (access_listed(conf, &a) != (conf->access_default == ACCESS_DENY)) {
-		access_refused(ss, REFUSED_ACCESS, "access list");
+	/* The runtime list decides before pop3d.conf's rules. */
+	switch (access_rt_match(&a, time(NULL))) {
+	case ACCESS_DENY:
+		access_refused(ss, REFUSED_RUNTIME, "runtime access list");
 		return (0);
+	case ACCESS_GRANT:
+		break;
+	default:
+		if (access_listed(conf, &a) !=
+		    (conf->access_default == ACCESS_DENY)) {
+			access_refused(ss, REFUSED_ACCESS, "access list");
+			return (0);
+		}
 	}
 	if (autodeny_find(&src) != NULL) {
 		access_refused(ss, REFUSED_AUTODENY, "auto-deny");
@@ -645,13 +658,31 @@ access_show_autodeny(void (*cb)(const struct ctl_autodeny *, void *),
 	}
 }
 
+static void
+show_entry(void (*cb)(const struct ctl_access_entry *, void *), void *arg,
+    int origin, int action, const struct addr *net, int prefixlen,
+    int64_t left, const char *reason)
+{
+	struct ctl_access_entry	e;
+
+	memset(&e, 0, sizeof(e));
+	e.origin = origin;
+	e.action = action;
+	e.prefixlen = prefixlen;
+	e.left = left;
+	if (net != NULL)
+		addr_text(net, e.addr, sizeof(e.addr));
+	strlcpy(e.reason, reason, sizeof(e.reason));
+	cb(&e, arg);
+}
+
 /* Addresses with failures on record; expired ones are dropped first. */
-void
-access_show_penalties(const struct pop3d_conf *conf,
-    void (*cb)(const struct ctl_penalty *, void *), void *arg)
+static void
+show_penalties(const struct pop3d_conf *conf,
+    void (*cb)(const struct ctl_access_entry *, void *), void *arg)
 {
 	struct penalty		*p, *next;
-	struct ctl_penalty	 e;
+	char			 why[64];
 	time_t			 now = time(NULL);
 
 	if (conf->penalty_failures == 0)
@@ -661,10 +692,45 @@ access_show_penalties(const struct pop3d_conf *conf,
 			penalty_remove(p);
 			continue;
 		}
-		memset(&e, 0, sizeof(e));
-		strlcpy(e.addr, access_source_text(&p->addr), sizeof(e.addr));
-		e.failures = p->failures;
-		e.left = p->until > now ? p->until - now : 0;
-		cb(&e, arg);
+		snprintf(why, sizeof(why), "%u authentication failures",
+		    p->failures);
+		if (p->until > now)
+			show_entry(cb, arg, ACCESS_ORIGIN_PENALTY, ACCESS_DENY,
+			    &p->addr, source_plen(&p->addr), p->until - now,
+			    why);
+		else
+			show_entry(cb, arg, ACCESS_ORIGIN_PENALTY, 0,
+			    &p->addr, source_plen(&p->addr), -1, why);
 	}
+}
+
+/*
+ * pop3ctl show access: every entry that decides who may connect, with
+ * where it comes from, pop3d.conf's first.
+ */
+void
+access_show(const struct pop3d_conf *conf,
+    void (*cb)(const struct ctl_access_entry *, void *), void *arg)
+{
+	const struct access_rule	*r;
+	struct autodeny			*d;
+	char				 why[64];
+
+	show_entry(cb, arg, ACCESS_ORIGIN_CONFIG, conf->access_default ==
+	    ACCESS_DENY ? ACCESS_DENY : ACCESS_GRANT, NULL, -1, -1,
+	    "access default");
+	TAILQ_FOREACH(r, &conf->access_rules, entry)
+		show_entry(cb, arg, ACCESS_ORIGIN_CONFIG, r->action, &r->net,
+		    r->prefixlen, -1, "");
+	access_rt_show(cb, arg);
+	TAILQ_FOREACH(d, &autodeny_age, entry) {
+		if (d->reason == AUTODENY_LONG_LINE)
+			snprintf(why, sizeof(why), "line over %d characters",
+			    AUTODENY_LINE);
+		else
+			snprintf(why, sizeof(why), "reason %u", d->reason);
+		show_entry(cb, arg, ACCESS_ORIGIN_AUTODENY, ACCESS_DENY,
+		    &d->addr, source_plen(&d->addr), -1, why);
+	}
+	show_penalties(conf, cb, arg);
 }

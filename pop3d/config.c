@@ -923,6 +923,19 @@ config_control_socket(const char *path)
 	strlcpy(conf->control_socket, path, sizeof(conf->control_socket));
 }
 
+/*
+ * Where the runtime access list is kept across restarts: an absolute
+ * path, written by root in its directory (pop3d.conf(5)).
+ */
+void
+config_access_state(const char *path)
+{
+	/* Room for the suffix of the temporary file beside it. */
+	if (!path_ok("access state", path, sizeof(conf->access_state) - 8))
+		return;
+	strlcpy(conf->access_state, path, sizeof(conf->access_state));
+}
+
 /* Sort the addresses of one name: IPv4 first, then by address. */
 static int
 ai_cmp(const void *a, const void *b)

@@ -45,6 +45,7 @@ struct ctl_conn {
 	struct event		 ev_write;
 	uid_t			 euid;
 	int			 closing;	/* close once sent */
+	int			 waiting;	/* for pop3d-auth's counters */
 };
 
 static TAILQ_HEAD(, ctl_conn)	 ctl_conns =
@@ -236,6 +237,8 @@ control_listen(void)
 static void
 control_conn_close(struct ctl_conn *c)
 {
+	if (c->waiting)
+		metrics_cancel(c);
 	event_del(&c->ev_read);
 	event_del(&c->ev_write);
 	close(c->chan.fd);
@@ -346,37 +349,9 @@ control_send_autodeny(const struct ctl_autodeny *e, void *arg)
 }
 
 static void
-control_send_penalty(const struct ctl_penalty *e, void *arg)
+control_send_access(const struct ctl_access_entry *e, void *arg)
 {
-	control_send(arg, MSG_CTL_PENALTY, e, sizeof(*e));
-}
-
-static void
-control_rule(struct ctl_conn *c, int is_default, enum access_action action,
-    const struct addr *net, int prefixlen)
-{
-	struct ctl_rule	r;
-
-	memset(&r, 0, sizeof(r));
-	r.is_default = is_default;
-	r.action = action;
-	r.prefixlen = prefixlen;
-	if (net != NULL)
-		addr_text(net, r.addr, sizeof(r.addr));
-	control_send(c, MSG_CTL_ACCESS_RULE, &r, sizeof(r));
-}
-
-static void
-control_access(struct ctl_conn *c)
-{
-	const struct pop3d_conf		*conf = parent_conf();
-	const struct access_rule	*r;
-
-	control_rule(c, 1, conf->access_default == ACCESS_DENY ?
-	    ACCESS_DENY : ACCESS_GRANT, NULL, 0);
-	TAILQ_FOREACH(r, &conf->access_rules, entry)
-		control_rule(c, 0, r->action, &r->net, r->prefixlen);
-	access_show_penalties(conf, control_send_penalty, c);
+	control_send(arg, MSG_CTL_ACCESS_ENTRY, e, sizeof(*e));
 }
 
 static int
@@ -403,6 +378,63 @@ control_autodeny_clear(void *arg, struct frame *fr)
 	snprintf(msg, sizeof(msg), "%d address%s removed from the auto-deny "
 	    "list", n, n == 1 ? "" : "es");
 	control_result(c, MSG_CTL_OK, msg);
+	return (0);
+}
+
+/*
+ * The strings from pop3ctl must end inside their arrays; access_rt.c
+ * checks the rest.
+ */
+static int
+control_access_get(struct frame *fr, struct ctl_access *a)
+{
+	frame_get(fr, a, sizeof(*a));
+	if (memchr(a->net, '\0', sizeof(a->net)) == NULL ||
+	    memchr(a->reason, '\0', sizeof(a->reason)) == NULL)
+		return (-1);
+	return (0);
+}
+
+/* Who changed the list, for its log line. */
+static const char *
+control_who(const struct ctl_conn *c)
+{
+	static char	who[64];
+
+	snprintf(who, sizeof(who), "the control socket (uid %u)",
+	    (unsigned)c->euid);
+	return (who);
+}
+
+static int
+control_access_set(void *arg, struct frame *fr)
+{
+	struct ctl_conn		*c = arg;
+	struct ctl_access	 a;
+	char			 msg[256];
+
+	if (control_access_get(fr, &a) == -1)
+		return (-1);
+	if (access_rt_set(&a, control_who(c), msg, sizeof(msg)) == -1)
+		control_result(c, MSG_CTL_FAIL, msg);
+	else
+		control_result(c, MSG_CTL_OK, msg);
+	return (0);
+}
+
+static int
+control_access_delete(void *arg, struct frame *fr)
+{
+	struct ctl_conn		*c = arg;
+	struct ctl_access	 a;
+	char			 msg[256];
+
+	if (control_access_get(fr, &a) == -1)
+		return (-1);
+	if (access_rt_delete(&a, control_who(c), msg, sizeof(msg)) == -1)
+		control_result(c, MSG_CTL_FAIL, msg);
+	else
+		control_result(c, MSG_CTL_OK, msg);
 	return (0);
 }
 
@@ -460,10 +492,41 @@ control_show_autodeny(void *arg, struct frame *fr)
 	return (0);
 }
 
+/* Every pop3d-auth has answered, or the time is up. */
+static void
+control_metrics_done(void *arg, const struct ctl_metrics *m)
+{
+	struct ctl_conn		*c = arg;
+	struct ctl_status	 st;
+
+	c->waiting = 0;
+	parent_status(&st);
+	control_send(c, MSG_CTL_STATUS, &st, sizeof(st));
+	control_send(c, MSG_CTL_METRICS, m, sizeof(*m));
+	control_send(c, MSG_CTL_END, NULL, 0);
+	if (control_flush(c) == 0)
+		event_add(&c->ev_read, NULL);
+}
+
+/*
+ * The answer waits for pop3d-auth's counters; nothing more is read
+ * from this client until it is sent.
+ */
+static int
+control_show_metrics(void *arg, struct frame *fr)
+{
+	struct ctl_conn	*c = arg;
+
+	c->waiting = 1;
+	event_del(&c->ev_read);
+	metrics_collect(control_metrics_done, c);
+	return (0);
+}
+
 static int
 control_show_access(void *arg, struct frame *fr)
 {
-	control_access(arg);
+	access_show(parent_conf(), control_send_access, arg);
 	control_send(arg, MSG_CTL_END, NULL, 0);
 	return (0);
 }
@@ -477,7 +540,10 @@ static const struct dispatch_rule control_rules[] = {
 	{ MSG_CTL_SHOW_SESSIONS, D_ANY,	0,	control_show_sessions },
 	{ MSG_CTL_SHOW_AUTODENY, D_ANY,	0,	control_show_autodeny },
 	{ MSG_CTL_SHOW_ACCESS,	D_ANY,	0,	control_show_access },
+	{ MSG_CTL_SHOW_METRICS,	D_ANY,	0,	control_show_metrics },
 	{ MSG_CTL_AUTODENY_CLEAR, D_ANY, 0,	control_autodeny_clear },
+	{ MSG_CTL_ACCESS_SET,	D_ANY,	0,	control_access_set },
+	{ MSG_CTL_ACCESS_DELETE, D_ANY,	0,	control_access_delete },
 	{ MSG_CTL_RELOAD,	D_ANY,	0,	control_reload },
 	{ MSG_CTL_STOP,		D_ANY,	0,	control_stop },
 };
@@ -513,7 +579,7 @@ control_read(int fd, short event, void *arg)
 	struct frame	 fr;
 	int		 n;
 
-	while (!c->closing) {
+	while (!c->closing && !c->waiting) {
 		if ((n = chan_read(&c->chan, &fr)) == -1 &&
 		    (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;

@@ -121,7 +121,7 @@ typedef struct {
 %token	MAX MAX_COMMANDS MAX_SESSIONS MAX_SESSIONS_PER_SOURCE MAX_SIZE MBOX
 %token	MIN_LENGTH MIN_UID NEVER NO NONE ON PENALTY PLAINTEXT_AUTH POPPASS PORT
 %token	PROTOCOLS PROXY_PROTOCOL SENDMAIL SESSION_POOL SOCKET SOURCE_PREFIX
-%token	SYSLOG SYSTEM TIME TIMEOUT
+%token	STATE SYSLOG SYSTEM TIME TIMEOUT
 %token	TLS TO TRUSTED_PROXY USERS XTND_XMIT YES
 %token	ERROR
 %token	<v.string>	STRING NUMBER
@@ -242,6 +242,10 @@ main		: LISTEN ON STRING {
 		}
 		| ACCESS DEFAULT DENY {
 			conf->access_default = ACCESS_DENY;
+		}
+		| ACCESS STATE STRING {
+			config_access_state($3);
+			free($3);
 		}
 		| GRANT value {
 			config_access(ACCESS_GRANT, $2);
@@ -612,6 +616,7 @@ lookup(const char *s)
 		{ "session-pool",		SESSION_POOL },
 		{ "socket",			SOCKET },
 		{ "source-prefix",		SOURCE_PREFIX },
+		{ "state",			STATE },
 		{ "syslog",			SYSLOG },
 		{ "system",			SYSTEM },
 		{ "time",			TIME },

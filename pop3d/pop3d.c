@@ -176,14 +176,15 @@ session_end(void *arg, struct frame *fr)
 		/* The session said why at info: no header it could use. */
 		log_debug("%s: closed before a PROXY header, %s",
 		    c->peername, end_reason(e.reason));
-	else if (c->state == SESSION_GRANTED)
+	else if (c->state == SESSION_GRANTED) {
 		log_info("%s: logout user %s: retrieved %u messages "
 		    "(%llu octets), deleted %u messages (%llu octets), %s",
 		    c->peername, c->user, e.retrieved,
 		    (unsigned long long)e.retrieved_octets, e.deleted,
 		    (unsigned long long)e.deleted_octets,
 		    end_reason(e.reason));
-	else
+		metrics_session_end(&e);
+	} else
 		log_info("%s: session closed without login, %s", c->peername,
 		    end_reason(e.reason));
 	c->state = SESSION_ENDED;
@@ -472,6 +473,8 @@ static const struct dispatch_rule auth_rules[] = {
 	{ MSG_LOG,		D_ANY,				0, child_log },
 	{ MSG_AUTH_GRANT,	D_ANY,				0, auth_grant },
 	{ MSG_AUTH_FAILURE,	D_ANY,				0, auth_failure },
+	{ MSG_AUTH_STATS,	D_ANY,				0,
+	    metrics_auth_stats },
 };
 static const struct dispatch_table auth_table =
     DISPATCH_TABLE("pop3d-auth", auth_rules);
@@ -1086,10 +1089,12 @@ child_gone(struct child *c, int status)
 		return;
 	}
 	if (WIFSIGNALED(status) || WEXITSTATUS(status) != 0)
-		if (!shutting_down)
+		if (!shutting_down) {
 			log_warnx("lost child: %s %d%s%s %s", child_name(c),
 			    c->pid, c->peername[0] ? " serving " : "",
 			    c->peername, why);
+			metrics_child_lost(c->kind);
+		}
 	if (c->kind == CHILD_SESSION) {
 		if (c->stls_authfd != -1)
 			close(c->stls_authfd);

@@ -119,6 +119,7 @@ struct pop3d_conf {
 	int			 penalty_time;		/* first refusal, s */
 	int			 penalty_max;		/* longest refusal, s */
 	char			 control_socket[PATH_MAX];
+	char			 access_state[PATH_MAX];	/* "" = none */
 
 	/* XTND XMIT */
 	int			 xtnd_xmit;
@@ -160,8 +161,28 @@ void		 penalty_failure(const struct pop3d_conf *,
 void		 access_status(const struct pop3d_conf *, struct ctl_status *);
 void		 access_show_autodeny(void (*)(const struct ctl_autodeny *,
 		    void *), void *);
-void		 access_show_penalties(const struct pop3d_conf *,
-		    void (*)(const struct ctl_penalty *, void *), void *);
+void		 access_show(const struct pop3d_conf *,
+		    void (*)(const struct ctl_access_entry *, void *), void *);
+
+/* access_rt.c */
+void		 access_rt_init(void);
+void		 access_rt_configure(const struct pop3d_conf *);
+int		 access_rt_match(const struct addr *, time_t);
+int		 access_rt_set(const struct ctl_access *, const char *, char *,
+		    size_t);
+int		 access_rt_delete(const struct ctl_access *, const char *,
+		    char *, size_t);
+void		 access_rt_show(void (*)(const struct ctl_access_entry *,
+		    void *), void *);
+size_t		 access_rt_count(void);
+
+/* metrics.c */
+void		 metrics_session_end(const struct sess_end *);
+void		 metrics_child_lost(int);
+void		 metrics_collect(void (*)(void *, const struct ctl_metrics *),
+		    void *);
+void		 metrics_cancel(void *);
+int		 metrics_auth_stats(void *, struct frame *);
 
 /* control.c */
 void		 control_init(const char *);
@@ -213,6 +234,7 @@ void		 config_xmit_sendmail(const char *);
 void		 config_xmit_size(const char *);
 void		 config_xmit(int);
 void		 config_control_socket(const char *);
+void		 config_access_state(const char *);
 void		 config_listen_begin(void);
 void		 config_listen_port(const char *);
 void		 config_listen_tls(void);

@@ -168,6 +168,11 @@ print_access(struct pop3d_conf *c)
 	TAILQ_FOREACH(r, &c->access_rules, entry)
 		printf("%s %s\n", r->action == ACCESS_DENY ? "deny" : "grant",
 		    addr_net_text(&r->net, r->prefixlen));
+	if (c->access_state[0] != '\0') {
+		printf("access state ");
+		print_string(c->access_state);
+		printf("\n");
+	}
 }
 
 /*

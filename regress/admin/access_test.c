@@ -16,8 +16,9 @@
 
 /*
  * access.c without a daemon: rule matching in both modes, IPv4-mapped
- * addresses, prefix edges, the auto-deny list and its bound, and the
- * penalties with their doubling, expiry and bound.
+ * addresses, prefix edges, the auto-deny list and its bound, the
+ * penalties with their doubling, expiry and bound, and the runtime
+ * list (access_rt.c) before the configuration, its bound and checks.
  */
 
 #include <sys/types.h>
@@ -236,14 +237,23 @@ ATF_TC_BODY(autodeny__full_drops_oldest, tc)
 	ATF_REQUIRE_STREQ(first, "10.0.1.1");
 }
 
-static int		 npenalties;
-static struct ctl_penalty last_penalty;
+/* A penalty as pop3ctl show access gets it. */
+struct penalty_seen {
+	unsigned long	failures;
+	long long	left;
+};
+static int			 npenalties;
+static struct penalty_seen	 last_penalty;
 
 static void
-count_penalty(const struct ctl_penalty *e, void *arg)
+count_penalty(const struct ctl_access_entry *e, void *arg)
 {
+	if (e->origin != ACCESS_ORIGIN_PENALTY)
+		return;
 	npenalties++;
-	last_penalty = *e;
+	/* "3 authentication failures" */
+	last_penalty.failures = strtoul(e->reason, NULL, 10);
+	last_penalty.left = e->action == ACCESS_DENY ? e->left : 0;
 }
 
 ATF_TC_WITHOUT_HEAD(penalty__doubling_and_expiry);
@@ -267,13 +277,13 @@ ATF_TC_BODY(penalty__doubling_and_expiry, tc)
 	/* The count is remembered: one more doubles, up to max. */
 	penalty_failure(c, &a, 0);
 	npenalties = 0;
-	access_show_penalties(c, count_penalty, NULL);
+	access_show(c, count_penalty, NULL);
 	ATF_REQUIRE_EQ(npenalties, 1);
 	ATF_REQUIRE_EQ(last_penalty.failures, 3);
 	ATF_REQUIRE(last_penalty.left == 2 || last_penalty.left == 1);
 	penalty_failure(c, &a, 0);
 	penalty_failure(c, &a, 0);
-	access_show_penalties(c, count_penalty, NULL);
+	access_show(c, count_penalty, NULL);
 	ATF_REQUIRE_EQ(last_penalty.failures, 5);
 	ATF_REQUIRE_MSG(last_penalty.left >= 3 && last_penalty.left <= 4,
 	    "left %lld, want the maximum of 4", (long long)last_penalty.left);
@@ -300,7 +310,7 @@ ATF_TC_BODY(penalty__forgotten, tc)
 	penalty_failure(c, &a, 0);
 	expect(c, "2001:db8::1", 1);
 	npenalties = 0;
-	access_show_penalties(c, count_penalty, NULL);
+	access_show(c, count_penalty, NULL);
 	ATF_REQUIRE_EQ(npenalties, 1);
 	ATF_REQUIRE_EQ(last_penalty.failures, 1);
 }
@@ -323,7 +333,7 @@ ATF_TC_BODY(penalty__bounded, tc)
 		penalty_failure(c, &ss, 0);
 	}
 	npenalties = 0;
-	access_show_penalties(c, count_penalty, NULL);
+	access_show(c, count_penalty, NULL);
 	ATF_REQUIRE_EQ(npenalties, PENALTY_TABLE_MAX);
 	/* The newest is on record and refused. */
 	expect(c, text, 0);
@@ -352,9 +362,143 @@ ATF_TC_BODY(penalty__inet6_prefix, tc)
 	expect(c, "2001:db8:0:7:1234::9", 0);
 	expect(c, "2001:db8:0:8::1", 1);
 	npenalties = 0;
-	access_show_penalties(c, count_penalty, NULL);
+	access_show(c, count_penalty, NULL);
 	ATF_REQUIRE_EQ(npenalties, 1);
 	ATF_REQUIRE_EQ(last_penalty.failures, 2);
+}
+
+/* The runtime list, as pop3ctl access sends its requests. */
+static int
+rt(enum access_action action, const char *net, int64_t duration,
+    const char *reason)
+{
+	struct ctl_access	a;
+	char			msg[256];
+
+	memset(&a, 0, sizeof(a));
+	a.action = action;
+	a.duration = duration;
+	strlcpy(a.net, net, sizeof(a.net));
+	strlcpy(a.reason, reason, sizeof(a.reason));
+	return (access_rt_set(&a, "the test", msg, sizeof(msg)));
+}
+
+static int
+rt_delete(const char *net)
+{
+	struct ctl_access	a;
+	char			msg[256];
+
+	memset(&a, 0, sizeof(a));
+	strlcpy(a.net, net, sizeof(a.net));
+	return (access_rt_delete(&a, "the test", msg, sizeof(msg)));
+}
+
+static int	nruntime;
+
+static void
+count_runtime(const struct ctl_access_entry *e, void *arg)
+{
+	if (e->origin == ACCESS_ORIGIN_RUNTIME)
+		nruntime++;
+}
+
+ATF_TC_WITHOUT_HEAD(runtime__before_config);
+ATF_TC_BODY(runtime__before_config, tc)
+{
+	struct pop3d_conf	*c = conf_new(ACCESS_GRANT);
+
+	setup();
+	rule_add(c, ACCESS_DENY, "192.0.2.0", 24);
+	ATF_REQUIRE_EQ(rt(ACCESS_DENY, "198.51.100.7", 0, "fail2ban"), 0);
+	ATF_REQUIRE_EQ(rt(ACCESS_GRANT, "192.0.2.9", 0, ""), 0);
+	expect(c, "198.51.100.7", 0);
+	expect(c, "198.51.100.8", 1);
+	expect(c, "::ffff:198.51.100.7", 0);
+	/* A runtime grant lets through what pop3d.conf denies. */
+	expect(c, "192.0.2.9", 1);
+	expect(c, "192.0.2.10", 0);
+	ATF_REQUIRE_EQ(rt_delete("198.51.100.7"), 0);
+	expect(c, "198.51.100.7", 1);
+	ATF_REQUIRE_EQ(rt_delete("198.51.100.7"), -1);
+	ATF_REQUIRE_EQ(rt_delete("192.0.2.9/32"), 0);
+	expect(c, "192.0.2.9", 0);
+}
+
+ATF_TC_WITHOUT_HEAD(runtime__longest_prefix);
+ATF_TC_BODY(runtime__longest_prefix, tc)
+{
+	struct pop3d_conf	*c = conf_new(ACCESS_GRANT);
+
+	setup();
+	ATF_REQUIRE_EQ(rt(ACCESS_DENY, "10.0.0.0/8", 0, ""), 0);
+	ATF_REQUIRE_EQ(rt(ACCESS_GRANT, "10.1.0.0/255.255.0.0", 0, ""), 0);
+	ATF_REQUIRE_EQ(rt(ACCESS_DENY, "10.1.2.3", 0, ""), 0);
+	expect(c, "10.9.9.9", 0);
+	expect(c, "10.1.9.9", 1);
+	expect(c, "10.1.2.3", 0);
+	/* The same network again changes the entry, and only that. */
+	ATF_REQUIRE_EQ(rt(ACCESS_GRANT, "10.0.0.0/8", 0, "changed"), 0);
+	expect(c, "10.9.9.9", 1);
+	nruntime = 0;
+	access_show(c, count_runtime, NULL);
+	ATF_REQUIRE_EQ(nruntime, 3);
+	/* Host bits are cleared, as for pop3d.conf. */
+	ATF_REQUIRE_EQ(rt(ACCESS_DENY, "2001:db8::1/32", 0, ""), 0);
+	expect(c, "2001:db8:ffff::1", 0);
+	ATF_REQUIRE_EQ(rt_delete("2001:db8::/32"), 0);
+	expect(c, "2001:db8:ffff::1", 1);
+}
+
+ATF_TC_WITHOUT_HEAD(runtime__expiry);
+ATF_TC_BODY(runtime__expiry, tc)
+{
+	struct addr	a;
+	time_t		now = time(NULL);
+
+	setup();
+	ATF_REQUIRE_EQ(rt(ACCESS_DENY, "192.0.2.1", 60, ""), 0);
+	ATF_REQUIRE_EQ(rt(ACCESS_DENY, "192.0.2.2", 0, ""), 0);
+	ATF_REQUIRE_EQ(addr_from_text("192.0.2.1", &a), 0);
+	ATF_REQUIRE_EQ(access_rt_match(&a, now), ACCESS_DENY);
+	ATF_REQUIRE_EQ(access_rt_match(&a, now + 61), 0);
+	ATF_REQUIRE_EQ(addr_from_text("192.0.2.2", &a), 0);
+	ATF_REQUIRE_EQ(access_rt_match(&a, now + 3650LL * 86400),
+	    ACCESS_DENY);
+}
+
+ATF_TC_WITHOUT_HEAD(runtime__bad_input);
+ATF_TC_BODY(runtime__bad_input, tc)
+{
+	setup();
+	ATF_REQUIRE_EQ(rt(ACCESS_DENY, "192.0.2.300", 0, ""), -1);
+	ATF_REQUIRE_EQ(rt(ACCESS_DENY, "192.0.2.1/33", 0, ""), -1);
+	ATF_REQUIRE_EQ(rt(ACCESS_DENY, "2001:db8::/129", 0, ""), -1);
+	ATF_REQUIRE_EQ(rt(ACCESS_DENY, "host.example", 0, ""), -1);
+	ATF_REQUIRE_EQ(rt(ACCESS_DENY, "192.0.2.1", -1, ""), -1);
+	ATF_REQUIRE_EQ(rt(ACCESS_DENY, "192.0.2.1",
+	    ACCESS_DURATION_MAX + 1, ""), -1);
+	ATF_REQUIRE_EQ(rt(ACCESS_DENY, "192.0.2.1", 0, "a\tb"), -1);
+	ATF_REQUIRE_EQ(rt(ACCESS_DENY, "192.0.2.1", 0, "\x1b[2J"), -1);
+	ATF_REQUIRE_EQ(rt(0, "192.0.2.1", 0, ""), -1);
+	ATF_REQUIRE_EQ(access_rt_count(), 0);
+}
+
+ATF_TC_WITHOUT_HEAD(runtime__full);
+ATF_TC_BODY(runtime__full, tc)
+{
+	char	text[INET6_ADDRSTRLEN];
+	int	i;
+
+	setup();
+	for (i = 0; i < ACCESS_RUNTIME_MAX; i++) {
+		snprintf(text, sizeof(text), "2001:db8::%x", i + 1);
+		ATF_REQUIRE_EQ(rt(ACCESS_DENY, text, 0, ""), 0);
+	}
+	ATF_REQUIRE_EQ(rt(ACCESS_DENY, "192.0.2.1", 0, ""), -1);
+	/* A change of a listed network needs no room. */
+	ATF_REQUIRE_EQ(rt(ACCESS_GRANT, "2001:db8::1", 0, ""), 0);
+	ATF_REQUIRE_EQ(access_rt_count(), ACCESS_RUNTIME_MAX);
 }
 
 ATF_TP_ADD_TCS(tp)
@@ -368,5 +512,10 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, penalty__forgotten);
 	ATF_TP_ADD_TC(tp, penalty__bounded);
 	ATF_TP_ADD_TC(tp, penalty__inet6_prefix);
+	ATF_TP_ADD_TC(tp, runtime__before_config);
+	ATF_TP_ADD_TC(tp, runtime__longest_prefix);
+	ATF_TP_ADD_TC(tp, runtime__expiry);
+	ATF_TP_ADD_TC(tp, runtime__bad_input);
+	ATF_TP_ADD_TC(tp, runtime__full);
 	return (atf_no_error());
 }

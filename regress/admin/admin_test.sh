@@ -92,6 +92,13 @@ p3_set_conf()
 	} >"${P3_CONF}"
 }
 
+# p3_access_row ORIGIN ACTION NETWORK EXPIRES REASON: a line of pop3ctl
+# show access.
+p3_access_row()
+{
+	printf '%-9s  %-6s  %-18s  %-8s  %s\n' "$@"
+}
+
 p3_case grant_mode "access default grant with deny rules: single addresses, prefixes and dotted masks"
 grant_mode_body()
 {
@@ -468,7 +475,7 @@ EOF
 	p3_ctl show access >"${P3_DIR}/access.out" ||
 	    p3_failure "pop3ctl show access failed"
 	cat "${P3_DIR}/access.out" >&2
-	grep -Eq '^penalty 127\.0\.0\.0/8: 2 failures' \
+	grep -Eq '^penalty +deny +127\.0\.0\.0/8 +[0-9ms]+ +2 authentication failures$' \
 	    "${P3_DIR}/access.out" || p3_failure "show access: no /8 penalty"
 
 	# Fresh tables with /8 from the start.
@@ -614,7 +621,7 @@ EOF
 	p3_ctl show access >"${P3_DIR}/access.out" ||
 	    p3_failure "pop3ctl show access failed"
 	cat "${P3_DIR}/access.out" >&2
-	grep -Eq '^penalty 127\.0\.0\.2: 4 failures, refused for [1-4] more seconds$' \
+	grep -Eq '^penalty +deny +127\.0\.0\.2 +[1-4]s +4 authentication failures$' \
 	    "${P3_DIR}/access.out" || p3_failure "show access: no penalty"
 	p3_py <<'EOF'
 from pop3test import *
@@ -779,8 +786,12 @@ EOF
 
 	atf_check -s exit:0 -o save:"${P3_DIR}/access" -e empty \
 	    "${POP3CTL}" -s "${P3_CTL}" show access
-	printf 'access default grant\ndeny 127.0.0.2\ndeny 10.0.0.0/8\n' \
-	    >"${P3_DIR}/access.want"
+	{
+		p3_access_row ORIGIN ACTION NETWORK EXPIRES REASON
+		p3_access_row config grant all never "access default"
+		p3_access_row config deny 127.0.0.2 never -
+		p3_access_row config deny 10.0.0.0/8 never -
+	} >"${P3_DIR}/access.want"
 	diff -u "${P3_DIR}/access.want" "${P3_DIR}/access" >&2 ||
 	    p3_failure "show access differs"
 
@@ -885,6 +896,339 @@ EOF
 	    "${POP3CTL}" -s "${P3_CTL}" status
 }
 
+# p3_ctl_ok COMMAND...: pop3ctl must succeed; its output in ctl.out.
+p3_ctl_ok()
+{
+	p3_ctl "$@" >"${P3_DIR}/ctl.out" 2>&1 || {
+		cat "${P3_DIR}/ctl.out" >&2
+		p3_failure "pop3ctl $* failed"
+	}
+}
+
+# p3_show_access: pop3ctl show access into access.out, and on stderr.
+p3_show_access()
+{
+	p3_ctl show access >"${P3_DIR}/access.out" ||
+	    p3_failure "pop3ctl show access failed"
+	cat "${P3_DIR}/access.out" >&2
+}
+
+# p3_access_has REGEX WHAT: show access has a line matching REGEX.
+p3_access_has()
+{
+	grep -Eq "$1" "${P3_DIR}/access.out" ||
+	    p3_failure "show access: no $2 (no line matching $1)"
+}
+
+p3_case runtime_access "pop3ctl access deny, grant and delete act at once, before the configuration, and expire"
+runtime_access_body()
+{
+	p3_setup "plaintext-auth yes" "access default grant" "deny 127.0.0.5"
+	p3_ctl_ok access deny 127.0.0.2 reason "fail2ban pop3d"
+	grep -q '^deny 127\.0\.0\.2 until deleted, reason "fail2ban pop3d"$' \
+	    "${P3_DIR}/ctl.out" ||
+	    p3_failure "access deny said: $(cat "${P3_DIR}/ctl.out")"
+	p3_py <<'EOF'
+from pop3test import *
+E = TestEnv()
+def main():
+    expect_refused(E.port, "127.0.0.2", what="runtime deny")
+    expect_served(E.port, "127.0.0.3", what="next to a runtime deny")
+    wait_log(E.log, r"^runtime access list: deny 127\.0\.0\.2 added by the "
+        r"control socket \(uid 0\): until deleted, reason \"fail2ban "
+        r"pop3d\"$")
+    wait_log(E.log, r"^127\.0\.0\.2: refused: runtime access list$")
+    expect_refused(E.port, "127.0.0.5", what="config deny")
+run(main)
+EOF
+	# A grant lets in what pop3d.conf denies; a prefix holds a network.
+	p3_ctl_ok access grant 127.0.0.5 for 1h reason "the office"
+	p3_ctl_ok access deny 127.0.1.0/24 for 10m
+	p3_ctl_ok access delete 127.0.0.2
+	grep -q '^deny 127\.0\.0\.2 deleted$' "${P3_DIR}/ctl.out" ||
+	    p3_failure "access delete said: $(cat "${P3_DIR}/ctl.out")"
+	p3_py <<'EOF'
+from pop3test import *
+E = TestEnv()
+def main():
+    expect_served(E.port, "127.0.0.5", what="runtime grant over config deny")
+    quit_ok(E.login(source="127.0.0.5"))
+    expect_refused(E.port, "127.0.1.7", what="runtime deny of a /24")
+    expect_served(E.port, "127.0.2.7", what="outside the /24")
+    expect_served(E.port, "127.0.0.2", what="after access delete")
+    wait_log(E.log, r"^runtime access list: deny 127\.0\.0\.2 deleted by "
+        r"the control socket \(uid 0\)$")
+run(main)
+EOF
+	# "for 2s": refused now, let in again once it expired, and logged.
+	p3_ctl_ok access deny 127.0.0.6 for 2s reason short
+	p3_py <<'EOF'
+from pop3test import *
+E = TestEnv()
+def main():
+    expect_refused(E.port, "127.0.0.6", what="deny for 2s")
+    wait_log(E.log, r"^runtime access list: deny 127\.0\.0\.6 expired$",
+        seconds=30)
+    expect_served(E.port, "127.0.0.6", what="after the expiry")
+run(main)
+EOF
+	p3_show_access
+	grep -q '127\.0\.0\.6' "${P3_DIR}/access.out" &&
+	    p3_failure "show access still lists the expired entry"
+	# Kept across both kinds of reload.
+	p3_reload
+	kill -HUP "${P3_PID}"
+	p3_py <<'EOF'
+from pop3test import *
+E = TestEnv()
+def main():
+    wait_log(E.log, r"^configuration reloaded$", count=2)
+    expect_refused(E.port, "127.0.1.9", what="runtime deny after reloads")
+    expect_served(E.port, "127.0.0.5", what="runtime grant after reloads")
+run(main)
+EOF
+	p3_show_access
+	p3_access_has '^runtime +grant +127\.0\.0\.5 +[0-9]+m[0-9]+s +the office$' \
+	    "runtime grant after the reloads"
+	p3_access_has '^runtime +deny +127\.0\.1\.0/24 +[0-9]+m[0-9]+s +-$' \
+	    "runtime deny after the reloads"
+	p3_ctl status >"${P3_DIR}/status" || p3_failure "pop3ctl status failed"
+	grep -Eq '^refused by runtime access list: 4$' "${P3_DIR}/status" ||
+	    p3_failure "status says $(grep runtime "${P3_DIR}/status")"
+	# Without access state, a restart forgets the list.
+	p3_stop
+	p3_start
+	p3_py <<'EOF'
+from pop3test import *
+E = TestEnv()
+def main():
+    expect_served(E.port, "127.0.1.9", what="after a restart")
+    expect_refused(E.port, "127.0.0.5", what="config deny after a restart")
+run(main)
+EOF
+}
+
+p3_case show_access "pop3ctl show access lists config, runtime, auto-deny and penalty entries with their reasons and expiry"
+show_access_body()
+{
+	p3_setup "plaintext-auth yes" "access default grant" \
+	    "deny 127.0.0.5" "deny 10.0.0.0/255.0.0.0" "auto-deny yes" \
+	    "penalty failures 2 time 600 max 600"
+	p3_ctl_ok access deny 127.0.0.2 for 1h reason "fail2ban pop3d"
+	p3_ctl_ok access grant 2001:db8::/32
+	p3_py <<'EOF'
+import subprocess
+from pop3test import *
+E = TestEnv()
+def main():
+    p = POP3(E.port, source="127.0.0.8")
+    p.sendraw(b"X" * 600 + b"\r\n")
+    try:
+        while True:
+            p.readline(timeout=5)
+    except Closed:
+        pass
+    p.close()
+    wait_log(E.log, r"^127\.0\.0\.8: auto-denied: ")
+    p = POP3(E.port, source="127.0.0.9")
+    for i in range(2):
+        p.ok("USER %s" % E.user)
+        p.err("PASS wrong-%d" % i)
+    p.close()
+    wait_log(E.log, r"^127\.0\.0\.9: penalty: 2 authentication failures")
+    p = POP3(E.port, source="127.0.0.10")
+    p.ok("USER %s" % E.user)
+    p.err("PASS wrong")
+    p.close()
+    # The failure of 127.0.0.10 is counted once its answer came.
+    deadline = time.monotonic() + 10
+    while True:
+        out = subprocess.run([os.environ["POP3CTL"], "-s",
+            os.environ["P3_CTL"], "show", "access"],
+            capture_output=True, text=True).stdout
+        if "127.0.0.10 " in out:
+            break
+        check(time.monotonic() < deadline, "no penalty for 127.0.0.10")
+        time.sleep(0.2)
+run(main)
+EOF
+	p3_show_access
+	p3_access_has '^ORIGIN +ACTION +NETWORK +EXPIRES +REASON$' "header"
+	p3_access_has '^config +grant +all +never +access default$' "default"
+	p3_access_has '^config +deny +127\.0\.0\.5 +never +-$' "config deny"
+	p3_access_has '^config +deny +10\.0\.0\.0/8 +never +-$' "config /8"
+	p3_access_has '^runtime +deny +127\.0\.0\.2 +(59m[0-9]{2}s|1h00m) +fail2ban pop3d$' \
+	    "runtime deny"
+	p3_access_has '^runtime +grant +2001:db8::/32 +never +-$' \
+	    "runtime grant"
+	p3_access_has '^auto-deny +deny +127\.0\.0\.8 +never +line over 512 characters$' \
+	    "auto-deny"
+	p3_access_has '^penalty +deny +127\.0\.0\.9 +(9m[0-9]{2}s|10m00s) +2 authentication failures$' \
+	    "penalty"
+	p3_access_has '^penalty +count +127\.0\.0\.10 +- +1 authentication failures$' \
+	    "counting penalty"
+	[ "$(grep -c . "${P3_DIR}/access.out")" -eq 9 ] ||
+	    p3_failure "show access: not 9 lines"
+}
+
+p3_case access_state "access state keeps the runtime list across restarts, written atomically, mode 0600; bad lines are skipped with file:line"
+access_state_body()
+{
+	p3_load
+	p3_init
+	[ -x "${POP3CTL}" ] || atf_fail "no pop3ctl at ${POP3CTL}"
+	p3_useradd
+	p3_maildir basic
+	mkdir -m 0700 "${P3_DIR}/state"
+	state=${P3_DIR}/state/access
+	p3_ctl_conf "access default grant" "access state \"${state}\""
+	p3_start
+	p3_ctl_ok access deny 127.0.0.2 reason "kept"
+	p3_ctl_ok access deny 127.0.0.3 for 1h
+	p3_ctl_ok access grant 127.0.0.4
+	p3_ctl_ok access deny 127.0.0.7 reason "deleted later"
+	p3_ctl_ok access delete 127.0.0.7
+	[ -f "${state}" ] || p3_failure "no state file"
+	set -- $(stat -c '%a %u' "${state}")
+	[ "$1 $2" = "600 0" ] ||
+	    p3_failure "state file mode $1 owner $2, expected 600 root"
+	cat "${state}" >&2
+	grep -q '^deny 127\.0\.0\.2 never kept$' "${state}" ||
+	    p3_failure "state: no 127.0.0.2"
+	grep -Eq '^deny 127\.0\.0\.3 [0-9]+$' "${state}" ||
+	    p3_failure "state: no 127.0.0.3"
+	grep -q '127\.0\.0\.7' "${state}" &&
+	    p3_failure "state: the deleted entry is still there"
+	[ "$(ls "${P3_DIR}/state")" = access ] ||
+	    p3_failure "temporary files left: $(ls "${P3_DIR}/state")"
+	p3_stop
+	# Lines of another hand: each bad one is skipped, with its line.
+	n=$(wc -l <"${state}")
+	P3_STATE_LINES=${n}
+	export P3_STATE_LINES
+	{
+		echo "deny 127.0.0.300 never"
+		echo "block 127.0.0.8 never"
+		echo "deny 127.0.0.9 soon"
+		printf 'deny 127.0.0.11 never bad\001reason\n'
+		echo "deny 127.0.0.12 1 expired long ago"
+		printf 'deny 127.0.0.14 never %0400d\n' 0
+		echo "deny 127.0.0.13 never"
+	} >>"${state}"
+	p3_start
+	p3_py <<'EOF'
+from pop3test import *
+E = TestEnv()
+def main():
+    expect_refused(E.port, "127.0.0.2", what="kept across a restart")
+    expect_refused(E.port, "127.0.0.3", what="kept with its expiry")
+    expect_refused(E.port, "127.0.0.13", what="a good line added")
+    for src in ("127.0.0.7", "127.0.0.8", "127.0.0.9", "127.0.0.11",
+            "127.0.0.12", "127.0.0.14"):
+        expect_served(E.port, src, what="bad, expired or deleted")
+    st = re.escape(os.path.join(E.dir, "state", "access"))
+    n = int(os.environ["P3_STATE_LINES"])
+    wait_log(E.log, r"^%s:%d: 127\.0\.0\.300: .*, skipped$" % (st, n + 1))
+    wait_log(E.log, r"^%s:%d: unknown action \"block\", skipped$" %
+        (st, n + 2))
+    wait_log(E.log, r"^%s:%d: expiry \"soon\" is invalid, skipped$" %
+        (st, n + 3))
+    wait_log(E.log, r"^%s:%d: reason contains a control or non-ASCII "
+        r"character, skipped$" % (st, n + 4))
+    wait_log(E.log, r"^runtime access list: deny 127\.0\.0\.12 expired "
+        r"while pop3d was not running$")
+    wait_log(E.log, r"^%s:%d: line longer than \d+ characters, skipped$" %
+        (st, n + 6))
+    wait_log(E.log, r"^runtime access list: 4 entries read from ")
+run(main)
+EOF
+	p3_show_access
+	p3_access_has '^runtime +deny +127\.0\.0\.2 +never +kept$' "kept deny"
+	p3_access_has '^runtime +deny +127\.0\.0\.3 +[0-9]+m[0-9]+s +-$' \
+	    "kept expiry"
+	p3_access_has '^runtime +grant +127\.0\.0\.4 +never +-$' "kept grant"
+	p3_access_has '^runtime +deny +127\.0\.0\.13 +never +-$' "added line"
+}
+
+p3_case access_errors "pop3ctl access: bad addresses, prefixes, durations and reasons get a clear error and the daemon serves on"
+access_errors_body()
+{
+	p3_setup "access default grant"
+	long=$(printf '%0129d' 0)
+	set -- "${POP3CTL}" -s "${P3_CTL}"
+	atf_check -s exit:1 -o empty \
+	    -e match:'^pop3ctl: 127\.0\.0\.300: not a numeric IPv4 or IPv6 address' \
+	    "$@" access deny 127.0.0.300
+	atf_check -s exit:1 -o empty \
+	    -e match:'^pop3ctl: 127\.0\.0\.1/33: prefix length 33 is too large' \
+	    "$@" access deny 127.0.0.1/33
+	atf_check -s exit:1 -o empty \
+	    -e match:'^pop3ctl: ::1/129: prefix length 129 is too large' \
+	    "$@" access grant ::1/129
+	atf_check -s exit:1 -o empty -e match:'not a numeric' \
+	    "$@" access deny mail.example.org
+	atf_check -s exit:1 -o empty \
+	    -e match:'^pop3ctl: duration "5w": unknown unit w' \
+	    "$@" access deny 127.0.0.2 for 5w
+	atf_check -s exit:1 -o empty \
+	    -e match:'^pop3ctl: duration "0" is too small' \
+	    "$@" access deny 127.0.0.2 for 0
+	atf_check -s exit:1 -o empty \
+	    -e match:'^pop3ctl: duration "soon": not a number' \
+	    "$@" access deny 127.0.0.2 for soon
+	atf_check -s exit:1 -o empty \
+	    -e match:'^pop3ctl: reason is longer than 128 characters$' \
+	    "$@" access deny 127.0.0.2 reason "${long}"
+	atf_check -s exit:1 -o empty \
+	    -e match:'^pop3ctl: reason contains a control or non-ASCII character$' \
+	    "$@" access deny 127.0.0.2 reason "$(printf 'a\tb')"
+	atf_check -s exit:1 -o empty \
+	    -e match:'^pop3ctl: for: needs an argument$' \
+	    "$@" access deny 127.0.0.2 for
+	atf_check -s exit:1 -o empty -e match:'unknown or repeated option' \
+	    "$@" access deny 127.0.0.2 for 1m for 2m
+	atf_check -s exit:1 -o empty -e match:'^usage: pop3ctl access' \
+	    "$@" access delete 127.0.0.2 for 1m
+	atf_check -s exit:1 -o empty -e match:'^usage: pop3ctl access' \
+	    "$@" access block 127.0.0.2
+	atf_check -s exit:1 -o empty \
+	    -e match:'^pop3ctl: 127\.0\.0\.2 is not on the runtime access list$' \
+	    "$@" access delete 127.0.0.2
+	p3_py <<'EOF'
+import struct
+from pop3test import *
+E = TestEnv()
+T = msg_types(os.environ["P3_HEADER"])
+V = proto_version(os.environ["P3_HEADER"])
+CTL = os.environ["P3_CTL"]
+def req(action, net, duration, reason):
+    # struct ctl_access: int32, padding, int64, net[66], reason[129].
+    return struct.pack("=i4xq66s129s5x", action, duration, net, reason)
+def main():
+    # What pop3ctl would refuse is refused by the parent too.
+    for why, payload in (
+            ("control", req(2, b"127.0.0.2", 0, b"a\x1bb")),
+            ("duration", req(2, b"127.0.0.2", -5, b"")),
+            ("prefix length", req(2, b"127.0.0.2/40", 0, b"")),
+            ("unknown action", req(7, b"127.0.0.2", 0, b""))):
+        got, closed = ctl_raw(CTL, [(T["MSG_CTL_ACCESS_SET"], V, payload)],
+            until=(T["MSG_CTL_OK"], T["MSG_CTL_FAIL"]))
+        check([g[0] for g in got] == [T["MSG_CTL_FAIL"]] and
+            why.encode() in got[0][2], "%s: %r" % (why, got))
+    got, closed = ctl_raw(CTL, [(T["MSG_CTL_ACCESS_SET"], V,
+        struct.pack("=i4xq", 2, 0) + b"1" * 200)])
+    check(closed and [g[0] for g in got] == [T["MSG_CTL_FAIL"]],
+        "unterminated strings: %r, closed %r" % (got, closed))
+    got, closed = ctl_raw(CTL, [(T["MSG_CTL_ACCESS_DELETE"], V, b"x" * 9)])
+    check(closed and [g[0] for g in got] == [T["MSG_CTL_FAIL"]],
+        "bad size: %r, closed %r" % (got, closed))
+    expect_served(E.port, "127.0.0.2", what="nothing was listed")
+    quit_ok(E.login(source="127.0.0.1"))
+run(main)
+EOF
+	p3_ctl status >/dev/null || p3_failure "pop3d is not running"
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case grant_mode
@@ -903,4 +1247,8 @@ atf_init_test_cases()
 	atf_add_test_case debug_no_secrets
 	atf_add_test_case pop3ctl_commands
 	atf_add_test_case control_socket
+	atf_add_test_case runtime_access
+	atf_add_test_case show_access
+	atf_add_test_case access_state
+	atf_add_test_case access_errors
 }

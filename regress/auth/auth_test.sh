@@ -1005,6 +1005,257 @@ run(main)
 EOF
 }
 
+au_case metrics "pop3ctl show metrics: strict Prometheus text, and the exact counts of logins and failures of every method, RETRs, deletions, refusals and a lost session" 150
+metrics_body()
+{
+	au_daemon "apop yes" "plaintext-auth yes" "access default grant" \
+	    "deny 127.0.0.2"
+	P3_CTL=${P3_DIR}/control.sock
+	export P3_CTL
+	p3_ctl access deny 127.0.0.3 reason "metrics test" ||
+	    atf_fail "pop3ctl access deny failed"
+	p3_py <<'EOF'
+import hashlib, re, signal, subprocess
+from pop3test import *
+from authtest import *
+E = TestEnv()
+PP = int(os.environ["AU_PPPORT"])
+NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+LABEL = r"[a-zA-Z_][a-zA-Z0-9_]*"
+
+def labels(text, where):
+    """name="value",... with only the escapes of the format."""
+    out, i = {}, 0
+    while i < len(text):
+        m = re.compile(r"(%s)=\"" % LABEL).match(text, i)
+        check(m, "%s: bad label at %r" % (where, text[i:]))
+        i, v = m.end(), ""
+        while True:
+            check(i < len(text), "%s: unterminated label value" % where)
+            c = text[i]
+            if c == "\\":
+                check(text[i + 1:i + 2] in ("\\", "\"", "n"),
+                    "%s: bad escape" % where)
+                v += {"\\": "\\", "\"": "\"", "n": "\n"}[text[i + 1]]
+                i += 2
+            elif c == "\"":
+                i += 1
+                break
+            else:
+                check(c != "\n", "%s: newline in a label" % where)
+                v += c
+                i += 1
+        check(m.group(1) not in out, "%s: label %s twice" %
+            (where, m.group(1)))
+        out[m.group(1)] = v
+        if i < len(text):
+            check(text[i] == ",", "%s: expected a comma" % where)
+            i += 1
+    return out
+
+def parse(text):
+    """A strict reading of the text exposition format: HELP, then TYPE,
+    then the family's samples; valid names; numeric values; counters
+    end in _total; histograms whole.  {(name, labels): value}."""
+    check(text.endswith("\n"), "the text does not end with a newline")
+    types, helps, samples, cur = {}, set(), {}, None
+    for n, line in enumerate(text[:-1].split("\n"), 1):
+        where = "line %d %r" % (n, line)
+        m = re.match(r"^# HELP (%s) (.+)$" % NAME, line)
+        if m:
+            check(m.group(1) not in helps, "%s: HELP twice" % where)
+            helps.add(m.group(1))
+            continue
+        m = re.match(r"^# TYPE (%s) (counter|gauge|histogram|summary|"
+            r"untyped)$" % NAME, line)
+        if m:
+            name, t = m.groups()
+            check(name not in types, "%s: TYPE twice" % where)
+            check(name in helps, "%s: TYPE without HELP" % where)
+            if t == "counter":
+                check(name.endswith("_total"), "%s: a counter not named "
+                    "_total" % where)
+            types[name], cur = t, name
+            continue
+        check(not line.startswith("#"), "%s: unknown comment" % where)
+        m = re.match(r"^(%s)(?:\{(.*)\})? (\S+)$" % NAME, line)
+        check(m, "%s: not a sample" % where)
+        name, lab, val = m.groups()
+        family = name
+        if cur is not None and types[cur] == "histogram" and \
+                name in (cur + "_bucket", cur + "_sum", cur + "_count"):
+            family = cur
+        check(family == cur, "%s: sample without its TYPE before it" %
+            where)
+        lab = labels(lab or "", where)
+        if name.endswith("_bucket"):
+            check("le" in lab, "%s: bucket without le" % where)
+        try:
+            v = float(val)
+        except ValueError:
+            fail("%s: value %r is not a number" % (where, val))
+        if types[family] == "counter":
+            check(v >= 0, "%s: negative counter" % where)
+        key = (name, tuple(sorted(lab.items())))
+        check(key not in samples, "%s: sample twice" % where)
+        samples[key] = v
+    for name, t in types.items():
+        if t != "histogram":
+            continue
+        b = sorted(((float(dict(k[1])["le"]), v) for k, v in
+            samples.items() if k[0] == name + "_bucket"))
+        check(b and b[-1][0] == float("inf"), "%s: no +Inf bucket" % name)
+        check(all(b[i][1] <= b[i + 1][1] for i in range(len(b) - 1)),
+            "%s: buckets not cumulative" % name)
+        check(b[-1][1] == samples[(name + "_count", ())],
+            "%s: +Inf bucket is not the count" % name)
+    return samples
+
+def scrape():
+    r = subprocess.run([os.environ["POP3CTL"], "-s", os.environ["P3_CTL"],
+        "show", "metrics"], capture_output=True, text=True)
+    check(r.returncode == 0 and r.stderr == "", "show metrics: %d %s" %
+        (r.returncode, r.stderr))
+    return parse(r.stdout), r.stdout
+
+def get(s, name, **lab):
+    key = (name, tuple(sorted(lab.items())))
+    check(key in s, "no sample %s %r" % (name, lab))
+    return s[key]
+
+def apop(p, user, secret):
+    m = re.search(r"(<[^<>]+>)$", p.greeting)
+    check(m, "no APOP timestamp: %s" % short(p.greeting))
+    return p.cmd("APOP %s %s" % (user,
+        hashlib.md5((m.group(1) + secret).encode()).hexdigest()))
+
+def main():
+    before, _ = scrape()
+    # USER/PASS: two logins, three RETRs, one DELE.
+    p = POP3(E.port, source="127.0.0.1")
+    p.login("alice", "alicepass")
+    sizes = p.list_all()
+    check(len(sizes) >= 3, "alice has %d messages" % len(sizes))
+    p.retr(1)
+    p.retr(2)
+    quit_ok(p)
+    p = E.connect(source="127.0.0.1")
+    check(apop(p, "alice", "alicesecret").startswith("+OK"), "APOP")
+    p.retr(1)
+    p.ok("DELE 3")
+    quit_ok(p)
+    p = E.connect(source="127.0.0.1")
+    check(auth_plain(p, "carol", "carolpass").startswith("+OK"), "PLAIN")
+    quit_ok(p)
+    p = E.connect(source="127.0.0.1")
+    check(auth_scram(p, "alice", "alicepass").status.startswith("+OK"),
+        "SCRAM")
+    quit_ok(p)
+    check(poppass_change(PP, "carol", "carolpass",
+        "carolnew1").startswith("200"), "poppass change")
+    # Failures, each from a source of its own (no growing delays).
+    p = E.connect(source="127.0.0.10")
+    p.ok("USER alice")
+    p.err("PASS wrong", "AUTH")
+    p.close()
+    p = E.connect(source="127.0.0.11")
+    p.ok("USER nosuchuser")
+    p.err("PASS wrong", "AUTH")
+    p.close()
+    p = E.connect(source="127.0.0.12")
+    check(apop(p, "alice", "wrong").startswith("-ERR"), "bad APOP")
+    p.close()
+    p = E.connect(source="127.0.0.13")
+    check(auth_plain(p, "carol", "wrong").startswith("-ERR"), "bad PLAIN")
+    p.close()
+    p = E.connect(source="127.0.0.14")
+    check(auth_scram(p, "alice", "wrong").status.startswith("-ERR"),
+        "bad SCRAM")
+    p.close()
+    check(poppass_change(PP, "carol", "wrong",
+        "carolnew2").startswith("500"), "bad poppass")
+    # Refusals: pop3d.conf's deny, and the runtime list's.
+    expect_refused(E.port, "127.0.0.2", what="config deny")
+    expect_refused(E.port, "127.0.0.3", what="runtime deny")
+    # A session that dies of a signal.
+    p = E.connect(source="127.0.0.20")
+    os.kill(session_pid(E.port, p.local_port()), signal.SIGKILL)
+    wait_log(E.log, r"lost child: ")
+    p.close()
+    wait_log(E.log, r"logout user alice: ", count=2)
+    # One logged-in session held open for the gauges.
+    held = E.connect(source="127.0.0.1")
+    held.login("alice", "alicepass")
+    deadline = time.monotonic() + 30
+    while True:
+        after, text = scrape()
+        if get(after, "pop3d_sessions") == 1 and \
+                get(after, "pop3d_logins_total", method="pass") - \
+                get(before, "pop3d_logins_total", method="pass") == 2:
+            break
+        check(time.monotonic() < deadline, "sessions still ending:\n" +
+            text)
+        time.sleep(0.2)
+    log(text)
+    def delta(name, **lab):
+        return get(after, name, **lab) - get(before, name, **lab)
+    want = {
+        ("pop3d_logins_total", "pass"): 2,
+        ("pop3d_logins_total", "apop"): 1,
+        ("pop3d_logins_total", "plain"): 1,
+        ("pop3d_logins_total", "scram-sha-256"): 1,
+        ("pop3d_logins_total", "poppass"): 1,
+        ("pop3d_login_failures_total", "pass"): 2,
+        ("pop3d_login_failures_total", "apop"): 1,
+        ("pop3d_login_failures_total", "plain"): 1,
+        ("pop3d_login_failures_total", "scram-sha-256"): 1,
+        ("pop3d_login_failures_total", "poppass"): 1,
+    }
+    for (name, method), n in want.items():
+        check(delta(name, method=method) == n, "%s{method=%s}: %g, "
+            "expected %d" % (name, method, delta(name, method=method), n))
+        check(delta("pop3d_login_tempfailures_total", method=method) == 0,
+            "tempfailures of %s" % method)
+    refused = {"access-list": 1, "runtime-access-list": 1, "auto-deny": 0,
+        "penalty": 0, "limits": 0}
+    for cause, n in refused.items():
+        check(delta("pop3d_refused_total", cause=cause) == n,
+            "refused{cause=%s}: %g, expected %d" % (cause,
+            delta("pop3d_refused_total", cause=cause), n))
+    # Connections: 4 POP3 logins, 2 poppass, 5 failures, the killed
+    # one and the held one.
+    check(delta("pop3d_sessions_total") == 13, "sessions_total: %g" %
+        delta("pop3d_sessions_total"))
+    check(delta("pop3d_retrieved_messages_total") == 3, "retrieved: %g" %
+        delta("pop3d_retrieved_messages_total"))
+    check(delta("pop3d_retrieved_bytes_total") == 2 * sizes[1] + sizes[2],
+        "retrieved bytes: %g, expected %d" %
+        (delta("pop3d_retrieved_bytes_total"), 2 * sizes[1] + sizes[2]))
+    check(delta("pop3d_deleted_messages_total") == 1, "deleted")
+    check(delta("pop3d_deleted_bytes_total") == sizes[3], "deleted bytes")
+    check(delta("pop3d_process_deaths_total", process="session") == 1,
+        "session deaths: %g" %
+        delta("pop3d_process_deaths_total", process="session"))
+    check(delta("pop3d_process_deaths_total", process="store") == 0,
+        "store deaths")
+    check(get(after, "pop3d_sessions_logged_in") == 1, "logged in")
+    check(get(after, "pop3d_auth_queue_length") == 0, "queue length")
+    check(get(after, "pop3d_runtime_access_entries") == 1,
+        "runtime entries")
+    nauth = get(after, "pop3d_auth_processes")
+    check(1 <= nauth <= 8, "pop3d-auth processes: %g" % nauth)
+    check(get(after, "pop3d_auth_processes_silent") == 0, "silent")
+    # Every decision was a request, and so were the challenges and
+    # the SASL steps: at least the 15 decisions.
+    n = delta("pop3d_auth_latency_seconds_count")
+    check(n >= 15, "auth requests: %g" % n)
+    check(get(after, "pop3d_auth_latency_seconds_sum") >= 0, "latency")
+    check(get(after, "pop3d_start_time_seconds") <= time.time(), "start")
+    quit_ok(held)
+run(main)
+EOF
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case ctl_stdin
@@ -1026,4 +1277,5 @@ atf_init_test_cases()
 	atf_add_test_case fair_queue
 	atf_add_test_case pad_failures
 	atf_add_test_case reload_auth
+	atf_add_test_case metrics
 }

@@ -33,9 +33,12 @@ BUILD="gcc make libc6-dev pkg-config byacc bmake clang libclang-rt-14-dev
 # fetchmail and mpop as real clients, gdb for the seccomp test, openssl
 # for the test certificates and s_client (make demo makes its
 # certificate with it too), msmtp as the real submission program behind
-# XTND XMIT, and the user, process and socket tools the helpers call.
+# XTND XMIT, the user, process and socket tools the helpers call, and
+# fail2ban, whose fail2ban-regex and server read the log with the filter
+# and run the action of etc/fail2ban (no service of its own is started:
+# the test runs its own server).
 TEST="kyua atf-sh libatf-dev mandoc python3 curl fetchmail mpop gdb openssl
-    msmtp passwd procps iproute2 coreutils"
+    msmtp passwd procps iproute2 coreutils fail2ban"
 
 PKGS=$(echo ${BUILD} ${TEST})
 

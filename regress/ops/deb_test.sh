@@ -46,11 +46,12 @@ db_build()
 	export DB_PKG
 }
 
-atf_test_case package
+atf_test_case package cleanup
 package_head()
 {
-	atf_set descr "make deb builds a package from a copy of the tree: programs, helpers, conffiles, unit, manual pages, a postinst that makes the users, no lintian error"
+	atf_set descr "make deb builds a package from a copy of the tree: programs, helpers, conffiles, unit, manual pages, a postinst that makes the users, no lintian error; its programs serve a login"
 	atf_set require.progs "dpkg-buildpackage dh lintian dpkg-deb"
+	atf_set require.user root
 	atf_set timeout 900
 }
 package_body()
@@ -126,6 +127,54 @@ package_body()
 	[ ${_rc} -eq 0 ] || atf_fail "lintian exited ${_rc}"
 
 	db_postinst
+	db_serve
+}
+package_cleanup()
+{
+	. "$(atf_get_srcdir)/../lib/pop3test.sh"
+	p3_cleanup
+}
+
+# db_serve: the package's programs, as built with its flags, serve a
+# login under their sandboxes.  They look for the helpers in
+# /usr/libexec/pop3d, so the daemon runs in a mount namespace of its
+# own where the package's directory is mounted there; nothing changes
+# outside it.  Where no mount namespace can be made, this is skipped.
+db_serve()
+{
+	if ! unshare -m --propagation private true 2>/dev/null; then
+		echo "deb_test: no mount namespace here; the package's" \
+		    "programs are not run" >&2
+		return 0
+	fi
+	. "$(atf_get_srcdir)/../lib/pop3test.sh"
+	_root=$(pwd)/root
+	POP3D=$(pwd)/pop3d-ns
+	{
+		echo '#!/bin/sh'
+		echo "exec unshare -m --propagation private sh -c '" \
+		    "mount -t tmpfs -o mode=0755 tmpfs /usr/libexec &&" \
+		    "mkdir /usr/libexec/pop3d &&" \
+		    "mount --bind ${_root}/usr/libexec/pop3d /usr/libexec/pop3d &&" \
+		    "exec ${_root}/usr/sbin/pop3d \"\$@\"' pop3d \"\$@\""
+	} >"${POP3D}"
+	chmod 0755 "${POP3D}"
+	export POP3D
+	p3_init
+	p3_useradd
+	p3_maildir basic
+	p3_conf
+	p3_start
+	p3_py <<'EOF'
+from pop3test import *
+E = TestEnv()
+def main():
+    p = E.login(source="127.0.0.1")
+    match_all(p, E.seed)
+    quit_ok(p)
+run(main)
+EOF
+	p3_stop
 }
 
 # db_postinst: the postinst of DB_PKG makes _pop3d and _pop3dauth with

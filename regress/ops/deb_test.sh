@@ -213,7 +213,7 @@ EOF
 	    0.1
 	test -e calls && atf_fail "postinst called adduser for existing" \
 	    "users: $(cat calls)"
-	# Only existing groups of arguments are known to it.
+	# An argument dpkg never passes is refused.
 	atf_check -s exit:1 -e match:'unknown argument' \
 	    env PATH="$(pwd)/bin:${PATH}" sh control/postinst frobnicate
 }

@@ -366,8 +366,25 @@ EOF
 { echo "call \$#"; for a in "\$@"; do echo "\$a"; done; } >>"${F2_CALLS}"
 EOF
 	chmod 0755 "${F2_FAKE}"
-	# The example jail as shipped, enabled on the test log, with a
-	# second one that bans for ever.
+	# The jail as shipped, turned on as pop3d(8) says, reads the
+	# journal of the unit.
+	printf '[pop3d]\nenabled = true\n' >"${F2_CONF}/jail.d/pop3d.local"
+	fail2ban-client -c "${F2_CONF}" -t >"${P3_DIR}/f2b-test.out" 2>&1 || {
+		cat "${P3_DIR}/f2b-test.out" >&2
+		atf_fail "fail2ban-client -t refused the jail as shipped"
+	}
+	fail2ban-client -c "${F2_CONF}" -d >"${P3_DIR}/f2b-dump.out" 2>&1 ||
+	    atf_fail "fail2ban-client -d failed"
+	for w in "'add', 'pop3d', 'systemd'" \
+	    "'addjournalmatch', '_SYSTEMD_UNIT=pop3d.service'" \
+	    "'addaction', 'pop3d'" "'maxretry', 5"; do
+		grep -qF "${w}" "${P3_DIR}/f2b-dump.out" || {
+			cat "${P3_DIR}/f2b-dump.out" >&2
+			atf_fail "the jail as shipped has no ${w}"
+		}
+	done
+	# The example jail enabled on the test log, with a second one that
+	# bans for ever.
 	cat >"${F2_CONF}/jail.d/pop3d.local" <<EOF
 [pop3d]
 enabled = true

@@ -29,15 +29,15 @@ db_load()
 	export DB_TOP DB_OUT
 }
 
-# db_build: the package, once per test program run; DB_PKG is its path.
+# db_build: make deb into the work directory; DB_PKG is the package.
 db_build()
 {
 	db_load
-	sh "${DB_TOP}/etc/deb.sh" "${DB_OUT}" >build.out 2>&1 || {
+	make -C "${DB_TOP}" deb DEB_OUTDIR="${DB_OUT}" >build.out 2>&1 || {
 		tail -n 60 build.out >&2
-		atf_fail "etc/deb.sh failed"
+		atf_fail "make deb failed"
 	}
-	DB_PKG=$(tail -n 1 build.out)
+	DB_PKG=$(grep -v '^make' build.out | tail -n 1)
 	[ -f "${DB_PKG}" ] || atf_fail "no package at ${DB_PKG}"
 	case "${DB_PKG}" in
 	"${DB_OUT}"/pop3d_*.deb)	;;
@@ -50,7 +50,7 @@ atf_test_case package cleanup
 package_head()
 {
 	atf_set descr "make deb builds a package from a copy of the tree: programs, helpers, conffiles, unit, manual pages, a postinst that makes the users, no lintian error; its programs serve a login"
-	atf_set require.progs "dpkg-buildpackage dh lintian dpkg-deb"
+	atf_set require.progs "make dpkg-buildpackage dh lintian dpkg-deb"
 	atf_set require.user root
 	atf_set timeout 900
 }

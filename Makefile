@@ -403,6 +403,13 @@ install: all
 lint:
 	mandoc -Tlint -Wstyle man/*.[0-9]
 
+# The Debian package, built by dpkg-buildpackage in a copy of the tree
+# (etc/deb.sh), so that its clean leaves this build alone; the last
+# line printed is the path of the .deb.
+DEB_OUTDIR?=	regress/obj/deb
+deb:
+	sh etc/deb.sh ${DEB_OUTDIR}
+
 clean:
 	rm -f ${LIB} ${LIB_OBJS} ${POP3D_OBJS} ${TLS_OBJS} ${PLAIN_OBJS} \
 	    ${AUTH_OBJS} ${STORE_OBJS} ${CTL_OBJS} ${PROGS} pop3d/parse.c \
@@ -411,4 +418,4 @@ clean:
 	rm -rf regress/obj
 
 .PHONY: all clean install deps test demo regress-build lint bench fuzz \
-	fuzz-build test-both test-sanitize sanitize
+	fuzz-build test-both test-sanitize sanitize deb

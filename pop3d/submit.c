@@ -86,8 +86,9 @@ submit_child(const struct passwd *pw, const char *user, int fd, char **argv)
 	snprintf(home, sizeof(home), "HOME=%s", pw->pw_dir);
 	snprintf(logname, sizeof(logname), "LOGNAME=%s", user);
 	snprintf(uenv, sizeof(uenv), "USER=%s", user);
-	if (chdir(pw->pw_dir) == -1)
-		(void)chdir("/");
+	/* No home: the program runs from /, never from root's directory. */
+	if (chdir(pw->pw_dir) == -1 && chdir("/") == -1)
+		_exit(71);
 	signal(SIGPIPE, SIG_DFL);
 	/* A submission program that hangs is killed, not waited for. */
 	alarm(XMIT_TIMEOUT);

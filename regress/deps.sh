@@ -35,9 +35,14 @@ BUILD="gcc make libc6-dev pkg-config byacc bmake clang libclang-rt-14-dev
 # certificate with it too), msmtp as the real submission program behind
 # XTND XMIT, haproxy as the real load balancer in front of
 # proxy-protocol listeners (the tests run their own, never the
-# service), and the user, process and socket tools the helpers call.
+# service), the user, process and socket tools the helpers call,
+# fail2ban, whose fail2ban-regex and server read the log with the filter
+# and run the action of etc/fail2ban (no service of its own is started:
+# the test runs its own server), and dpkg-dev, debhelper and lintian,
+# which build and check the Debian package of make deb.
 TEST="kyua atf-sh libatf-dev mandoc python3 curl fetchmail mpop gdb openssl
-    msmtp haproxy passwd procps iproute2 coreutils"
+    msmtp haproxy passwd procps iproute2 coreutils fail2ban dpkg-dev
+    debhelper lintian"
 
 PKGS=$(echo ${BUILD} ${TEST})
 

@@ -80,7 +80,7 @@ AUTH_OBJS=	pop3d-auth/auth.o pop3d-auth/auth_passwd.o \
 		pop3d-auth/auth_sasl.o pop3d-auth/auth_delay.o
 AUTH_HDRS=	pop3d-auth/auth.h
 STORE_OBJS=	pop3d-store/store.o pop3d-store/maildir.o \
-		pop3d-store/mbox.o pop3d-store/lock.o
+		pop3d-store/mbox.o pop3d-store/lock.o pop3d-store/uidlist.o
 STORE_HDRS=	pop3d-store/store.h
 CTL_OBJS=	pop3ctl/pop3ctl.o pop3ctl/ctl_user.o pop3ctl/ctl_daemon.o
 CTL_HDRS=	pop3ctl/ctl.h
@@ -198,13 +198,13 @@ regress/unit/xform_test: regress/unit/xform_test.o ${LIB}
 regress/unit/userdb_test: regress/unit/userdb_test.o ${LIB}
 	${TESTLINK} regress/unit/userdb_test.o ${LIB} ${ATF_LIBS} ${LIBS}
 regress/unit/maildir_test: regress/unit/maildir_test.o \
-		pop3d-store/maildir.o pop3d-store/lock.o ${LIB}
+		pop3d-store/maildir.o pop3d-store/lock.o pop3d-store/uidlist.o ${LIB}
 	${TESTLINK} regress/unit/maildir_test.o pop3d-store/maildir.o \
-	    pop3d-store/lock.o ${LIB} ${ATF_LIBS} ${LIBS}
+	    pop3d-store/lock.o pop3d-store/uidlist.o ${LIB} ${ATF_LIBS} ${LIBS}
 regress/unit/mbox_test: regress/unit/mbox_test.o pop3d-store/mbox.o \
-		pop3d-store/lock.o ${LIB}
+		pop3d-store/lock.o pop3d-store/uidlist.o ${LIB}
 	${TESTLINK} regress/unit/mbox_test.o pop3d-store/mbox.o \
-	    pop3d-store/lock.o ${LIB} ${ATF_LIBS} ${LIBS}
+	    pop3d-store/lock.o pop3d-store/uidlist.o ${LIB} ${ATF_LIBS} ${LIBS}
 regress/unit/pop3_test: regress/unit/pop3_test.o pop3d-session/pop3.o \
 		pop3d-session/xmit.o pop3d-session/io.o pop3d-session/tls.o \
 		${LIB}
@@ -261,7 +261,7 @@ FUZZ_MAIN=	fuzz/fuzz_pop3.fo fuzz/fuzz_poppass.fo fuzz/fuzz_xmit.fo \
 		fuzz/fuzz_frame.fo
 FUZZ_OBJS=	${FUZZ_LIB_OBJS} ${FUZZ_COMMON} ${FUZZ_SESSION} ${FUZZ_AUTH} \
 		${FUZZ_CONF} ${FUZZ_MAIN} pop3d-store/maildir.fo \
-		pop3d-store/mbox.fo pop3d-store/lock.fo
+		pop3d-store/mbox.fo pop3d-store/lock.fo pop3d-store/uidlist.fo
 
 .SUFFIXES: .fo
 # A target sees the folder of the code it drives.
@@ -303,13 +303,13 @@ fuzz/fuzz_userdb: fuzz/fuzz_userdb.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS}
 	${FUZZ_LINK} fuzz/fuzz_userdb.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS} \
 	    ${LIBS}
 fuzz/fuzz_maildir: fuzz/fuzz_maildir.fo pop3d-store/maildir.fo \
-		pop3d-store/lock.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS}
+		pop3d-store/lock.fo pop3d-store/uidlist.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS}
 	${FUZZ_LINK} fuzz/fuzz_maildir.fo pop3d-store/maildir.fo \
-	    pop3d-store/lock.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS} ${LIBS}
+	    pop3d-store/lock.fo pop3d-store/uidlist.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS} ${LIBS}
 fuzz/fuzz_mbox: fuzz/fuzz_mbox.fo pop3d-store/mbox.fo \
-		pop3d-store/lock.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS}
+		pop3d-store/lock.fo pop3d-store/uidlist.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS}
 	${FUZZ_LINK} fuzz/fuzz_mbox.fo pop3d-store/mbox.fo \
-	    pop3d-store/lock.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS} ${LIBS}
+	    pop3d-store/lock.fo pop3d-store/uidlist.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS} ${LIBS}
 fuzz/fuzz_frame: fuzz/fuzz_frame.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS}
 	${FUZZ_LINK} fuzz/fuzz_frame.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS} \
 	    ${LIBS}

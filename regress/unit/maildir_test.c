@@ -175,9 +175,9 @@ slurp(const char *name)
 static char *
 cache_lines(void)
 {
-	char	*c = slurp("pop3d-sizes"), *nl;
+	char	*c = slurp("pop3d-uidlist"), *nl;
 
-	ATF_REQUIRE_MSG(strncmp(c, "pop3d-sizes 2 ", 14) == 0 &&
+	ATF_REQUIRE_MSG(strncmp(c, "pop3d-uidlist 1 ", 16) == 0 &&
 	    (nl = strchr(c, '\n')) != NULL, "cache header: \"%s\"", c);
 	return (nl + 1);
 }
@@ -186,7 +186,7 @@ cache_lines(void)
 static int
 cache_whole(void)
 {
-	char	*c = slurp("pop3d-sizes"), *nl;
+	char	*c = slurp("pop3d-uidlist"), *nl;
 
 	ATF_REQUIRE((nl = strchr(c, '\n')) != NULL);
 	return (nl[-1] == '1');
@@ -287,8 +287,8 @@ ATF_TC_BODY(maildir__wsize, tc)
 	expect_size(&md, "12.c,W=x", 6);
 	md_close(&md);
 	cache = cache_lines();
-	ATF_REQUIRE_MSG(strstr(cache, "10.a,S=4,W=7:2,S 4 7\n") != NULL &&
-	    strstr(cache, "11.b,S=4,W=100:2, 4 6\n") != NULL,
+	ATF_REQUIRE_MSG(strstr(cache, "10.a,S=4,W=7:2,S 4 7 10.a,S=4,W=7\n") != NULL &&
+	    strstr(cache, "11.b,S=4,W=100:2, 4 6 11.b,S=4,W=100\n") != NULL,
 	    "cache: \"%s\"", cache);
 	teardown();
 }
@@ -310,7 +310,7 @@ ATF_TC_BODY(maildir__cache_reused, tc)
 	expect_size(&md, "1.a", 5);
 	md_close(&md);
 	cache = cache_lines();
-	ATF_REQUIRE_MSG(strcmp(cache, "1.a:2, 4 5\n") == 0, "cache \"%s\"",
+	ATF_REQUIRE_MSG(strcmp(cache, "1.a:2, 4 5 1.a\n") == 0, "cache \"%s\"",
 	    cache);
 
 	put("cur", "1.a:2,", "a\n\n\n");
@@ -323,7 +323,7 @@ ATF_TC_BODY(maildir__cache_reused, tc)
 	expect_size(&md, "1.a", 9);
 	md_close(&md);
 	cache = cache_lines();
-	ATF_REQUIRE_MSG(strcmp(cache, "1.a:2, 5 9\n") == 0, "cache \"%s\"",
+	ATF_REQUIRE_MSG(strcmp(cache, "1.a:2, 5 9 1.a\n") == 0, "cache \"%s\"",
 	    cache);
 	teardown();
 }
@@ -342,17 +342,17 @@ ATF_TC_BODY(maildir__cache_rewrite, tc)
 	put("cur", "2.b:2,", "de\n");
 	md_scan_ok(&md);
 	md_close(&md);
-	ino = inode("pop3d-sizes");
+	ino = inode("pop3d-uidlist");
 	md_scan_ok(&md);
 	md_close(&md);
-	ATF_REQUIRE_MSG(inode("pop3d-sizes") == ino,
+	ATF_REQUIRE_MSG(inode("pop3d-uidlist") == ino,
 	    "cache rewritten without a change");
 	rm("cur", "1.a:2,");
 	md_scan_ok(&md);
 	ATF_REQUIRE_MSG(md.nmsgs == 1, "%zu messages", md.nmsgs);
 	md_close(&md);
 	cache = cache_lines();
-	ATF_REQUIRE_MSG(strcmp(cache, "2.b:2, 3 4\n") == 0, "cache \"%s\"",
+	ATF_REQUIRE_MSG(strcmp(cache, "2.b:2, 3 4 2.b\n") == 0, "cache \"%s\"",
 	    cache);
 	teardown();
 }
@@ -384,8 +384,10 @@ ATF_TC_BODY(maildir__cache_corrupt, tc)
 	expect_size(&md, "3.c", 3);
 	md_close(&md);
 	ATF_REQUIRE_MSG(strcmp(cache_lines(),
-	    "1.a:2, 4 999\n2.b:2, 3 4\n3.c:2, 2 3\n") == 0, "cache \"%s\"",
-	    slurp("pop3d-sizes"));
+	    "1.a:2, 4 999 1.a\n2.b:2, 3 4 2.b\n3.c:2, 2 3 3.c\n") == 0,
+	    "list \"%s\"", slurp("pop3d-uidlist"));
+	ATF_REQUIRE_MSG(!exists(".", "pop3d-sizes"),
+	    "the old size cache was left beside the list");
 	ATF_REQUIRE_MSG(!cache_whole(), "a cache of a changing cur/ trusted");
 	teardown();
 }
@@ -409,10 +411,10 @@ ATF_TC_BODY(maildir__cache_whole, tc)
 	md_scan_ok(&md);
 	md_close(&md);
 	ATF_REQUIRE_MSG(cache_whole(), "cache of a quiet cur/ not whole");
-	strlcpy(cache, slurp("pop3d-sizes"), sizeof(cache));
-	*strstr(cache, " 4 5\n") = '\0';
-	strlcat(cache, " 4 999\n2.b:2,S 3 4\n", sizeof(cache));
-	put(".", "pop3d-sizes", cache);
+	strlcpy(cache, slurp("pop3d-uidlist"), sizeof(cache));
+	*strstr(cache, " 4 5 1.a\n") = '\0';
+	strlcat(cache, " 4 999 1.a\n2.b:2,S 3 4 2.b\n", sizeof(cache));
+	put(".", "pop3d-uidlist", cache);
 	md_scan_ok(&md);
 	ATF_REQUIRE_MSG(md.nmsgs == 2, "%zu messages", md.nmsgs);
 	expect_size(&md, "1.a", 999);
@@ -444,23 +446,23 @@ ATF_TC_BODY(maildir__cache_stale, tc)
 	md_close(&md);
 	ATF_REQUIRE(cache_whole());
 	/* One line lost: the count says 2. */
-	strlcpy(cache, slurp("pop3d-sizes"), sizeof(cache));
+	strlcpy(cache, slurp("pop3d-uidlist"), sizeof(cache));
 	ATF_REQUIRE((p = strstr(cache, "2.b:2,")) != NULL);
 	*p = '\0';
-	put(".", "pop3d-sizes", cache);
+	put(".", "pop3d-uidlist", cache);
 	md_scan_ok(&md);
 	ATF_REQUIRE_MSG(md.nmsgs == 2, "%zu messages", md.nmsgs);
 	md_close(&md);
 	/* Another inode. */
-	snprintf(cache, sizeof(cache), "pop3d-sizes 2 2 1 1 1 1\n"
-	    "1.a:2, 4 999\n2.b:2, 3 4\n");
-	put(".", "pop3d-sizes", cache);
+	snprintf(cache, sizeof(cache), "pop3d-uidlist 1 1 5 2 1 1 1 1\n"
+	    "1.a:2, 4 999 1.a\n2.b:2, 3 4 2.b\n");
+	put(".", "pop3d-uidlist", cache);
 	md_scan_ok(&md);
 	expect_size(&md, "1.a", 999);	/* sizes still serve */
 	ATF_REQUIRE_MSG(md.nmsgs == 2, "%zu messages", md.nmsgs);
 	md_close(&md);
-	ATF_REQUIRE_MSG(strstr(slurp("pop3d-sizes"), " 1 1 1\n") == NULL,
-	    "stale header kept: \"%s\"", slurp("pop3d-sizes"));
+	ATF_REQUIRE_MSG(strstr(slurp("pop3d-uidlist"), " 1 1 1\n") == NULL,
+	    "stale header kept: \"%s\"", slurp("pop3d-uidlist"));
 	teardown();
 }
 

@@ -323,7 +323,7 @@ cache_write(struct maildrop *md, struct ulist *c, const struct stat *st,
 	hdr.nsec = st->st_mtim.tv_nsec;
 	hdr.whole = whole;
 	if (ulist_write(md->dirfd, ULIST_NAME, MAILDIR_ULIST_TMP, &hdr,
-	    md->msgs, md->nmsgs, &left) == -1)
+	    md->msgs, md->nmsgs, 0, &left) == -1)
 		return;
 	if (sizes && unlinkat(md->dirfd, MAILDIR_SIZES, 0) == -1 &&
 	    errno != ENOENT)

@@ -67,6 +67,9 @@ struct maildrop {
 	dev_t		 dev;		/* mbox: the file we indexed */
 	ino_t		 ino;
 	int		 xuidl;		/* mbox: X-UIDL headers may name UIDLs */
+	int		 ulok;		/* mbox: the UIDL list may be written */
+	uint64_t	 ulnext;	/* mbox: the list's counter */
+	uint64_t	 ulepoch;
 };
 
 /* One line of the UIDL list (uidlist.c). */
@@ -157,7 +160,7 @@ void	ulist_readfp(struct ulist *, FILE *, int);
 void	ulist_load(struct ulist *, int, const char *, uid_t, int);
 int	ulist_key_ok(const char *);
 int	ulist_write(int, const char *, const char *, const struct ulist *,
-	    const struct smsg *, size_t, size_t *);
+	    const struct smsg *, size_t, int, size_t *);
 void	ulist_match(struct ulist *, struct smsg *, size_t,
 	    size_t (*)(const char *), struct ulent **);
 size_t	ulist_assign(struct ulist *, struct smsg *, size_t,

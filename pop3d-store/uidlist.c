@@ -346,12 +346,12 @@ ulist_key_ok(const char *key)
  * Written whole to a temporary file, synced, renamed over the old one,
  * and the directory synced: a crash at any point leaves one list or the
  * other whole.  Messages marked deleted and keys that cannot be a line
- * are left out; *left says how many.  0, or -1 (logged).
+ * are left out (with skipdel); *left says how many.  0, or -1 (logged).
  */
 int
 ulist_write(int dirfd, const char *name, const char *tmpl,
     const struct ulist *hdr, const struct smsg *msgs, size_t n,
-    size_t *left)
+    int skipdel, size_t *left)
 {
 	char			 tmp[NAME_MAX + 1];
 	const struct smsg	*m;
@@ -361,7 +361,7 @@ ulist_write(int dirfd, const char *name, const char *tmpl,
 
 	*left = 0;
 	for (i = 0; i < n; i++) {
-		if (msgs[i].deleted)
+		if (skipdel && msgs[i].deleted)
 			continue;
 		if (ulist_key_ok(msgs[i].name))
 			count++;
@@ -381,7 +381,7 @@ ulist_write(int dirfd, const char *name, const char *tmpl,
 		bad = 1;
 	for (i = 0; i < n && !bad; i++) {
 		m = &msgs[i];
-		if (m->deleted || !ulist_key_ok(m->name))
+		if ((skipdel && m->deleted) || !ulist_key_ok(m->name))
 			continue;
 		if (fprintf(fp, "%s %" PRIu64 " %" PRIu64 " %s\n", m->name,
 		    m->length, m->size, m->uidl) < 0)

@@ -122,7 +122,7 @@ typedef struct {
 %token	MIN_LENGTH MIN_UID NEVER NO NONE ON PENALTY PLAINTEXT_AUTH POPPASS PORT
 %token	PROTOCOLS SENDMAIL SESSION_POOL SOCKET SOURCE_PREFIX SYSLOG SYSTEM
 %token	TIME TIMEOUT
-%token	TLS TO USERS XTND_XMIT YES
+%token	TLS TO UIDL USERS X_UIDL XTND_XMIT YES
 %token	ERROR
 %token	<v.string>	STRING NUMBER
 %type	<v.number>	yesno mdformat facility
@@ -278,6 +278,9 @@ main		: LISTEN ON STRING {
 		| MAILDROP mdformat STRING {
 			config_maildrop($2, $3);
 			free($3);
+		}
+		| UIDL X_UIDL yesno {
+			conf->uidl_xuidl = $3;
 		}
 		| BANNER STRING {
 			config_banner($2);
@@ -610,7 +613,9 @@ lookup(const char *s)
 		{ "timeout",			TIMEOUT },
 		{ "tls",			TLS },
 		{ "to",				TO },
+		{ "uidl",			UIDL },
 		{ "users",			USERS },
+		{ "x-uidl",			X_UIDL },
 		{ "xtnd-xmit",			XTND_XMIT },
 		{ "yes",			YES },
 	};

@@ -675,7 +675,9 @@ maildir_name_uidl(struct smsg *m)
 
 /*
  * Each message's UIDL: the list's, else as before there was a list if
- * that is fresh, else the counter's.  With no list at all, the UIDLs
+ * that is fresh, else the counter's.  A base name is never delivered
+ * twice, so one that no entry holds was never a UIDL here, and a list
+ * that is lost comes back with the same UIDLs.  With no list at all, the UIDLs
  * are exactly the ones before it (duplicates numbered by position),
  * so that an upgrade makes no client fetch its mail again.  Returns
  * how many were new.
@@ -690,7 +692,7 @@ maildir_uidls(struct maildrop *md, struct ulist *c, struct ulent **match)
 			maildir_name_uidl(&md->msgs[i]);
 	if (!c->found)
 		uidl_unique(md->msgs, md->nmsgs);
-	return (ulist_assign(c, md->msgs, md->nmsgs, match));
+	return (ulist_assign(c, md->msgs, md->nmsgs, match, 1));
 }
 
 /* Read cur/, and write the list again if it changed. */

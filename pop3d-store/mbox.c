@@ -414,10 +414,12 @@ mbox_list_write(struct maildrop *md, int skipdel)
 }
 
 /*
- * Each message's UIDL from the list, else as before there was one (the
- * digest of its From_ line and header, or its X-UIDL where those are
- * allowed) if no entry holds that, else the counter's.  With no list,
- * exactly the UIDLs before it, so an upgrade re-sends nothing.  The
+ * Each message's UIDL from the list, else the counter's.  With no list,
+ * exactly the UIDLs before it (the digest of the From_ line and header,
+ * or the X-UIDL where those are allowed, duplicates numbered), so an
+ * upgrade re-sends nothing.  Once there is a list, a new message's
+ * digest may be one a deleted copy had, which a client has seen: the
+ * counter's are new by construction.  The
  * list is written again when anything in it changed; one that cannot
  * be written costs the UIDLs given today, logged.
  */
@@ -453,7 +455,7 @@ mbox_uidls(struct maildrop *md)
 	for (i = 0; i < md->nmsgs && same; i++)
 		if (match[i] != &l.ent[i])
 			same = 0;
-	fresh = ulist_assign(&l, md->msgs, md->nmsgs, match);
+	fresh = ulist_assign(&l, md->msgs, md->nmsgs, match, !l.found);
 	free(match);
 	md->ulnext = l.next;
 	md->ulepoch = l.epoch;

@@ -164,6 +164,6 @@ int	ulist_write(int, const char *, const char *, const struct ulist *,
 void	ulist_match(struct ulist *, struct smsg *, size_t,
 	    size_t (*)(const char *), struct ulent **);
 size_t	ulist_assign(struct ulist *, struct smsg *, size_t,
-	    struct ulent **);
+	    struct ulent **, int);
 
 #endif /* POP3D_STORE_H */

@@ -516,12 +516,13 @@ ulist_new_epoch(struct ulist *l)
 /*
  * Every message gets its UIDL: its entry's, or if it has none, the one
  * already in m->uidl (what the backend gave it before there was a
- * list) when no entry or message holds that, else the counter's next.
- * Returns how many messages got a UIDL the list did not have.
+ * list) when old allows it and no entry or message holds that, else
+ * the counter's next.  Returns how many messages got a UIDL the list
+ * did not have.
  */
 size_t
 ulist_assign(struct ulist *l, struct smsg *msgs, size_t n,
-    struct ulent **match)
+    struct ulent **match, int old)
 {
 	struct sset	 held;
 	char		 cand[UIDL_MAX + 1];
@@ -541,7 +542,7 @@ ulist_assign(struct ulist *l, struct smsg *msgs, size_t n,
 		if (match[i] != NULL && match[i]->uidl[0] != '\0')
 			continue;
 		fresh++;
-		if (uidl_valid(msgs[i].uidl, strlen(msgs[i].uidl)) &&
+		if (old && uidl_valid(msgs[i].uidl, strlen(msgs[i].uidl)) &&
 		    sset_add(&held, msgs[i].uidl))
 			continue;
 		do {

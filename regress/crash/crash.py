@@ -324,8 +324,8 @@ def pick_deletions(n):
 # ---------------------------------------------------------------------------
 # Maildir
 
-MD_ROOT_OK = {"cur", "new", "tmp", "pop3d.lock", "pop3d-sizes"}
-MD_CACHE_TMP = re.compile(r"^pop3d-sizes\.[A-Za-z0-9]{6}$")
+MD_ROOT_OK = {"cur", "new", "tmp", "pop3d.lock", "pop3d-uidlist"}
+MD_CACHE_TMP = re.compile(r"^pop3d-(sizes|uidlist)\.[A-Za-z0-9]{6}$")
 MD_NAME = re.compile(r"^(\d+)\.crash(\d+)\.pop3d-test(:2,.*)?$")
 
 
@@ -357,10 +357,10 @@ class MaildirTest:
 
     def plant_cache_tmp(self):
         """What a store killed while writing its size cache leaves."""
-        path = os.path.join(self.md, "pop3d-sizes.%06d" % rng.randrange(
+        path = os.path.join(self.md, "pop3d-uidlist.%06d" % rng.randrange(
             10 ** 6))
         with open(path, "wb") as f:
-            f.write(b"pop3d-sizes 2 half")
+            f.write(b"pop3d-uidlist 1 half")
         os.chown(path, self.uid, self.gid)
         os.utime(path, (time.time() - 60, time.time() - 60))
         self.st.inc("cache temporary files planted")
@@ -556,7 +556,7 @@ def deliverer(path, logpath, stopfile, first, mean):
             n += 1
 
 
-MB_TMP = re.compile(r"^\.[^/]+\.pop3d(-lk)?\.[A-Za-z0-9]{6}$")
+MB_TMP = re.compile(r"^\.[^/]+\.pop3d(-lk|-uidlist)?\.[A-Za-z0-9]{6}$")
 
 
 class MboxTest:
@@ -653,7 +653,8 @@ class MboxTest:
                 delivered = {int(l) for l in f.read().split()}
             left = []
             for name in os.listdir(self.spool):
-                if name in (self.name, self.name + ".lock"):
+                if name in (self.name, self.name + ".lock",
+                        "." + self.name + ".pop3d-uidlist"):
                     continue
                 check(MB_TMP.match(name), "stray file %s in the spool" %
                     name)

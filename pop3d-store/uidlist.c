@@ -282,9 +282,13 @@ ulist_readfp(struct ulist *l, FILE *fp, int withuidl)
 			first = 0;
 			continue;
 		}
-		if (first)
-			l->bad++;	/* the header itself is damaged */
-		first = 0;
+		if (first) {
+			/* The header itself is damaged: never an entry. */
+			l->bad++;
+			first = 0;
+			if (strncmp(line, "pop3d-", 6) == 0)
+				continue;
+		}
 		if (ulist_line(l, line, withuidl) == -1)
 			l->bad++;
 	}

@@ -748,6 +748,181 @@ ATF_TC_BODY(maildir__empty, tc)
 	teardown();
 }
 
+/* The UIDL list (uidlist.c) on its own: a text in, what it holds. */
+static void
+ul_read(struct ulist *l, const char *text)
+{
+	FILE	*fp;
+	char	*copy;
+
+	memset(l, 0, sizeof(*l));
+	ATF_REQUIRE((copy = strdup(text)) != NULL);
+	ATF_REQUIRE((fp = fmemopen(copy, strlen(copy), "r")) != NULL);
+	ulist_readfp(l, fp, 1);
+	fclose(fp);
+	free(copy);
+}
+
+static void
+ul_msg(struct smsg *m, const char *name, uint64_t raw, uint64_t size,
+    const char *uidl)
+{
+	memset(m, 0, sizeof(*m));
+	m->name = xstrdup(name);
+	m->length = raw;
+	m->size = size;
+	strlcpy(m->uidl, uidl, sizeof(m->uidl));
+}
+
+/* Written, read back: the same header, lines and ids; spaces in keys. */
+ATF_TC_WITHOUT_HEAD(uidlist__round_trip);
+ATF_TC_BODY(uidlist__round_trip, tc)
+{
+	struct ulist	 hdr, l;
+	struct smsg	 m[3];
+	size_t		 left;
+	int		 fd;
+
+	setup();
+	ATF_REQUIRE((fd = open(tdir, O_RDONLY | O_DIRECTORY)) != -1);
+	ul_msg(&m[0], "1.a:2,S", 4, 5, "1.a");
+	ul_msg(&m[1], "2.has space:2,", 10, 12, "pop3d.100.6");
+	ul_msg(&m[2], "3.c:2,", 1, 2, "3.c");
+	m[2].deleted = 1;
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.next = 7;
+	hdr.epoch = 100;
+	hdr.ino = 42;
+	ATF_REQUIRE(ulist_write(fd, "list", "list.XXXXXX", &hdr, m, 3, 1,
+	    &left) == 0);
+	ulist_load(&l, fd, "list", geteuid(), 1);
+	ATF_REQUIRE_MSG(l.found && l.hdr && !l.bad && l.n == 2,
+	    "found %d hdr %d bad %d n %zu", l.found, l.hdr, l.bad, l.n);
+	ATF_REQUIRE(l.next == 7 && l.epoch == 100 && l.ino == 42);
+	ATF_REQUIRE(strcmp(l.ent[0].key, "1.a:2,S") == 0 &&
+	    strcmp(l.ent[0].uidl, "1.a") == 0 && l.ent[0].raw == 4 &&
+	    l.ent[0].size == 5);
+	ATF_REQUIRE_MSG(strcmp(l.ent[1].key, "2.has space:2,") == 0 &&
+	    strcmp(l.ent[1].uidl, "pop3d.100.6") == 0, "line 2: %s %s",
+	    l.ent[1].key, l.ent[1].uidl);
+	ulist_free(&l);
+	free(m[0].name);
+	free(m[1].name);
+	free(m[2].name);
+	close(fd);
+	teardown();
+}
+
+/* Bad lines are dropped and counted, good ones kept. */
+ATF_TC_WITHOUT_HEAD(uidlist__corrupt);
+ATF_TC_BODY(uidlist__corrupt, tc)
+{
+	struct ulist	l;
+	char		text[2048];
+	char		longline[UIDLIST_LINE_MAX + 10];
+
+	memset(longline, 'x', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	snprintf(text, sizeof(text), "pop3d-uidlist 1 5 100 6 0 0 0 0\n"
+	    "a 1 2 ua\n"
+	    "junk\n"
+	    "b x 2 ub\n"
+	    "c 1 2 bad\001id\n"
+	    "%s 1 2 ul\n"
+	    "d 1 2 ud\n"
+	    " 1 2 ue\n", longline);
+	ul_read(&l, text);
+	ATF_REQUIRE_MSG(l.hdr && l.n == 2 && l.bad >= 5,
+	    "hdr %d n %zu bad %d", l.hdr, l.n, l.bad);
+	ATF_REQUIRE(strcmp(l.ent[0].uidl, "ua") == 0 &&
+	    strcmp(l.ent[1].uidl, "ud") == 0);
+	ulist_free(&l);
+	/* A damaged header: lines still count, the counter does not. */
+	ul_read(&l, "pop3d-uidlist 1 0 100 1 0 0 0 0\na 1 2 ua\n");
+	ATF_REQUIRE(!l.hdr && l.bad && l.n == 1);
+	ulist_free(&l);
+}
+
+/* A list cut short by a crash: the last line and the count are bad. */
+ATF_TC_WITHOUT_HEAD(uidlist__truncated);
+ATF_TC_BODY(uidlist__truncated, tc)
+{
+	struct ulist	l;
+
+	ul_read(&l, "pop3d-uidlist 1 5 100 2 0 0 0 0\na 1 2 ua\nb 1 2 u");
+	ATF_REQUIRE_MSG(l.hdr && l.n == 1 && l.bad == 2, "n %zu bad %d",
+	    l.n, l.bad);
+	ulist_free(&l);
+	ul_read(&l, "pop3d-uidl");
+	ATF_REQUIRE(!l.hdr && l.n == 0 && l.bad);
+	ulist_free(&l);
+}
+
+/* One id on two lines: the first keeps it, the second goes. */
+ATF_TC_WITHOUT_HEAD(uidlist__duplicates);
+ATF_TC_BODY(uidlist__duplicates, tc)
+{
+	struct ulist	l;
+
+	ul_read(&l, "pop3d-uidlist 1 5 100 3 0 0 0 0\n"
+	    "a 1 2 same\nb 1 2 same\nb 1 2 other\n");
+	ATF_REQUIRE_MSG(l.n == 2 && l.bad &&
+	    strcmp(l.ent[0].key, "a") == 0 &&
+	    strcmp(l.ent[1].uidl, "other") == 0, "n %zu", l.n);
+	ulist_free(&l);
+}
+
+/*
+ * The counter only counts up and skips ids held; a list without its
+ * header starts an epoch after every one its lines show.
+ */
+ATF_TC_WITHOUT_HEAD(uidlist__high_water);
+ATF_TC_BODY(uidlist__high_water, tc)
+{
+	struct ulist	  l;
+	struct smsg	  m[3];
+	struct ulent	 *match[3];
+	char		  want[UIDL_MAX + 1];
+
+	ul_read(&l, "pop3d-uidlist 1 5 100 2 0 0 0 0\n"
+	    "a 1 2 pop3d.100.3\nb 1 2 pop3d.100.5\n");
+	ul_msg(&m[0], "a", 1, 2, "a");
+	ul_msg(&m[1], "c", 1, 2, "pop3d.100.3");	/* held: a has it */
+	ul_msg(&m[2], "d", 1, 2, "d");
+	ulist_match(&l, m, 3, strlen, match);
+	ATF_REQUIRE(match[0] == &l.ent[0] && match[1] == NULL &&
+	    match[2] == NULL);
+	ATF_REQUIRE(ulist_assign(&l, m, 3, match, 1) == 2);
+	ATF_REQUIRE_MSG(strcmp(m[0].uidl, "pop3d.100.3") == 0 &&
+	    strcmp(m[1].uidl, "pop3d.100.6") == 0 &&
+	    strcmp(m[2].uidl, "d") == 0 && l.next == 7,
+	    "%s %s %s next %llu", m[0].uidl, m[1].uidl, m[2].uidl,
+	    (unsigned long long)l.next);
+	/* Without old ids every new message takes the counter's. */
+	strlcpy(m[2].uidl, "d", sizeof(m[2].uidl));
+	match[1] = NULL;
+	ATF_REQUIRE(ulist_assign(&l, m, 3, match, 0) == 2);
+	ATF_REQUIRE_MSG(strcmp(m[2].uidl, "pop3d.100.8") == 0, "%s",
+	    m[2].uidl);
+	ulist_free(&l);
+
+	ul_read(&l, "a 1 2 pop3d.99999999999.4\n");
+	ATF_REQUIRE(!l.hdr);
+	strlcpy(m[1].uidl, "", sizeof(m[1].uidl));
+	ulist_match(&l, m, 3, strlen, match);
+	(void)ulist_assign(&l, m, 3, match, 0);
+	snprintf(want, sizeof(want), "pop3d.%llu.1",
+	    (unsigned long long)100000000000ULL);
+	ATF_REQUIRE_MSG(l.epoch == 100000000000ULL &&
+	    strcmp(m[0].uidl, "pop3d.99999999999.4") == 0 &&
+	    strcmp(m[1].uidl, want) == 0, "epoch %llu, %s %s",
+	    (unsigned long long)l.epoch, m[0].uidl, m[1].uidl);
+	ulist_free(&l);
+	free(m[0].name);
+	free(m[1].name);
+	free(m[2].name);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, maildir__new_to_cur);
@@ -761,6 +936,11 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, maildir__open_changed);
 	ATF_TP_ADD_TC(tp, maildir__uidl);
 	ATF_TP_ADD_TC(tp, maildir__uidl_duplicate);
+	ATF_TP_ADD_TC(tp, uidlist__round_trip);
+	ATF_TP_ADD_TC(tp, uidlist__corrupt);
+	ATF_TP_ADD_TC(tp, uidlist__truncated);
+	ATF_TP_ADD_TC(tp, uidlist__duplicates);
+	ATF_TP_ADD_TC(tp, uidlist__high_water);
 	ATF_TP_ADD_TC(tp, maildir__order);
 	ATF_TP_ADD_TC(tp, maildir__open);
 	ATF_TP_ADD_TC(tp, maildir__flag_renamed);

@@ -84,7 +84,7 @@ AUTH_OBJS=	pop3d-auth/auth.o pop3d-auth/auth_passwd.o \
 		pop3d-auth/auth_sasl.o pop3d-auth/auth_delay.o
 AUTH_HDRS=	pop3d-auth/auth.h
 STORE_OBJS=	pop3d-store/store.o pop3d-store/maildir.o \
-		pop3d-store/mbox.o pop3d-store/lock.o
+		pop3d-store/mbox.o pop3d-store/lock.o pop3d-store/uidlist.o
 STORE_HDRS=	pop3d-store/store.h
 CTL_OBJS=	pop3ctl/pop3ctl.o pop3ctl/ctl_user.o pop3ctl/ctl_daemon.o
 CTL_HDRS=	pop3ctl/ctl.h
@@ -212,13 +212,16 @@ regress/unit/proxy_test: regress/unit/proxy_test.o ${LIB}
 regress/unit/accessarg_test: regress/unit/accessarg_test.o ${LIB}
 	${TESTLINK} regress/unit/accessarg_test.o ${LIB} ${ATF_LIBS} ${LIBS}
 regress/unit/maildir_test: regress/unit/maildir_test.o \
-		pop3d-store/maildir.o pop3d-store/lock.o ${LIB}
+		pop3d-store/maildir.o pop3d-store/lock.o \
+		pop3d-store/uidlist.o ${LIB}
 	${TESTLINK} regress/unit/maildir_test.o pop3d-store/maildir.o \
-	    pop3d-store/lock.o ${LIB} ${ATF_LIBS} ${LIBS}
+	    pop3d-store/lock.o pop3d-store/uidlist.o ${LIB} ${ATF_LIBS} \
+	    ${LIBS}
 regress/unit/mbox_test: regress/unit/mbox_test.o pop3d-store/mbox.o \
-		pop3d-store/lock.o ${LIB}
+		pop3d-store/lock.o pop3d-store/uidlist.o ${LIB}
 	${TESTLINK} regress/unit/mbox_test.o pop3d-store/mbox.o \
-	    pop3d-store/lock.o ${LIB} ${ATF_LIBS} ${LIBS}
+	    pop3d-store/lock.o pop3d-store/uidlist.o ${LIB} ${ATF_LIBS} \
+	    ${LIBS}
 regress/unit/pop3_test: regress/unit/pop3_test.o pop3d-session/pop3.o \
 		pop3d-session/xmit.o pop3d-session/io.o pop3d-session/tls.o \
 		${LIB}
@@ -275,7 +278,7 @@ FUZZ_MAIN=	fuzz/fuzz_pop3.fo fuzz/fuzz_poppass.fo fuzz/fuzz_xmit.fo \
 		fuzz/fuzz_frame.fo fuzz/fuzz_proxy.fo
 FUZZ_OBJS=	${FUZZ_LIB_OBJS} ${FUZZ_COMMON} ${FUZZ_SESSION} ${FUZZ_AUTH} \
 		${FUZZ_CONF} ${FUZZ_MAIN} pop3d-store/maildir.fo \
-		pop3d-store/mbox.fo pop3d-store/lock.fo
+		pop3d-store/mbox.fo pop3d-store/lock.fo pop3d-store/uidlist.fo
 
 .SUFFIXES: .fo
 # A target sees the folder of the code it drives.
@@ -317,13 +320,17 @@ fuzz/fuzz_userdb: fuzz/fuzz_userdb.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS}
 	${FUZZ_LINK} fuzz/fuzz_userdb.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS} \
 	    ${LIBS}
 fuzz/fuzz_maildir: fuzz/fuzz_maildir.fo pop3d-store/maildir.fo \
-		pop3d-store/lock.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS}
+		pop3d-store/lock.fo pop3d-store/uidlist.fo ${FUZZ_COMMON} \
+		${FUZZ_LIB_OBJS}
 	${FUZZ_LINK} fuzz/fuzz_maildir.fo pop3d-store/maildir.fo \
-	    pop3d-store/lock.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS} ${LIBS}
+	    pop3d-store/lock.fo pop3d-store/uidlist.fo ${FUZZ_COMMON} \
+	    ${FUZZ_LIB_OBJS} ${LIBS}
 fuzz/fuzz_mbox: fuzz/fuzz_mbox.fo pop3d-store/mbox.fo \
-		pop3d-store/lock.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS}
+		pop3d-store/lock.fo pop3d-store/uidlist.fo ${FUZZ_COMMON} \
+		${FUZZ_LIB_OBJS}
 	${FUZZ_LINK} fuzz/fuzz_mbox.fo pop3d-store/mbox.fo \
-	    pop3d-store/lock.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS} ${LIBS}
+	    pop3d-store/lock.fo pop3d-store/uidlist.fo ${FUZZ_COMMON} \
+	    ${FUZZ_LIB_OBJS} ${LIBS}
 fuzz/fuzz_frame: fuzz/fuzz_frame.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS}
 	${FUZZ_LINK} fuzz/fuzz_frame.fo ${FUZZ_COMMON} ${FUZZ_LIB_OBJS} \
 	    ${LIBS}
@@ -375,9 +382,11 @@ SAN_MAKE=	${MAKE} PREFIX="${SAN_PREFIX}" SANITIZE_OBJS=lib/sanitize.o \
 		    -DPOP3D_SANITIZE" LDFLAGS="${SAN_FLAGS}"
 # Leaks are looked for in the processes the tests start (the parent,
 # pop3ctl, the unit tests); lib/sanitize.c says why not in the others.
+# The UIDL random cases run a fifth of their operations: the point here
+# is the memory checks, and the normal build runs all 10,000.
 SAN_ENV=	POP3D="${SAN_PREFIX}/sbin/pop3d" \
 		POP3CTL="${SAN_PREFIX}/sbin/pop3ctl" \
-		ASAN_OPTIONS=detect_leaks=1
+		ASAN_OPTIONS=detect_leaks=1 UIDL_OPS_DEFAULT=2000
 
 sanitize:
 	sh regress/sanitize.sh ${SAN_OBJDIR} ${PROGS} ${UNIT_TESTS} \

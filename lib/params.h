@@ -239,6 +239,20 @@
 #define UIDL_MAX		70
 
 /*
+ * The UIDL list a maildrop keeps (pop3d-store(8)): one line a message,
+ * its key (a Maildir file name, at most NAME_MAX, or an mbox digest),
+ * two sizes of up to 20 digits and a UIDL, so UIDLIST_LINE_MAX holds
+ * the longest good line with room to spare; a longer one is damage and
+ * is dropped.  The list names at most the messages a maildrop may have,
+ * so a file longer than UIDLIST_ENTRIES_MAX lines of UIDLIST_LINE_MAX
+ * bytes is damaged too, and is read no further: a corrupt list costs a
+ * bounded read and a rebuild, never unbounded memory or time.
+ */
+#define UIDLIST_LINE_MAX	512
+#define UIDLIST_ENTRIES_MAX	MAX_MAILBOX_MESSAGES
+#define UIDLIST_BYTES_MAX	((uint64_t)UIDLIST_ENTRIES_MAX * UIDLIST_LINE_MAX)
+
+/*
  * pop3d-auth answers a failed login late, per source address: the first
  * failure after AUTH_FAIL_DELAY_MS, each further one twice as long, up
  * to AUTH_DELAY_MAX_MS, so that a guesser who opens a new connection

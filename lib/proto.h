@@ -39,7 +39,7 @@
  * Bump PROTO_VERSION whenever a change is made to PROTO_MESSAGES or to
  * a payload below: pop3ctl sends it, and a mismatch is refused.
  */
-#define PROTO_VERSION		16
+#define PROTO_VERSION		17
 
 /*
  * Every message, by channel and direction, as X(type, payload, fd):
@@ -274,6 +274,8 @@ struct store_conf {
 	 * %u, so the administrator chose the directory, not the user.
 	 */
 	int32_t		fixed_dir;
+	/* 1: an mbox message's X-UIDL header may give its first UIDL. */
+	int32_t		xuidl;
 };
 
 /*

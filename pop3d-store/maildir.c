@@ -150,16 +150,20 @@ name_wsize(const char *name, uint64_t raw, uint64_t *size)
 }
 
 /*
- * The cache, pop3d-sizes in the Maildir: a header line, then a line a
- * message in message order: its file name in cur/, the file's size and
- * the size sent.  The header records cur/ as it was when the list was
- * made (inode, mtime), and whether the list may stand for cur/ whole.
- * A directory's mtime changes with every name added to, removed from
- * or renamed in it, so while cur/ keeps the recorded one, the list is
+ * The UIDL list, pop3d-uidlist in the Maildir (uidlist.c), is also the
+ * size cache: a header line, then a line a message in message order:
+ * its file name in cur/, the file's size, the size sent and its UIDL.
+ * The header records cur/ as it was when the list was made (inode,
+ * mtime), and whether the list may stand for cur/ whole.  A
+ * directory's mtime changes with every name added to, removed from or
+ * renamed in it, so while cur/ keeps the recorded one, the list is
  * still cur/'s and a login needs neither readdir nor a stat a message.
  * Maildir files never change once delivered; RETR checks that anyway.
+ * The size cache that came before it, pop3d-sizes, still gives sizes
+ * the first time, and goes once the list is written.
  */
-#define CACHE_MAGIC		"pop3d-sizes 2 "
+#define MAILDIR_SIZES		"pop3d-sizes"
+#define MAILDIR_ULIST_TMP	ULIST_NAME ".XXXXXX"
 
 /*
  * A list made while cur/ was changing may miss the change if it came
@@ -168,47 +172,19 @@ name_wsize(const char *name, uint64_t raw, uint64_t *size)
  */
 #define CACHE_QUIET		2
 
-struct centry {
-	char		*name;
-	size_t		 baselen;
-	uint64_t	 stamp;
-	uint64_t	 raw;
-	uint64_t	 size;
-};
-
-struct cache {
-	struct centry	*ent;
-	size_t		 n;
-	size_t		 cap;
-	int		 bad;		/* lines dropped or out of order */
-	int		 whole;		/* the header says: trust it whole */
-	uint64_t	 count;		/* header: lines that follow */
-	uint64_t	 ino;		/* header: cur/ when it was made */
-	uint64_t	 sec;
-	uint64_t	 nsec;
-};
-
 static int
-centry_cmp(const void *a, const void *b)
+ent_cmp(const void *a, const void *b)
 {
-	const struct centry	*ca = a, *cb = b;
+	const struct ulent	*ea = a, *eb = b;
+	int			 c;
 
-	return (order_cmp(ca->stamp, ca->name, ca->baselen, cb->stamp,
-	    cb->name, cb->baselen));
+	if ((c = order_cmp(ea->stamp, ea->key, ea->keylen, eb->stamp,
+	    eb->key, eb->keylen)) != 0)
+		return (c);
+	return (strcmp(ea->key, eb->key));
 }
 
-static void
-cache_free(struct cache *c)
-{
-	size_t	i;
-
-	for (i = 0; i < c->n; i++)
-		free(c->ent[i].name);
-	free(c->ent);
-	memset(c, 0, sizeof(*c));
-}
-
-/* A name that is not one of cur/'s never comes out of the cache. */
+/* A name that is not one of cur/'s never comes out of the list. */
 static int
 cache_name_ok(const char *name)
 {
@@ -216,86 +192,36 @@ cache_name_ok(const char *name)
 	    strchr(name, '/') == NULL);
 }
 
-/* "name raw size": split at the last two spaces; bad lines are dropped. */
-static int
-cache_parse(struct cache *c, char *line)
-{
-	char		*sp1, *sp2, *end;
-	struct centry	*e;
-
-	if ((end = strchr(line, '\n')) == NULL)
-		return (-1);
-	*end = '\0';
-	if ((sp2 = strrchr(line, ' ')) == NULL)
-		return (-1);
-	*sp2 = '\0';
-	if ((sp1 = strrchr(line, ' ')) == NULL || sp1 == line)
-		return (-1);
-	*sp1 = '\0';
-	if (!cache_name_ok(line))
-		return (-1);
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 256;
-		c->ent = xreallocarray(c->ent, c->cap, sizeof(*c->ent));
-	}
-	e = &c->ent[c->n];
-	memset(e, 0, sizeof(*e));
-	if (parse_u64(sp1 + 1, sp2, &e->raw) == -1 ||
-	    parse_u64(sp2 + 1, end, &e->size) == -1)
-		return (-1);
-	e->name = xstrdup(line);
-	e->baselen = base_len(e->name);
-	e->stamp = name_stamp(e->name);
-	c->n++;
-	return (0);
-}
-
-/* "pop3d-sizes 2 count inode mtime-seconds mtime-nanoseconds whole" */
-static int
-cache_header(struct cache *c, char *line)
-{
-	uint64_t	 v[5];
-	char		*p, *sp;
-	int		 i;
-
-	if (strncmp(line, CACHE_MAGIC, strlen(CACHE_MAGIC)) != 0)
-		return (-1);
-	p = line + strlen(CACHE_MAGIC);
-	for (i = 0; i < 5; i++) {
-		if ((sp = strpbrk(p, " \n")) == NULL ||
-		    parse_u64(p, sp, &v[i]) == -1)
-			return (-1);
-		p = sp + 1;
-	}
-	if (p[-1] != '\n' || v[4] > 1)
-		return (-1);
-	c->count = v[0];
-	c->ino = v[1];
-	c->sec = v[2];
-	c->nsec = v[3];
-	c->whole = v[4];
-	return (0);
-}
-
 /*
- * In message order, each message once; an older or damaged file is
+ * In message order, each file name once; an older or damaged file is
  * sorted, and never trusted whole.
  */
 static void
-cache_order(struct cache *c)
+cache_order(struct ulist *c)
 {
 	size_t	i, j;
 
+	for (i = j = 0; i < c->n; i++) {
+		if (!cache_name_ok(c->ent[i].key)) {
+			free(c->ent[i].key);
+			c->bad++;
+			continue;
+		}
+		c->ent[i].keylen = base_len(c->ent[i].key);
+		c->ent[i].stamp = name_stamp(c->ent[i].key);
+		c->ent[j++] = c->ent[i];
+	}
+	c->n = j;
 	for (i = 1; i < c->n; i++)
-		if (centry_cmp(&c->ent[i - 1], &c->ent[i]) >= 0)
+		if (ent_cmp(&c->ent[i - 1], &c->ent[i]) >= 0)
 			break;
 	if (i >= c->n)
 		return;
-	c->bad = 1;
-	qsort(c->ent, c->n, sizeof(*c->ent), centry_cmp);
+	c->bad++;
+	qsort(c->ent, c->n, sizeof(*c->ent), ent_cmp);
 	for (i = j = 0; i < c->n; i++) {
-		if (j > 0 && centry_cmp(&c->ent[j - 1], &c->ent[i]) == 0) {
-			free(c->ent[i].name);
+		if (j > 0 && strcmp(c->ent[j - 1].key, c->ent[i].key) == 0) {
+			free(c->ent[i].key);
 			continue;
 		}
 		c->ent[j++] = c->ent[i];
@@ -303,72 +229,66 @@ cache_order(struct cache *c)
 	c->n = j;
 }
 
+/*
+ * The list; if there is none, the older size cache for its sizes only
+ * (*sizes set).  What was dropped or found missing is logged.
+ */
 static void
-cache_load(struct maildrop *md, struct cache *c)
+cache_load(struct maildrop *md, struct ulist *c, int *sizes)
 {
-	FILE	*fp;
-	char	 line[NAME_MAX + 64];
-	int	 fd, first = 1;
-
-	memset(c, 0, sizeof(*c));
-	fd = openat(md->dirfd, MAILDIR_CACHE, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (fd == -1) {
-		if (errno != ENOENT)
-			log_warn("open %s", MAILDIR_CACHE);
-		c->bad = 1;
-		return;
-	}
-	if ((fp = fdopen(fd, "r")) == NULL)
-		fatal("fdopen");
-	(void)setvbuf(fp, NULL, _IOFBF, READ_CHUNK);
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		if (strchr(line, '\n') == NULL) {
-			/* Over-long, or cut short by a crash: skip it. */
-			c->bad = 1;
-			while (fgets(line, sizeof(line), fp) != NULL &&
-			    strchr(line, '\n') == NULL)
-				;
-			continue;
+	*sizes = 0;
+	ulist_load(c, md->dirfd, ULIST_NAME, md->owner, 1);
+	if (!c->found) {
+		ulist_load(c, md->dirfd, MAILDIR_SIZES, md->owner, 0);
+		if (c->found) {
+			*sizes = 1;
+			c->found = 0;
+			c->hdr = 0;
+			c->bad = 0;
 		}
-		if (first && cache_header(c, line) == 0) {
-			first = 0;
-			continue;
-		}
-		first = 0;
-		if (c->n >= MAX_MAILBOX_MESSAGES || cache_parse(c, line) == -1)
-			c->bad = 1;
 	}
-	if (ferror(fp)) {
-		log_warn("read %s", MAILDIR_CACHE);
-		c->bad = 1;
-	}
-	fclose(fp);
 	cache_order(c);
+	if (*sizes)
+		log_info("%s: none; UIDLs from the message names, as before "
+		    "it, and sizes from %s", ULIST_NAME, MAILDIR_SIZES);
+	else if (!c->found)
+		log_info("%s: none; made from the message names (a first "
+		    "login, or the list was lost)", ULIST_NAME);
+	else if (c->bad)
+		log_warnx("%s: damaged (%d lines or counts dropped); "
+		    "rebuilt, the UIDLs of the messages it lost from their "
+		    "names", ULIST_NAME, c->bad);
 }
 
 /* The header is the one that would be written for cur/ now. */
 static int
-cache_header_is(const struct cache *c, const struct stat *st, int whole)
+cache_header_is(const struct ulist *c, const struct stat *st, int whole)
 {
-	return (c->whole == whole && !c->bad && c->count == c->n &&
+	return (c->hdr && c->whole == whole && !c->bad && c->count == c->n &&
 	    c->ino == (uint64_t)st->st_ino &&
 	    c->sec == (uint64_t)st->st_mtim.tv_sec &&
 	    c->nsec == (uint64_t)st->st_mtim.tv_nsec);
 }
 
-/* The cache stands for cur/ as fstat(2) sees it now. */
+/* The list stands for cur/ as fstat(2) sees it now. */
 static int
-cache_current(const struct cache *c, const struct stat *st)
+cache_current(const struct ulist *c, const struct stat *st)
 {
-	return (cache_header_is(c, st, 1));
+	size_t	i;
+
+	if (!cache_header_is(c, st, 1))
+		return (0);
+	for (i = 0; i < c->n; i++)
+		if (c->ent[i].uidl[0] == '\0')
+			return (0);
+	return (1);
 }
 
-/* Names that cannot be written as one cache line are not cached. */
+/* Names that cannot be written as one list line are not listed. */
 static int
 cacheable(const char *name)
 {
-	return (cache_name_ok(name) && strchr(name, '\n') == NULL);
+	return (cache_name_ok(name) && ulist_key_ok(name));
 }
 
 /* cur/ has not changed for CACHE_QUIET seconds. */
@@ -383,44 +303,31 @@ cur_quiet(const struct stat *st)
 }
 
 /*
- * Written whole to a temporary file and renamed over the old one, so a
- * reader never sees half a cache; a failure only costs the next login
- * some reading.  st is cur/ as it was before it was read.
+ * Under the session lock, atomically (ulist_write()); a failure costs
+ * the next login some reading, and the UIDLs given now to new
+ * messages, which come from an epoch no later list reuses.  st is cur/
+ * as it was before it was read.
  */
 static void
-cache_write(struct maildrop *md, const struct stat *st, int whole)
+cache_write(struct maildrop *md, struct ulist *c, const struct stat *st,
+    int whole, int sizes)
 {
-	char		 tmp[] = MAILDIR_CACHE_TMP;
-	FILE		*fp;
-	struct smsg	*m;
-	size_t		 i;
-	int		 fd, bad = 0;
+	struct ulist	hdr;
+	size_t		left;
 
-	if ((fd = mkstempat(md->dirfd, tmp)) == -1) {
-		log_warn("%s: create %s", __func__, tmp);
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.next = c->next;
+	hdr.epoch = c->epoch;
+	hdr.ino = st->st_ino;
+	hdr.sec = st->st_mtim.tv_sec;
+	hdr.nsec = st->st_mtim.tv_nsec;
+	hdr.whole = whole;
+	if (ulist_write(md->dirfd, ULIST_NAME, MAILDIR_ULIST_TMP, &hdr,
+	    md->msgs, md->nmsgs, 0, &left) == -1)
 		return;
-	}
-	if ((fp = fdopen(fd, "w")) == NULL)
-		fatal("fdopen");
-	if (fprintf(fp, "%s%zu %llu %lld %ld %d\n", CACHE_MAGIC, md->nmsgs,
-	    (unsigned long long)st->st_ino, (long long)st->st_mtim.tv_sec,
-	    st->st_mtim.tv_nsec, whole) < 0)
-		bad = 1;
-	for (i = 0; i < md->nmsgs; i++) {
-		m = &md->msgs[i];
-		if (fprintf(fp, "%s %llu %llu\n", m->name,
-		    (unsigned long long)m->length,
-		    (unsigned long long)m->size) < 0)
-			bad = 1;
-	}
-	if (fflush(fp) == EOF || fsync(fd) == -1)
-		bad = 1;
-	if (fclose(fp) == EOF)
-		bad = 1;
-	if (bad || renameat(md->dirfd, tmp, md->dirfd, MAILDIR_CACHE) == -1) {
-		log_warn("%s: %s", __func__, MAILDIR_CACHE);
-		unlinkat(md->dirfd, tmp, 0);
-	}
+	if (sizes && unlinkat(md->dirfd, MAILDIR_SIZES, 0) == -1 &&
+	    errno != ENOENT)
+		log_warn("unlink %s", MAILDIR_SIZES);
 }
 
 static void
@@ -674,47 +581,25 @@ maildir_size(struct maildrop *md, struct smsg *m)
 }
 
 /*
- * The cache's entry for m, walking both in message order; entries
- * passed over are messages that are gone.
- */
-static struct centry *
-cache_next(struct cache *c, size_t *j, const struct smsg *m)
-{
-	struct centry	*e;
-	int		 cmp = 1;
-
-	while (*j < c->n) {
-		e = &c->ent[*j];
-		cmp = order_cmp(e->stamp, e->name, e->baselen, m->stamp,
-		    m->name, m->baselen);
-		if (cmp >= 0)
-			break;
-		(*j)++;
-		c->bad = 1;
-	}
-	if (cmp != 0)
-		return (NULL);
-	return (&c->ent[(*j)++]);
-}
-
-/*
- * Sizes from ",W=", else from the cache when it was made for a file of
+ * Sizes from ",W=", else from the list when it was made for a file of
  * this raw size, else by reading the file.  A message that vanished or
- * cannot be read is left out of this session's list.  Returns whether
- * the cache holds exactly this list; *dropped says if any was left out.
+ * cannot be read is left out of this session's list (match[] follows).
+ * Returns whether the list holds exactly these messages as they are;
+ * *dropped says if any was left out.
  */
 static int
-maildir_sizes(struct maildrop *md, struct cache *c, int *dropped)
+maildir_sizes(struct maildrop *md, struct ulist *c, struct ulent **match,
+    int *dropped)
 {
-	struct centry	*e;
+	struct ulent	*e;
 	struct smsg	*m;
-	size_t		 i, j, k = 0;
-	int		 same = !c->bad && c->n == md->nmsgs;
+	size_t		 i, j, used = 0;
+	int		 same = !c->bad;
 
 	*dropped = 0;
 	for (i = j = 0; i < md->nmsgs; i++) {
 		m = &md->msgs[i];
-		e = cache_next(c, &k, m);
+		e = match[i];
 		if (name_wsize(m->name, m->length, &m->size) == 0)
 			;
 		else if (e != NULL && e->raw == m->length)
@@ -725,20 +610,24 @@ maildir_sizes(struct maildrop *md, struct cache *c, int *dropped)
 			same = 0;
 			continue;
 		}
-		if (e == NULL || strcmp(e->name, m->name) != 0 ||
-		    e->raw != m->length || e->size != m->size)
+		if (e == NULL || strcmp(e->key, m->name) != 0 ||
+		    e->raw != m->length || e->size != m->size ||
+		    e->uidl[0] == '\0')
 			same = 0;
+		if (e != NULL)
+			used++;
+		match[j] = e;
 		md->msgs[j++] = *m;
 	}
 	md->nmsgs = j;
-	return (same && k == c->n && !c->bad);
+	return (same && used == c->n);
 }
 
-/* The list as the cache has it; cur/ was not read. */
+/* The list as it is; cur/ was not read. */
 static int
-maildir_from_cache(struct maildrop *md, struct cache *c)
+maildir_from_cache(struct maildrop *md, struct ulist *c)
 {
-	struct centry	*e;
+	struct ulent	*e;
 	struct smsg	*m;
 	size_t		 i;
 
@@ -753,9 +642,10 @@ maildir_from_cache(struct maildrop *md, struct cache *c)
 			    MAX_MAILBOX_MESSAGES);
 			return (STORE_ERR_PERM);
 		}
-		m->name = e->name;
-		e->name = NULL;
-		m->baselen = e->baselen;
+		strlcpy(m->uidl, e->uidl, sizeof(m->uidl));
+		m->name = e->key;
+		e->key = NULL;
+		m->baselen = e->keylen;
 		m->stamp = e->stamp;
 		m->length = e->raw;
 		m->size = e->size;
@@ -763,59 +653,86 @@ maildir_from_cache(struct maildrop *md, struct cache *c)
 	return (0);
 }
 
-/* Read cur/, and write the cache again if it changed. */
-static int
-maildir_read(struct maildrop *md, struct cache *c, const struct stat *st)
+/*
+ * The UIDL a message had before there was a list: its base name, or
+ * the MD5 of a base name that cannot be one.
+ */
+static void
+maildir_name_uidl(struct smsg *m)
+{
+	MD5_CTX	ctx;
+	size_t	len = base_len(m->name);
+
+	if (uidl_valid(m->name, len)) {
+		memcpy(m->uidl, m->name, len);
+		m->uidl[len] = '\0';
+		return;
+	}
+	MD5Init(&ctx);
+	MD5Update(&ctx, (const uint8_t *)m->name, len);
+	MD5End(&ctx, m->uidl);
+}
+
+/*
+ * Each message's UIDL: the list's, else as before there was a list if
+ * that is fresh, else the counter's.  A base name is never delivered
+ * twice, so one that no entry holds was never a UIDL here, and a list
+ * that is lost comes back with the same UIDLs.  With no list at all, the UIDLs
+ * are exactly the ones before it (duplicates numbered by position),
+ * so that an upgrade makes no client fetch its mail again.  Returns
+ * how many were new.
+ */
+static size_t
+maildir_uidls(struct maildrop *md, struct ulist *c, struct ulent **match)
 {
 	size_t	i;
-	int	rc, same, dropped, whole;
+
+	for (i = 0; i < md->nmsgs; i++)
+		if (match[i] == NULL || match[i]->uidl[0] == '\0')
+			maildir_name_uidl(&md->msgs[i]);
+	if (!c->found)
+		uidl_unique(md->msgs, md->nmsgs);
+	return (ulist_assign(c, md->msgs, md->nmsgs, match, 1));
+}
+
+/* Read cur/, and write the list again if it changed. */
+static int
+maildir_read(struct maildrop *md, struct ulist *c, const struct stat *st,
+    int sizes)
+{
+	struct ulent	**match;
+	size_t		  i, fresh;
+	int		  rc, same, dropped, whole;
 
 	if ((rc = maildir_list(md)) != 0)
 		return (rc);
 	maildir_sort(md);
-	same = maildir_sizes(md, c, &dropped);
+	match = xcalloc(md->nmsgs ? md->nmsgs : 1, sizeof(*match));
+	ulist_match(c, md->msgs, md->nmsgs, base_len, match);
+	same = maildir_sizes(md, c, match, &dropped);
+	fresh = maildir_uidls(md, c, match);
+	free(match);
 	whole = !dropped && cur_quiet(st);
 	for (i = 0; i < md->nmsgs && whole; i++)
 		if (!cacheable(md->msgs[i].name))
 			whole = 0;
-	if (!same || !cache_header_is(c, st, whole))
-		cache_write(md, st, whole);
+	if (!same || fresh > 0 || !cache_header_is(c, st, whole))
+		cache_write(md, c, st, whole, sizes);
 	return (0);
-}
-
-static void
-maildir_uidls(struct maildrop *md)
-{
-	struct smsg	*m;
-	MD5_CTX		 ctx;
-	size_t		 i, len;
-
-	for (i = 0; i < md->nmsgs; i++) {
-		m = &md->msgs[i];
-		len = base_len(m->name);
-		if (uidl_valid(m->name, len)) {
-			memcpy(m->uidl, m->name, len);
-			m->uidl[len] = '\0';
-			continue;
-		}
-		MD5Init(&ctx);
-		MD5Update(&ctx, (const uint8_t *)m->name, len);
-		MD5End(&ctx, m->uidl);
-	}
-	uidl_unique(md->msgs, md->nmsgs);
 }
 
 static int
 maildir_scan(struct maildrop *md)
 {
-	struct cache	c;
+	struct ulist	c;
 	struct stat	st;
-	int		rc;
+	int		rc, sizes;
 
 	if ((rc = maildir_lock(md)) != 0)
 		return (rc);
-	/* Only the lock holder writes the cache: the rest are stale. */
-	sweep_stale(md->dirfd, MAILDIR_CACHE ".", md->owner);
+	/* Only the lock holder writes the list: the rest are stale. */
+	sweep_stale(md->dirfd, ULIST_NAME ".", md->owner);
+	sweep_stale(md->dirfd, MAILDIR_SIZES ".", md->owner);
 	if ((md->curfd = maildir_opendir(md->dirfd, "cur", 1)) == -1) {
 		log_warn("open cur");
 		return (STORE_ERR_TEMP);
@@ -829,15 +746,14 @@ maildir_scan(struct maildrop *md)
 		log_warn("fstat cur");
 		return (STORE_ERR_TEMP);
 	}
-	cache_load(md, &c);
+	cache_load(md, &c, &sizes);
 	if (cache_current(&c, &st))
 		rc = maildir_from_cache(md, &c);
 	else
-		rc = maildir_read(md, &c, &st);
-	cache_free(&c);
+		rc = maildir_read(md, &c, &st, sizes);
+	ulist_free(&c);
 	if (rc != 0)
 		return (rc);
-	maildir_uidls(md);
 	return (maildrop_caps(md));
 }
 

@@ -44,6 +44,7 @@
 #define MBOX_PEEK	1024
 #define MBOX_FEED	0x1
 #define MBOX_HASH	0x2
+#define MBOX_KEY	0x4
 
 struct mparse {
 	struct maildrop	*md;
@@ -57,8 +58,10 @@ struct mparse {
 	int		 open;
 	size_t		 cur;
 	struct xform	 x;
-	MD5_CTX		 md5;
+	MD5_CTX		 md5;		/* UIDL before the list: From_, header */
+	MD5_CTX		 key;		/* the list's key: all but volatile */
 	int		 inheader;
+	int		 volatile_hdr;	/* the header line is one of those */
 	int		 xuidl;		/* a usable X-UIDL was found */
 	int		 blank;		/* the last line was blank: held back */
 	uint64_t	 blankoff;
@@ -122,6 +125,8 @@ mp_line(struct mparse *mp, int what)
 			(void)xform_feed(&mp->x, p, n, size_emit, NULL);
 		if (what & MBOX_HASH)
 			MD5Update(&mp->md5, (const uint8_t *)p, n);
+		if (what & MBOX_KEY)
+			MD5Update(&mp->key, (const uint8_t *)p, n);
 		mp->start += n;
 		if (nl != NULL)
 			return (0);
@@ -135,7 +140,7 @@ mp_xuidl(struct mparse *mp, const char *p, size_t avail)
 	const char	*nl, *v, *e;
 	struct smsg	*m = &mp->md->msgs[mp->cur];
 
-	if (mp->xuidl || avail < 7 || strncasecmp(p, "X-UIDL:", 7) != 0)
+	if (!mp->md->xuidl || mp->xuidl || avail < 7 || strncasecmp(p, "X-UIDL:", 7) != 0)
 		return;
 	if ((nl = memchr(p, '\n', avail)) == NULL)
 		return;
@@ -164,7 +169,36 @@ mp_msg_end(struct mparse *mp, uint64_t end)
 	m->size = mp->x.out;
 	if (!mp->xuidl)
 		MD5End(&mp->md5, m->uidl);
+	else
+		MD5Init(&mp->md5);	/* nothing to leak, but ended */
+	m->name = xcalloc(1, MD5_DIGEST_STRING_LENGTH);
+	MD5End(&mp->key, m->name);
 	mp->open = 0;
+}
+
+/*
+ * Header fields that mail readers rewrite in place to keep their own
+ * state (read, answered, flagged, keywords, their IMAP UIDs, lengths
+ * that change with those): no part of a message's identity.
+ */
+static const char *const volatile_fields[] = {
+	"Status", "X-Status", "X-Keywords", "X-UID", "X-IMAP", "X-IMAPbase",
+	"Content-Length", "Lines",
+};
+
+static int
+mp_volatile(const char *p, size_t avail)
+{
+	size_t	i, len;
+
+	for (i = 0; i < sizeof(volatile_fields) / sizeof(volatile_fields[0]);
+	    i++) {
+		len = strlen(volatile_fields[i]);
+		if (avail > len && p[len] == ':' &&
+		    strncasecmp(p, volatile_fields[i], len) == 0)
+			return (1);
+	}
+	return (0);
 }
 
 /* A From_ line: the previous message ends before its separator. */
@@ -186,9 +220,11 @@ mp_msg_begin(struct mparse *mp)
 	m->from = off;
 	xform_init(&mp->x, 1, 0, -1);
 	MD5Init(&mp->md5);
+	MD5Init(&mp->key);
 	mp->inheader = 1;
+	mp->volatile_hdr = 0;
 	mp->xuidl = 0;
-	if (mp_line(mp, MBOX_HASH) == -1)
+	if (mp_line(mp, MBOX_HASH | MBOX_KEY) == -1)
 		return (STORE_ERR_TEMP);
 	m->offset = mp->base + mp->start;
 	return (0);
@@ -204,6 +240,8 @@ mp_text(struct mparse *mp)
 	if (mp->blank) {
 		(void)xform_feed(&mp->x, mp->blankbuf, mp->blanklen,
 		    size_emit, NULL);
+		MD5Update(&mp->key, (const uint8_t *)mp->blankbuf,
+		    mp->blanklen);
 		mp->blank = 0;
 	}
 	nl = memchr(p, '\n', avail);
@@ -217,9 +255,14 @@ mp_text(struct mparse *mp)
 		mp->start += mp->blanklen;
 		return (0);
 	}
-	if (mp->inheader)
-		mp_xuidl(mp, p, avail);
-	return (mp_line(mp, MBOX_FEED | (mp->inheader ? MBOX_HASH : 0)));
+	if (!mp->inheader)
+		return (mp_line(mp, MBOX_FEED | MBOX_KEY));
+	mp_xuidl(mp, p, avail);
+	/* A folded line belongs to the field before it. */
+	if (avail > 0 && p[0] != ' ' && p[0] != '\t')
+		mp->volatile_hdr = mp_volatile(p, avail);
+	return (mp_line(mp, MBOX_FEED | MBOX_HASH |
+	    (mp->volatile_hdr ? 0 : MBOX_KEY)));
 }
 
 static int
@@ -292,6 +335,9 @@ mbox_sweep(struct maildrop *md)
 	mbox_tmp_prefix(md, DOTLOCK_TMP, prefix, sizeof(prefix));
 	if (prefix[0] != '\0')
 		sweep_stale(md->dirfd, prefix, md->owner);
+	mbox_tmp_prefix(md, ULIST_SUFFIX ".XXXXXX", prefix, sizeof(prefix));
+	if (prefix[0] != '\0')
+		sweep_stale(md->dirfd, prefix, md->owner);
 }
 
 static int
@@ -327,6 +373,100 @@ mbox_same(struct maildrop *md, struct stat *sb)
 	return (cur.st_dev == sb->st_dev && cur.st_ino == sb->st_ino);
 }
 
+/*
+ * The UIDL list beside the mbox, ".NAME.pop3d-uidlist" (pop3d-store(8)):
+ * each message's key is the MD5 of its From_ line, header and body less
+ * the fields mail readers rewrite, so a Status: change keeps it; copies
+ * that are byte for byte the same share a key and keep their entries
+ * in turn.  0, or -1 if the name would be too long.
+ */
+static int
+mbox_list_name(struct maildrop *md, char *buf, size_t sz, int tmp)
+{
+	if ((size_t)snprintf(buf, sz, ".%s%s%s", md->name, ULIST_SUFFIX,
+	    tmp ? ".XXXXXX" : "") >= sz)
+		return (-1);
+	return (0);
+}
+
+static size_t
+key_len(const char *key)
+{
+	return (strlen(key));
+}
+
+/* The list rewritten for the messages now, without deleted ones. */
+static int
+mbox_list_write(struct maildrop *md, int skipdel)
+{
+	char		name[NAME_MAX + 1], tmp[NAME_MAX + 1];
+	struct ulist	hdr;
+	size_t		left;
+
+	if (!md->ulok || mbox_list_name(md, name, sizeof(name), 0) == -1 ||
+	    mbox_list_name(md, tmp, sizeof(tmp), 1) == -1)
+		return (-1);
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.next = md->ulnext;
+	hdr.epoch = md->ulepoch;
+	return (ulist_write(md->dirfd, name, tmp, &hdr, md->msgs, md->nmsgs,
+	    skipdel, &left));
+}
+
+/*
+ * Each message's UIDL from the list, else the counter's.  With no list,
+ * exactly the UIDLs before it (the digest of the From_ line and header,
+ * or the X-UIDL where those are allowed, duplicates numbered), so an
+ * upgrade re-sends nothing.  Once there is a list, a new message's
+ * digest may be one a deleted copy had, which a client has seen: the
+ * counter's are new by construction.  The
+ * list is written again when anything in it changed; one that cannot
+ * be written costs the UIDLs given today, logged.
+ */
+static void
+mbox_uidls(struct maildrop *md)
+{
+	char		  name[NAME_MAX + 1];
+	struct ulist	  l;
+	struct ulent	**match;
+	size_t		  i, fresh;
+	int		  same;
+
+	memset(&l, 0, sizeof(l));
+	if (mbox_list_name(md, name, sizeof(name), 0) == -1)
+		log_warnx("%s: name too long for a UIDL list beside it",
+		    md->name);
+	else {
+		ulist_load(&l, md->dirfd, name, md->owner, 1);
+		md->ulok = 1;
+	}
+	if (!l.found && md->ulok)
+		log_info("%s: none; made from the messages (a first login, "
+		    "or the list was lost)", name);
+	else if (l.bad)
+		log_warnx("%s: damaged (%d lines or counts dropped); "
+		    "rebuilt, the UIDLs of the messages it lost from their "
+		    "digests", name, l.bad);
+	match = xcalloc(md->nmsgs ? md->nmsgs : 1, sizeof(*match));
+	ulist_match(&l, md->msgs, md->nmsgs, key_len, match);
+	if (!l.found)
+		uidl_unique(md->msgs, md->nmsgs);
+	same = l.found && !l.bad && l.hdr && l.n == md->nmsgs;
+	for (i = 0; i < md->nmsgs && same; i++)
+		if (match[i] != &l.ent[i])
+			same = 0;
+	fresh = ulist_assign(&l, md->msgs, md->nmsgs, match, !l.found);
+	free(match);
+	md->ulnext = l.next;
+	md->ulepoch = l.epoch;
+	ulist_free(&l);
+	if ((!same || fresh > 0) && md->ulok &&
+	    mbox_list_write(md, 0) == -1) {
+		log_warnx("%s: the UIDLs given now are not kept", md->name);
+		md->ulok = 0;
+	}
+}
+
 static int
 mbox_index(struct maildrop *md, int fd)
 {
@@ -356,7 +496,7 @@ mbox_index(struct maildrop *md, int fd)
 	md->scanned = sb.st_size;
 	if ((rc = mbox_parse(md, fd, md->scanned)) != 0)
 		return (rc);
-	uidl_unique(md->msgs, md->nmsgs);
+	mbox_uidls(md);
 	return (maildrop_caps(md));
 }
 
@@ -558,8 +698,17 @@ mbox_update(struct maildrop *md, struct store_update *up)
 			log_warnx("%s: rewritten by another program since "
 			    "login, nothing deleted", md->name);
 			rc = -1;
-		} else
-			rc = mbox_rewrite(md, &sb);
+		} else {
+			/*
+			 * The list first: a crash between the two leaves
+			 * a list that lacks the deleted messages' entries,
+			 * so they come back with new UIDLs (fetched once
+			 * more), never one taking a kept message's.
+			 */
+			(void)mbox_list_write(md, 1);
+			if ((rc = mbox_rewrite(md, &sb)) == -1)
+				(void)mbox_list_write(md, 0);
+		}
 		mbox_unlock(md, md->lockfd);
 	}
 	if (rc == -1) {

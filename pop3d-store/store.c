@@ -452,6 +452,8 @@ store_conf_recv(struct store_conf *conf)
 		fatalx("%s: bad user or maildrop path", __func__);
 	if (conf->fixed_dir != 0 && conf->fixed_dir != 1)
 		fatalx("%s: bad fixed_dir %d", __func__, conf->fixed_dir);
+	if (conf->xuidl != 0 && conf->xuidl != 1)
+		fatalx("%s: bad xuidl %d", __func__, conf->xuidl);
 }
 
 static void
@@ -717,6 +719,7 @@ store_confine(struct store_conf *conf)
 		close(rootfd);
 	free(groups);
 	md.owner = conf->uid;
+	md.xuidl = conf->xuidl;
 	if (!md_none && !md_broken)
 		store_opendir(conf);
 	sandbox_init(SANDBOX_STORE);

@@ -28,6 +28,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "compat.h"
 #include "pathnames.h"
@@ -65,7 +66,45 @@ struct maildrop {
 	uid_t		 owner;		/* mbox: who must own the file */
 	dev_t		 dev;		/* mbox: the file we indexed */
 	ino_t		 ino;
+	int		 xuidl;		/* mbox: X-UIDL headers may name UIDLs */
+	int		 ulok;		/* mbox: the UIDL list may be written */
+	uint64_t	 ulnext;	/* mbox: the list's counter */
+	uint64_t	 ulepoch;
 };
+
+/* One line of the UIDL list (uidlist.c). */
+struct ulent {
+	char		*key;		/* Maildir: file name; mbox: digest */
+	char		*uidl;		/* after key, one allocation; "": none */
+	size_t		 keylen;	/* the part of key that matches */
+	uint64_t	 stamp;		/* Maildir: delivery second, for order */
+	uint64_t	 raw;		/* stored bytes */
+	uint64_t	 size;		/* octets as transmitted */
+	int		 used;		/* matched to a message */
+};
+
+struct ulist {
+	struct ulent	*ent;
+	size_t		 n;
+	size_t		 cap;
+	int		 found;		/* a list was read */
+	int		 hdr;		/* with a good header */
+	int		 bad;		/* lines dropped, or count wrong */
+	int		 whole;		/* header: stands for cur/ whole */
+	uint64_t	 count;		/* header: lines that follow */
+	uint64_t	 ino;		/* header: cur/ when it was written */
+	uint64_t	 sec;
+	uint64_t	 nsec;
+	uint64_t	 next;		/* the counter's next number */
+	uint64_t	 epoch;		/* the counter's epoch */
+};
+
+/* What the counter's UIDLs start with: "pop3d.EPOCH.N". */
+#define UIDL_COUNTER	"pop3d."
+/* The list in a Maildir, and beside an mbox (".NAME" ULIST_SUFFIX). */
+#define ULIST_NAME	"pop3d-uidlist"
+#define ULIST_SUFFIX	".pop3d-uidlist"
+
 
 /*
  * The backend operations.  scan takes the session lock and indexes
@@ -112,5 +151,19 @@ void	sweep_stale(int, const char *, uid_t);
 int	mkstempat(int, char *);
 void	msleep(int);
 void	uidl_unique(struct smsg *, size_t);
+
+/* uidlist.c: the UIDL list. */
+void	ulist_free(struct ulist *);
+int	ulist_header(struct ulist *, const char *);
+int	ulist_line(struct ulist *, char *, int);
+void	ulist_readfp(struct ulist *, FILE *, int);
+void	ulist_load(struct ulist *, int, const char *, uid_t, int);
+int	ulist_key_ok(const char *);
+int	ulist_write(int, const char *, const char *, const struct ulist *,
+	    const struct smsg *, size_t, int, size_t *);
+void	ulist_match(struct ulist *, struct smsg *, size_t,
+	    size_t (*)(const char *), struct ulent **);
+size_t	ulist_assign(struct ulist *, struct smsg *, size_t,
+	    struct ulent **, int);
 
 #endif /* POP3D_STORE_H */

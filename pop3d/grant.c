@@ -127,6 +127,7 @@ store_spawn(struct child *s, const struct passwd *pw, const char *user,
 	sc.gid = pw->pw_gid;
 	sc.debug = parent_conf()->debug;
 	sc.fixed_dir = maildrop_fixed_dir(tmpl);
+	sc.xuidl = parent_conf()->uidl_xuidl;
 	if (strlcpy(sc.user, pw->pw_name, sizeof(sc.user)) >= sizeof(sc.user) ||
 	    maildrop_expand(tmpl, pw->pw_dir, user, sc.path,
 	    sizeof(sc.path)) == -1) {

@@ -122,7 +122,7 @@ typedef struct {
 %token	MIN_LENGTH MIN_UID NEVER NO NONE ON PENALTY PLAINTEXT_AUTH POPPASS PORT
 %token	PROTOCOLS PROXY_PROTOCOL SENDMAIL SESSION_POOL SOCKET SOURCE_PREFIX
 %token	STATE SYSLOG SYSTEM TIME TIMEOUT
-%token	TLS TO TRUSTED_PROXY USERS XTND_XMIT YES
+%token	TLS TO TRUSTED_PROXY UIDL USERS X_UIDL XTND_XMIT YES
 %token	ERROR
 %token	<v.string>	STRING NUMBER
 %type	<v.number>	yesno mdformat facility
@@ -286,6 +286,9 @@ main		: LISTEN ON STRING {
 		| MAILDROP mdformat STRING {
 			config_maildrop($2, $3);
 			free($3);
+		}
+		| UIDL X_UIDL yesno {
+			conf->uidl_xuidl = $3;
 		}
 		| BANNER STRING {
 			config_banner($2);
@@ -624,7 +627,9 @@ lookup(const char *s)
 		{ "tls",			TLS },
 		{ "to",				TO },
 		{ "trusted-proxy",		TRUSTED_PROXY },
+		{ "uidl",			UIDL },
 		{ "users",			USERS },
+		{ "x-uidl",			X_UIDL },
 		{ "xtnd-xmit",			XTND_XMIT },
 		{ "yes",			YES },
 	};

@@ -77,6 +77,7 @@ struct pop3d_conf {
 	struct listenerlist	 listeners;
 	enum maildrop_format	 maildrop_fmt;
 	char			 maildrop_path[PATH_MAX];	/* ~ and %u unexpanded */
+	int			 uidl_xuidl;	/* mbox X-UIDL headers: 0 or 1 */
 	char			 banner[BANNER_MAX + 1];	/* "" = default */
 	enum log_dest		 log_dest;
 	int			 log_facility;

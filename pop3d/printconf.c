@@ -223,6 +223,7 @@ config_print(struct pop3d_conf *c)
 	printf("poppass min-length %d\n", c->poppass_min_length);
 	print_maildrop(c->maildrop_fmt, c->maildrop_path);
 	printf("\n");
+	printf("uidl x-uidl %s\n", c->uidl_xuidl ? "yes" : "no");
 	printf("banner ");
 	print_string(c->banner);
 	printf("\n");

@@ -390,7 +390,13 @@ def main():
         (st0.st_uid, st0.st_gid, 0o600), "the mbox is now %d:%d %o" %
         (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)))
     left = sorted(os.listdir(E.spool))
-    check(left == [E.user], "the spool holds %r after QUIT" % left)
+    lst = "." + E.user + ".pop3d-uidlist"
+    check(left == sorted([E.user, lst]), "the spool holds %r after QUIT, "
+        "want the mbox and its UIDL list" % left)
+    st = os.stat(os.path.join(E.spool, lst))
+    check(st.st_uid == os.stat(E.mbox).st_uid and
+        stat.S_IMODE(st.st_mode) == 0o600, "the UIDL list is not the "
+        "user's alone: uid %d mode %o" % (st.st_uid, st.st_mode))
     wait_log(E.log, r"joining its group %d for dot locks" % group)
 run(main)
 EOF

@@ -205,7 +205,7 @@ closed
 EOF
 }
 
-p3_case maildir_snapshot "Once cur/ has been quiet, a login takes the list from pop3d-sizes without reading cur/; any change to cur/ makes the next login read it again"
+p3_case maildir_snapshot "Once cur/ has been quiet, a login takes the list from pop3d-uidlist without reading cur/; any change to cur/ makes the next login read it again"
 maildir_snapshot_body()
 {
 	p3_setup_maildir basic
@@ -214,7 +214,7 @@ import os, time
 from pop3test import *
 E = TestEnv()
 cur = os.path.join(E.maildir, "cur")
-cache = os.path.join(E.maildir, "pop3d-sizes")
+cache = os.path.join(E.maildir, "pop3d-uidlist")
 def age():
     t = time.time() - 60
     os.utime(cur, (t, t))
@@ -232,8 +232,8 @@ def main():
     age()
     check(session()[0] == count, "count changed after aging cur/")
     h = header()
-    check(h[:2] == ["pop3d-sizes", "2"] and h[-1] == "1" and
-        int(h[2]) == count, "cache header after a quiet cur/: %r" % h)
+    check(h[:2] == ["pop3d-uidlist", "1"] and h[-1] == "1" and
+        int(h[4]) == count, "cache header after a quiet cur/: %r" % h)
     # Served from the cache: every message still byte for byte.
     check(session()[0] == count, "count from the cache")
     # A file that appears while cur/ keeps its recorded mtime is not
@@ -288,10 +288,15 @@ EOF
 	p3_check_curl
 }
 
-p3_case mbox_xuidl "An X-UIDL header is the message UIDL"
+p3_case mbox_xuidl "With uidl x-uidl yes an X-UIDL header is the message UIDL"
 mbox_xuidl_body()
 {
-	p3_setup_mbox
+	p3_load
+	p3_init
+	p3_useradd
+	p3_mbox
+	p3_conf "maildrop mbox \"${P3_SPOOL}/%u\"" "uidl x-uidl yes"
+	p3_start
 	p3_py <<'EOF'
 from pop3test import *
 E = TestEnv()

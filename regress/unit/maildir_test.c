@@ -175,9 +175,9 @@ slurp(const char *name)
 static char *
 cache_lines(void)
 {
-	char	*c = slurp("pop3d-sizes"), *nl;
+	char	*c = slurp("pop3d-uidlist"), *nl;
 
-	ATF_REQUIRE_MSG(strncmp(c, "pop3d-sizes 2 ", 14) == 0 &&
+	ATF_REQUIRE_MSG(strncmp(c, "pop3d-uidlist 1 ", 16) == 0 &&
 	    (nl = strchr(c, '\n')) != NULL, "cache header: \"%s\"", c);
 	return (nl + 1);
 }
@@ -186,7 +186,7 @@ cache_lines(void)
 static int
 cache_whole(void)
 {
-	char	*c = slurp("pop3d-sizes"), *nl;
+	char	*c = slurp("pop3d-uidlist"), *nl;
 
 	ATF_REQUIRE((nl = strchr(c, '\n')) != NULL);
 	return (nl[-1] == '1');
@@ -287,8 +287,8 @@ ATF_TC_BODY(maildir__wsize, tc)
 	expect_size(&md, "12.c,W=x", 6);
 	md_close(&md);
 	cache = cache_lines();
-	ATF_REQUIRE_MSG(strstr(cache, "10.a,S=4,W=7:2,S 4 7\n") != NULL &&
-	    strstr(cache, "11.b,S=4,W=100:2, 4 6\n") != NULL,
+	ATF_REQUIRE_MSG(strstr(cache, "10.a,S=4,W=7:2,S 4 7 10.a,S=4,W=7\n") != NULL &&
+	    strstr(cache, "11.b,S=4,W=100:2, 4 6 11.b,S=4,W=100\n") != NULL,
 	    "cache: \"%s\"", cache);
 	teardown();
 }
@@ -310,7 +310,7 @@ ATF_TC_BODY(maildir__cache_reused, tc)
 	expect_size(&md, "1.a", 5);
 	md_close(&md);
 	cache = cache_lines();
-	ATF_REQUIRE_MSG(strcmp(cache, "1.a:2, 4 5\n") == 0, "cache \"%s\"",
+	ATF_REQUIRE_MSG(strcmp(cache, "1.a:2, 4 5 1.a\n") == 0, "cache \"%s\"",
 	    cache);
 
 	put("cur", "1.a:2,", "a\n\n\n");
@@ -323,7 +323,7 @@ ATF_TC_BODY(maildir__cache_reused, tc)
 	expect_size(&md, "1.a", 9);
 	md_close(&md);
 	cache = cache_lines();
-	ATF_REQUIRE_MSG(strcmp(cache, "1.a:2, 5 9\n") == 0, "cache \"%s\"",
+	ATF_REQUIRE_MSG(strcmp(cache, "1.a:2, 5 9 1.a\n") == 0, "cache \"%s\"",
 	    cache);
 	teardown();
 }
@@ -342,17 +342,17 @@ ATF_TC_BODY(maildir__cache_rewrite, tc)
 	put("cur", "2.b:2,", "de\n");
 	md_scan_ok(&md);
 	md_close(&md);
-	ino = inode("pop3d-sizes");
+	ino = inode("pop3d-uidlist");
 	md_scan_ok(&md);
 	md_close(&md);
-	ATF_REQUIRE_MSG(inode("pop3d-sizes") == ino,
+	ATF_REQUIRE_MSG(inode("pop3d-uidlist") == ino,
 	    "cache rewritten without a change");
 	rm("cur", "1.a:2,");
 	md_scan_ok(&md);
 	ATF_REQUIRE_MSG(md.nmsgs == 1, "%zu messages", md.nmsgs);
 	md_close(&md);
 	cache = cache_lines();
-	ATF_REQUIRE_MSG(strcmp(cache, "2.b:2, 3 4\n") == 0, "cache \"%s\"",
+	ATF_REQUIRE_MSG(strcmp(cache, "2.b:2, 3 4 2.b\n") == 0, "cache \"%s\"",
 	    cache);
 	teardown();
 }
@@ -384,8 +384,10 @@ ATF_TC_BODY(maildir__cache_corrupt, tc)
 	expect_size(&md, "3.c", 3);
 	md_close(&md);
 	ATF_REQUIRE_MSG(strcmp(cache_lines(),
-	    "1.a:2, 4 999\n2.b:2, 3 4\n3.c:2, 2 3\n") == 0, "cache \"%s\"",
-	    slurp("pop3d-sizes"));
+	    "1.a:2, 4 999 1.a\n2.b:2, 3 4 2.b\n3.c:2, 2 3 3.c\n") == 0,
+	    "list \"%s\"", slurp("pop3d-uidlist"));
+	ATF_REQUIRE_MSG(!exists(".", "pop3d-sizes"),
+	    "the old size cache was left beside the list");
 	ATF_REQUIRE_MSG(!cache_whole(), "a cache of a changing cur/ trusted");
 	teardown();
 }
@@ -409,10 +411,10 @@ ATF_TC_BODY(maildir__cache_whole, tc)
 	md_scan_ok(&md);
 	md_close(&md);
 	ATF_REQUIRE_MSG(cache_whole(), "cache of a quiet cur/ not whole");
-	strlcpy(cache, slurp("pop3d-sizes"), sizeof(cache));
-	*strstr(cache, " 4 5\n") = '\0';
-	strlcat(cache, " 4 999\n2.b:2,S 3 4\n", sizeof(cache));
-	put(".", "pop3d-sizes", cache);
+	strlcpy(cache, slurp("pop3d-uidlist"), sizeof(cache));
+	*strstr(cache, " 4 5 1.a\n") = '\0';
+	strlcat(cache, " 4 999 1.a\n2.b:2,S 3 4 2.b\n", sizeof(cache));
+	put(".", "pop3d-uidlist", cache);
 	md_scan_ok(&md);
 	ATF_REQUIRE_MSG(md.nmsgs == 2, "%zu messages", md.nmsgs);
 	expect_size(&md, "1.a", 999);
@@ -444,23 +446,23 @@ ATF_TC_BODY(maildir__cache_stale, tc)
 	md_close(&md);
 	ATF_REQUIRE(cache_whole());
 	/* One line lost: the count says 2. */
-	strlcpy(cache, slurp("pop3d-sizes"), sizeof(cache));
+	strlcpy(cache, slurp("pop3d-uidlist"), sizeof(cache));
 	ATF_REQUIRE((p = strstr(cache, "2.b:2,")) != NULL);
 	*p = '\0';
-	put(".", "pop3d-sizes", cache);
+	put(".", "pop3d-uidlist", cache);
 	md_scan_ok(&md);
 	ATF_REQUIRE_MSG(md.nmsgs == 2, "%zu messages", md.nmsgs);
 	md_close(&md);
 	/* Another inode. */
-	snprintf(cache, sizeof(cache), "pop3d-sizes 2 2 1 1 1 1\n"
-	    "1.a:2, 4 999\n2.b:2, 3 4\n");
-	put(".", "pop3d-sizes", cache);
+	snprintf(cache, sizeof(cache), "pop3d-uidlist 1 1 5 2 1 1 1 1\n"
+	    "1.a:2, 4 999 1.a\n2.b:2, 3 4 2.b\n");
+	put(".", "pop3d-uidlist", cache);
 	md_scan_ok(&md);
 	expect_size(&md, "1.a", 999);	/* sizes still serve */
 	ATF_REQUIRE_MSG(md.nmsgs == 2, "%zu messages", md.nmsgs);
 	md_close(&md);
-	ATF_REQUIRE_MSG(strstr(slurp("pop3d-sizes"), " 1 1 1\n") == NULL,
-	    "stale header kept: \"%s\"", slurp("pop3d-sizes"));
+	ATF_REQUIRE_MSG(strstr(slurp("pop3d-uidlist"), " 1 1 1\n") == NULL,
+	    "stale header kept: \"%s\"", slurp("pop3d-uidlist"));
 	teardown();
 }
 
@@ -746,6 +748,181 @@ ATF_TC_BODY(maildir__empty, tc)
 	teardown();
 }
 
+/* The UIDL list (uidlist.c) on its own: a text in, what it holds. */
+static void
+ul_read(struct ulist *l, const char *text)
+{
+	FILE	*fp;
+	char	*copy;
+
+	memset(l, 0, sizeof(*l));
+	ATF_REQUIRE((copy = strdup(text)) != NULL);
+	ATF_REQUIRE((fp = fmemopen(copy, strlen(copy), "r")) != NULL);
+	ulist_readfp(l, fp, 1);
+	fclose(fp);
+	free(copy);
+}
+
+static void
+ul_msg(struct smsg *m, const char *name, uint64_t raw, uint64_t size,
+    const char *uidl)
+{
+	memset(m, 0, sizeof(*m));
+	m->name = xstrdup(name);
+	m->length = raw;
+	m->size = size;
+	strlcpy(m->uidl, uidl, sizeof(m->uidl));
+}
+
+/* Written, read back: the same header, lines and ids; spaces in keys. */
+ATF_TC_WITHOUT_HEAD(uidlist__round_trip);
+ATF_TC_BODY(uidlist__round_trip, tc)
+{
+	struct ulist	 hdr, l;
+	struct smsg	 m[3];
+	size_t		 left;
+	int		 fd;
+
+	setup();
+	ATF_REQUIRE((fd = open(tdir, O_RDONLY | O_DIRECTORY)) != -1);
+	ul_msg(&m[0], "1.a:2,S", 4, 5, "1.a");
+	ul_msg(&m[1], "2.has space:2,", 10, 12, "pop3d.100.6");
+	ul_msg(&m[2], "3.c:2,", 1, 2, "3.c");
+	m[2].deleted = 1;
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.next = 7;
+	hdr.epoch = 100;
+	hdr.ino = 42;
+	ATF_REQUIRE(ulist_write(fd, "list", "list.XXXXXX", &hdr, m, 3, 1,
+	    &left) == 0);
+	ulist_load(&l, fd, "list", geteuid(), 1);
+	ATF_REQUIRE_MSG(l.found && l.hdr && !l.bad && l.n == 2,
+	    "found %d hdr %d bad %d n %zu", l.found, l.hdr, l.bad, l.n);
+	ATF_REQUIRE(l.next == 7 && l.epoch == 100 && l.ino == 42);
+	ATF_REQUIRE(strcmp(l.ent[0].key, "1.a:2,S") == 0 &&
+	    strcmp(l.ent[0].uidl, "1.a") == 0 && l.ent[0].raw == 4 &&
+	    l.ent[0].size == 5);
+	ATF_REQUIRE_MSG(strcmp(l.ent[1].key, "2.has space:2,") == 0 &&
+	    strcmp(l.ent[1].uidl, "pop3d.100.6") == 0, "line 2: %s %s",
+	    l.ent[1].key, l.ent[1].uidl);
+	ulist_free(&l);
+	free(m[0].name);
+	free(m[1].name);
+	free(m[2].name);
+	close(fd);
+	teardown();
+}
+
+/* Bad lines are dropped and counted, good ones kept. */
+ATF_TC_WITHOUT_HEAD(uidlist__corrupt);
+ATF_TC_BODY(uidlist__corrupt, tc)
+{
+	struct ulist	l;
+	char		text[2048];
+	char		longline[UIDLIST_LINE_MAX + 10];
+
+	memset(longline, 'x', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	snprintf(text, sizeof(text), "pop3d-uidlist 1 5 100 6 0 0 0 0\n"
+	    "a 1 2 ua\n"
+	    "junk\n"
+	    "b x 2 ub\n"
+	    "c 1 2 bad\001id\n"
+	    "%s 1 2 ul\n"
+	    "d 1 2 ud\n"
+	    " 1 2 ue\n", longline);
+	ul_read(&l, text);
+	ATF_REQUIRE_MSG(l.hdr && l.n == 2 && l.bad >= 5,
+	    "hdr %d n %zu bad %d", l.hdr, l.n, l.bad);
+	ATF_REQUIRE(strcmp(l.ent[0].uidl, "ua") == 0 &&
+	    strcmp(l.ent[1].uidl, "ud") == 0);
+	ulist_free(&l);
+	/* A damaged header: lines still count, the counter does not. */
+	ul_read(&l, "pop3d-uidlist 1 0 100 1 0 0 0 0\na 1 2 ua\n");
+	ATF_REQUIRE(!l.hdr && l.bad && l.n == 1);
+	ulist_free(&l);
+}
+
+/* A list cut short by a crash: the last line and the count are bad. */
+ATF_TC_WITHOUT_HEAD(uidlist__truncated);
+ATF_TC_BODY(uidlist__truncated, tc)
+{
+	struct ulist	l;
+
+	ul_read(&l, "pop3d-uidlist 1 5 100 2 0 0 0 0\na 1 2 ua\nb 1 2 u");
+	ATF_REQUIRE_MSG(l.hdr && l.n == 1 && l.bad == 2, "n %zu bad %d",
+	    l.n, l.bad);
+	ulist_free(&l);
+	ul_read(&l, "pop3d-uidl");
+	ATF_REQUIRE(!l.hdr && l.n == 0 && l.bad);
+	ulist_free(&l);
+}
+
+/* One id on two lines: the first keeps it, the second goes. */
+ATF_TC_WITHOUT_HEAD(uidlist__duplicates);
+ATF_TC_BODY(uidlist__duplicates, tc)
+{
+	struct ulist	l;
+
+	ul_read(&l, "pop3d-uidlist 1 5 100 3 0 0 0 0\n"
+	    "a 1 2 same\nb 1 2 same\nb 1 2 other\n");
+	ATF_REQUIRE_MSG(l.n == 2 && l.bad &&
+	    strcmp(l.ent[0].key, "a") == 0 &&
+	    strcmp(l.ent[1].uidl, "other") == 0, "n %zu", l.n);
+	ulist_free(&l);
+}
+
+/*
+ * The counter only counts up and skips ids held; a list without its
+ * header starts an epoch after every one its lines show.
+ */
+ATF_TC_WITHOUT_HEAD(uidlist__high_water);
+ATF_TC_BODY(uidlist__high_water, tc)
+{
+	struct ulist	  l;
+	struct smsg	  m[3];
+	struct ulent	 *match[3];
+	char		  want[UIDL_MAX + 1];
+
+	ul_read(&l, "pop3d-uidlist 1 5 100 2 0 0 0 0\n"
+	    "a 1 2 pop3d.100.3\nb 1 2 pop3d.100.5\n");
+	ul_msg(&m[0], "a", 1, 2, "a");
+	ul_msg(&m[1], "c", 1, 2, "pop3d.100.3");	/* held: a has it */
+	ul_msg(&m[2], "d", 1, 2, "d");
+	ulist_match(&l, m, 3, strlen, match);
+	ATF_REQUIRE(match[0] == &l.ent[0] && match[1] == NULL &&
+	    match[2] == NULL);
+	ATF_REQUIRE(ulist_assign(&l, m, 3, match, 1) == 2);
+	ATF_REQUIRE_MSG(strcmp(m[0].uidl, "pop3d.100.3") == 0 &&
+	    strcmp(m[1].uidl, "pop3d.100.6") == 0 &&
+	    strcmp(m[2].uidl, "d") == 0 && l.next == 7,
+	    "%s %s %s next %llu", m[0].uidl, m[1].uidl, m[2].uidl,
+	    (unsigned long long)l.next);
+	/* Without old ids every new message takes the counter's. */
+	strlcpy(m[2].uidl, "d", sizeof(m[2].uidl));
+	match[1] = NULL;
+	ATF_REQUIRE(ulist_assign(&l, m, 3, match, 0) == 2);
+	ATF_REQUIRE_MSG(strcmp(m[2].uidl, "pop3d.100.8") == 0, "%s",
+	    m[2].uidl);
+	ulist_free(&l);
+
+	ul_read(&l, "a 1 2 pop3d.99999999999.4\n");
+	ATF_REQUIRE(!l.hdr);
+	strlcpy(m[1].uidl, "", sizeof(m[1].uidl));
+	ulist_match(&l, m, 3, strlen, match);
+	(void)ulist_assign(&l, m, 3, match, 0);
+	snprintf(want, sizeof(want), "pop3d.%llu.1",
+	    (unsigned long long)100000000000ULL);
+	ATF_REQUIRE_MSG(l.epoch == 100000000000ULL &&
+	    strcmp(m[0].uidl, "pop3d.99999999999.4") == 0 &&
+	    strcmp(m[1].uidl, want) == 0, "epoch %llu, %s %s",
+	    (unsigned long long)l.epoch, m[0].uidl, m[1].uidl);
+	ulist_free(&l);
+	free(m[0].name);
+	free(m[1].name);
+	free(m[2].name);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, maildir__new_to_cur);
@@ -759,6 +936,11 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, maildir__open_changed);
 	ATF_TP_ADD_TC(tp, maildir__uidl);
 	ATF_TP_ADD_TC(tp, maildir__uidl_duplicate);
+	ATF_TP_ADD_TC(tp, uidlist__round_trip);
+	ATF_TP_ADD_TC(tp, uidlist__corrupt);
+	ATF_TP_ADD_TC(tp, uidlist__truncated);
+	ATF_TP_ADD_TC(tp, uidlist__duplicates);
+	ATF_TP_ADD_TC(tp, uidlist__high_water);
 	ATF_TP_ADD_TC(tp, maildir__order);
 	ATF_TP_ADD_TC(tp, maildir__open);
 	ATF_TP_ADD_TC(tp, maildir__flag_renamed);

@@ -131,6 +131,9 @@ expect_file(const char *want)
 	free(got);
 }
 
+/* uidl x-uidl: off, as by default, unless a test turns it on. */
+static int	mb_xuidl;
+
 static int
 mb_open(struct maildrop *md)
 {
@@ -138,6 +141,7 @@ mb_open(struct maildrop *md)
 
 	ATF_REQUIRE((fd = open(tdir, O_RDONLY | O_DIRECTORY)) != -1);
 	maildrop_setup(md, &mbox_ops, fd, MBOX);
+	md->xuidl = mb_xuidl;
 	return (md->ops->scan(md));
 }
 
@@ -276,6 +280,8 @@ ATF_TC_BODY(mbox__xuidl, tc)
 	char		want[33];
 	char		longv[100];
 
+	mb_xuidl = 1;
+
 	setup();
 	memset(longv, 'v', 80);
 	longv[80] = '\0';
@@ -334,6 +340,8 @@ ATF_TC_BODY(mbox__duplicates, tc)
 	struct maildrop	md;
 	char		h[33], h2[UIDL_MAX + 1];
 
+	mb_xuidl = 1;
+
 	setup();
 	put(MBOX, "From a\nS: x\n\n1\n\nFrom a\nS: x\n\n2\n\n"
 	    "From b\nX-UIDL: dup\n\n3\n\nFrom c\nX-UIDL: dup\n\n4\n\n"
@@ -361,6 +369,8 @@ ATF_TC_BODY(mbox__duplicates_long, tc)
 	struct maildrop	md;
 	char		v[UIDL_MAX + 1], buf[512];
 
+	mb_xuidl = 1;
+
 	setup();
 	memset(v, 'u', UIDL_MAX);
 	v[UIDL_MAX] = '\0';
@@ -384,6 +394,8 @@ ATF_TC_BODY(mbox__duplicates_many, tc)
 	char		 path[PATH_MAX], want[32];
 	FILE		*fp;
 	size_t		 i, n = 20000;
+
+	mb_xuidl = 1;
 
 	setup();
 	path_of(path, sizeof(path), MBOX);
@@ -803,6 +815,8 @@ ATF_TC_BODY(mbox__large, tc)
 	size_t		  i, j, n = 60, len;
 	FILE		 *fp;
 	char		  path[PATH_MAX];
+
+	mb_xuidl = 1;
 
 	setup();
 	path_of(path, sizeof(path), MBOX);

@@ -39,8 +39,6 @@
  */
 
 #define MAILDIR_LOCK		"pop3d.lock"
-#define MAILDIR_CACHE		"pop3d-sizes"
-#define MAILDIR_CACHE_TMP	"pop3d-sizes.XXXXXX"
 #define MAILDIR_INFO		":2,"
 #define READ_CHUNK		65536
 
@@ -87,23 +85,6 @@ msg_cmp(const void *a, const void *b)
 	return (strcmp(ma->name, mb->name));
 }
 
-/* Decimal digits at p, up to end; -1 if none or on overflow. */
-static int
-parse_u64(const char *p, const char *end, uint64_t *v)
-{
-	uint64_t	n = 0;
-
-	if (p >= end)
-		return (-1);
-	for (; p < end; p++) {
-		if (*p < '0' || *p > '9' || n > (UINT64_MAX - 9) / 10)
-			return (-1);
-		n = n * 10 + (*p - '0');
-	}
-	*v = n;
-	return (0);
-}
-
 static uint64_t
 name_stamp(const char *name)
 {
@@ -135,7 +116,7 @@ name_field(const char *name, const char *tag, uint64_t lo, uint64_t hi,
 	    p += tlen) {
 		for (e = p + tlen; e < base_end && *e != ','; e++)
 			;
-		if (parse_u64(p + tlen, e, &n) == -1 || n < lo || n > hi)
+		if (ulist_u64(p + tlen, e, &n) == -1 || n < lo || n > hi)
 			continue;
 		*v = n;
 		return (0);

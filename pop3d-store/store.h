@@ -154,6 +154,7 @@ void	uidl_unique(struct smsg *, size_t);
 
 /* uidlist.c: the UIDL list. */
 void	ulist_free(struct ulist *);
+int	ulist_u64(const char *, const char *, uint64_t *);
 int	ulist_header(struct ulist *, const char *);
 int	ulist_line(struct ulist *, char *, int);
 void	ulist_readfp(struct ulist *, FILE *, int);

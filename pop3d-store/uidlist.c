@@ -55,8 +55,11 @@ ulist_free(struct ulist *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* Decimal digits [p, end); -1 if none or on overflow. */
-static int
+/*
+ * Decimal digits [p, end); -1 if none or on overflow.  The numbers of
+ * the list and of a Maildir name (,S= and ,W=) alike.
+ */
+int
 ulist_u64(const char *p, const char *end, uint64_t *v)
 {
 	uint64_t	n = 0;

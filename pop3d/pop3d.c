@@ -791,58 +791,77 @@ session_source_room(const struct sockaddr_storage *peer)
 	return (1);
 }
 
+/*
+ * A session process from the pool for a connection accepted on l, with
+ * what MSG_SESS_CONN tells it filled in and the connection counted;
+ * NULL if the pool is empty.
+ */
+static struct child *
+session_take(int fd, struct listener *l, const struct sockaddr_storage *peer)
+{
+	struct child	*c;
+	socklen_t	 len;
+
+	if ((c = pool_take(l->kind == LISTEN_POP3S ||
+	    l->kind == LISTEN_POPPASS_TLS)) == NULL) {
+		log_warnx("%s: no session process", __func__);
+		return (NULL);
+	}
+	memset(&c->conn, 0, sizeof(c->conn));
+	c->conn.peer = *peer;
+	len = sizeof(c->conn.local);
+	if (getsockname(fd, (struct sockaddr *)&c->conn.local, &len) == -1)
+		c->conn.local = l->ss;
+	c->conn.kind = l->kind;
+	strlcpy(c->conn.peername, ss_to_text(peer), sizeof(c->conn.peername));
+	c->sid = sid_new();
+	c->peer = *peer;
+	c->started = time(NULL);
+	snprintf(c->peername, sizeof(c->peername), "%s:%u", c->conn.peername,
+	    ss_port(peer));
+	sessions_idle[c->tls]--;
+	sessions_busy++;
+	stats.connections++;
+	return (c);
+}
+
 /* Hand the accepted socket and a fresh channel to pop3d-auth over. */
 static void
 session_start(int fd, struct listener *l, struct sockaddr_storage *peer)
 {
 	struct auth_newsess	 an;
-	struct sess_conn	 sc;
 	struct child		*c, *a;
 	struct addr		 src;
 	int			 sp[2];
-	socklen_t		 len;
 
 	if (shutting_down || access_source(peer, &src) == -1 ||
 	    (a = auth_for(&src)) == NULL) {
 		close(fd);
 		return;
 	}
-	if ((c = pool_take(l->kind == LISTEN_POP3S ||
-	    l->kind == LISTEN_POPPASS_TLS)) == NULL ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
-		log_warn("%s: no session process", __func__);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("%s: socketpair", __func__);
 		close(fd);
 		return;
 	}
-	memset(&sc, 0, sizeof(sc));
-	sc.peer = *peer;
-	len = sizeof(sc.local);
-	if (getsockname(fd, (struct sockaddr *)&sc.local, &len) == -1)
-		sc.local = l->ss;
-	sc.kind = l->kind;
-	sc.plaintext_auth = access_plaintext(conf, l, peer);
-	strlcpy(sc.peername, ss_to_text(peer), sizeof(sc.peername));
-
-	c->sid = sid_new();
+	if ((c = session_take(fd, l, peer)) == NULL) {
+		close(sp[0]);
+		close(sp[1]);
+		close(fd);
+		return;
+	}
 	c->state = SESSION_CONNECTED;
 	c->authidx = a->authidx;
-	c->conn = sc;
-	c->peer = *peer;
-	c->started = time(NULL);
-	snprintf(c->peername, sizeof(c->peername), "%s:%u", sc.peername,
-	    ss_port(peer));
-	sessions_idle[c->tls]--;
-	sessions_busy++;
-	stats.connections++;
+	c->conn.plaintext_auth = access_plaintext(conf, l, peer);
 
 	memset(&an, 0, sizeof(an));
-	strlcpy(an.peername, sc.peername, sizeof(an.peername));
+	strlcpy(an.peername, c->conn.peername, sizeof(an.peername));
 	strlcpy(an.source, access_source_text(&src), sizeof(an.source));
 	an.kind = l->kind;
 	child_send(a, MSG_AUTH_NEWSESS, c->sid, sp[0], &an,
 	    sizeof(an));
 	child_send(c, MSG_SESS_AUTHFD, c->sid, sp[1], NULL, 0);
-	child_send(c, MSG_SESS_CONN, c->sid, fd, &sc, sizeof(sc));
+	child_send(c, MSG_SESS_CONN, c->sid, fd, &c->conn, sizeof(c->conn));
 	log_info("%s: connection on %s port %u", c->peername,
 	    ss_to_text(&l->ss), ss_port(&l->ss));
 	pool_refill();
@@ -870,40 +889,18 @@ proxy_admit(const struct sockaddr_storage *peer)
 static void
 session_start_proxy(int fd, struct listener *l, struct sockaddr_storage *peer)
 {
-	struct sess_conn	 sc;
-	struct child		*c;
-	socklen_t		 len;
+	struct child	*c;
 
-	if (shutting_down || (c = pool_take(l->kind == LISTEN_POP3S ||
-	    l->kind == LISTEN_POPPASS_TLS)) == NULL) {
-		if (!shutting_down)
-			log_warnx("%s: no session process", __func__);
+	if (shutting_down || (c = session_take(fd, l, peer)) == NULL) {
 		close(fd);
 		return;
 	}
-	memset(&sc, 0, sizeof(sc));
-	sc.peer = *peer;
-	len = sizeof(sc.local);
-	if (getsockname(fd, (struct sockaddr *)&sc.local, &len) == -1)
-		sc.local = l->ss;
-	sc.kind = l->kind;
-	sc.proxy = 1;
-	strlcpy(sc.peername, ss_to_text(peer), sizeof(sc.peername));
-
-	c->sid = sid_new();
 	c->state = SESSION_PROXY;
 	c->authidx = 0;
-	c->conn = sc;
-	c->peer = *peer;
-	c->started = time(NULL);
+	c->conn.proxy = 1;
 	c->proxy_ptauth = l->plaintext_auth;
 	c->proxy_lss = l->ss;
-	snprintf(c->peername, sizeof(c->peername), "%s:%u", sc.peername,
-	    ss_port(peer));
-	sessions_idle[c->tls]--;
-	sessions_busy++;
-	stats.connections++;
-	child_send(c, MSG_SESS_CONN, c->sid, fd, &sc, sizeof(sc));
+	child_send(c, MSG_SESS_CONN, c->sid, fd, &c->conn, sizeof(c->conn));
 	log_debug("%s: connection on %s port %u, PROXY header expected",
 	    c->peername, ss_to_text(&l->ss), ss_port(&l->ss));
 	pool_refill();
@@ -1023,6 +1020,8 @@ parent_accept(int lfd, short event, void *arg)
 	socklen_t		 len = sizeof(ss);
 	int			 fd, on = 1;
 
+	/* The whole of ss goes to a session: no byte of root's stack. */
+	memset(&ss, 0, sizeof(ss));
 	if ((fd = accept4(lfd, (struct sockaddr *)&ss, &len,
 	    SOCK_CLOEXEC)) == -1) {
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||

@@ -15,13 +15,16 @@
  */
 
 /*
- * A Maildir (pop3d-store/maildir.c): its file names and its size cache,
- * pop3d-sizes.  The input is the names, one a line ("new/NAME" for
- * new/, else cur/), then a NUL, then the cache file.  A cache that
- * starts with '+' gets a header that matches cur/ as made, so that
- * the fuzzer reaches the path that trusts the cache whole.  Each file
- * holds its own name.  The maildrop is scanned as at login, every
- * message opened as for RETR, every other one deleted as at QUIT.
+ * A Maildir (pop3d-store/maildir.c): its file names and its UIDL list,
+ * pop3d-uidlist (uidlist.c).  The input is the names, one a line
+ * ("new/NAME" for new/, else cur/), then a NUL, then the list.  A list
+ * that starts with '+' gets a header that matches cur/ as made, so that
+ * the fuzzer reaches the path that trusts the list whole; one that
+ * starts with '-' is written as the older size cache, pop3d-sizes,
+ * which a maildrop without a list still reads its sizes from.  Each
+ * file holds its own name.  The maildrop is scanned as at login, every
+ * message opened as for RETR, every other one deleted as at QUIT,
+ * which writes the list again.
  */
 
 #include <sys/types.h>
@@ -41,8 +44,8 @@
 /* Enough for order and duplicates, few enough to stay fast. */
 #define FUZZ_NAMES_MAX	64
 
-/* maildir.c keeps the name to itself; the file format is what we feed. */
-#define MAILDIR_CACHE	"pop3d-sizes"
+/* maildir.c keeps this name to itself; the format is what we feed. */
+#define MAILDIR_SIZES	"pop3d-sizes"
 
 static void
 put_file(int dfd, const char *name, const void *data, size_t size)
@@ -99,7 +102,7 @@ put_names(int md, const char *names, size_t len)
 
 /* cur/ as it will be at the scan, seconds ago so that it is quiet. */
 static void
-put_cache(int md, const char *cache, size_t len)
+put_list(int md, const char *list, size_t len)
 {
 	struct timespec	 ts[2];
 	struct stat	 st;
@@ -107,14 +110,18 @@ put_cache(int md, const char *cache, size_t len)
 	size_t		 i, lines = 0;
 	int		 curfd, n;
 
-	if (len == 0 || cache[0] != '+') {
-		put_file(md, MAILDIR_CACHE, cache, len);
+	if (len > 0 && list[0] == '-') {
+		put_file(md, MAILDIR_SIZES, list + 1, len - 1);
 		return;
 	}
-	cache++;
+	if (len == 0 || list[0] != '+') {
+		put_file(md, ULIST_NAME, list, len);
+		return;
+	}
+	list++;
 	len--;
 	for (i = 0; i < len; i++)
-		lines += cache[i] == '\n';
+		lines += list[i] == '\n';
 	if ((curfd = openat(md, "cur", O_RDONLY | O_DIRECTORY)) == -1 ||
 	    clock_gettime(CLOCK_REALTIME, &ts[0]) == -1)
 		abort();
@@ -123,12 +130,13 @@ put_cache(int md, const char *cache, size_t len)
 	if (futimens(curfd, ts) == -1 || fstat(curfd, &st) == -1)
 		abort();
 	close(curfd);
-	n = asprintf(&buf, "pop3d-sizes 2 %zu %llu %lld %ld 1\n%.*s", lines,
-	    (unsigned long long)st.st_ino, (long long)st.st_mtim.tv_sec,
-	    (long)st.st_mtim.tv_nsec, (int)len, cache);
+	n = asprintf(&buf, "pop3d-uidlist 1 100 1700000000 %zu %llu %lld %ld "
+	    "1\n%.*s", lines, (unsigned long long)st.st_ino,
+	    (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec, (int)len,
+	    list);
 	if (n == -1)
 		abort();
-	put_file(md, MAILDIR_CACHE, buf, n);
+	put_file(md, ULIST_NAME, buf, n);
 	free(buf);
 }
 
@@ -160,7 +168,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nlen = nul == NULL ? size : (size_t)(nul - in);
 	put_names(mfd, in, nlen);
 	if (nul != NULL)
-		put_cache(mfd, nul + 1, size - nlen - 1);
+		put_list(mfd, nul + 1, size - nlen - 1);
 
 	maildrop_setup(&md, &maildir_ops, mfd, NULL);
 	if (md.ops->scan(&md) == 0) {

@@ -64,9 +64,10 @@ px_setup()
 	p3_start
 }
 
-# px_haproxy NAME:BACKEND_PORT:SERVER_OPTIONS...: haproxy in TCP mode,
-# one listen section per argument on a free port of its own, exported
-# as PX_NAME, relaying to 127.0.0.1 port BACKEND_PORT with the server
+# px_haproxy NAME:BACKEND_PORT[,PORT...]:SERVER_OPTIONS...: haproxy in
+# TCP mode, one listen section per argument on a free port of its own,
+# exported as PX_NAME, relaying to 127.0.0.1 port BACKEND_PORT (to each
+# port in turn, round robin, when there are several) with the server
 # options (send-proxy, send-proxy-v2).  Runs in the foreground (-db) in
 # the background of this shell; its pid goes to the cleanup's list.
 px_haproxy()
@@ -85,7 +86,13 @@ px_haproxy()
 		_opts=${_rest#*:}
 		_front=$(px_port)
 		printf '%s\n' "listen ${_name}" "	bind 127.0.0.1:${_front}" \
-		    "	server s1 127.0.0.1:${_back} ${_opts}" >>"${_cfg}"
+		    "	balance roundrobin" >>"${_cfg}"
+		_n=0
+		for _port in $(echo "${_back}" | tr ',' ' '); do
+			_n=$((_n + 1))
+			printf '	server s%d 127.0.0.1:%s %s\n' "${_n}" \
+			    "${_port}" "${_opts}" >>"${_cfg}"
+		done
 		eval "PX_${_name}=${_front}; export PX_${_name}"
 		_fronts="${_fronts} ${_front}"
 	done
@@ -505,10 +512,92 @@ EOF
 	p3_stop
 }
 
+p3_case haproxy_two_nodes "HAProxy balancing clients over two pop3d instances with send-proxy and send-proxy-v2: each node serves and logs the real client addresses, and a runtime deny on both refuses one client only"
+haproxy_two_nodes_body()
+{
+	px_setup "plaintext-auth from 127.0.0.0/24"
+	# Node B: node A's configuration with a port, control socket and
+	# log of its own, and without A's second listener.
+	PX_PORTB=$(px_port)
+	PX_LOGB=${P3_DIR}/log.b
+	PX_CTLB=${P3_DIR}/ctl.b.sock
+	export PX_PORTB PX_LOGB PX_CTLB
+	sed -e "s/^listen on 127\.0\.0\.1 port ${P3_PORT} /listen on 127.0.0.1 port ${PX_PORTB} /" \
+	    -e "/port ${PX_PORT2} /d" \
+	    -e "s|^control socket .*|control socket \"${PX_CTLB}\"|" \
+	    "${P3_CONF}" >"${P3_DIR}/pop3d.b.conf"
+	"${POP3D}" -d -f "${P3_DIR}/pop3d.b.conf" >"${PX_LOGB}" 2>&1 </dev/null &
+	PX_PIDB=$!
+	echo "${PX_PIDB}" >>"${P3_WORK}/pids"
+	"${P3_PYTHON}" "${P3_LIBDIR}/pop3test.py" wait "${PX_PORTB}" 10 \
+	    "${PX_PIDB}" || {
+		cat "${PX_LOGB}" >&2
+		p3_failure "node B did not accept on port ${PX_PORTB}"
+	}
+	px_haproxy "v1:${P3_PORT},${PX_PORTB}:send-proxy" \
+	    "v2:${P3_PORT},${PX_PORTB}:send-proxy-v2"
+	p3_py <<'EOF'
+import subprocess
+from pop3test import *
+E = TestEnv()
+LOGB = os.environ["PX_LOGB"]
+CTLS = (os.environ["P3_CTL"], os.environ["PX_CTLB"])
+
+def node_of(src, port):
+    """The one node whose log has the login of src:port."""
+    pat = r"^%s:%d: login user %s method pass tls no$" % (re.escape(src),
+        port, re.escape(E.user))
+    deadline = time.monotonic() + 10
+    while True:
+        a, b = log_lines(E.log, pat), log_lines(LOGB, pat)
+        if a or b:
+            check(len(a) + len(b) == 1, "login of %s:%d logged %d times "
+                "on A and %d on B" % (src, port, len(a), len(b)))
+            return "a" if a else "b"
+        check(time.monotonic() < deadline, "no node logged the login of "
+            "%s:%d" % (src, port))
+        time.sleep(0.1)
+
+def main():
+    fronts = (int(os.environ["PX_v1"]), int(os.environ["PX_v2"]))
+    served = {"a": set(), "b": set()}
+    for front in fronts:
+        for i in range(2, 8):
+            src = "127.0.0.%d" % i
+            p = POP3(front, source=src)
+            p.login(E.user, E.pw)
+            p.stat()
+            port = p.local_port()
+            quit_ok(p)
+            served[node_of(src, port)].add((front, src))
+    log("node A served %s; node B %s" % (sorted(served["a"]),
+        sorted(served["b"])))
+    for front in fronts:
+        for n in ("a", "b"):
+            check(any(f == front for f, s in served[n]), "the balancer "
+                "on port %d sent no client to node %s" % (front, n))
+    for ctl in CTLS:
+        subprocess.run([os.environ["POP3CTL"], "-s", ctl, "access", "deny",
+            "127.0.0.5", "reason", "abuse"], check=True, timeout=30,
+            capture_output=True)
+    # Round robin: four tries a front reach both nodes.
+    for front in fronts:
+        for i in range(4):
+            expect_refused(front, "127.0.0.5", what="denied on both nodes")
+            expect_served(front, "127.0.0.6", what="another client")
+run(main)
+EOF
+	px_haproxy_stop
+	kill -TERM "${PX_PIDB}" 2>/dev/null
+	wait "${PX_PIDB}" 2>/dev/null
+	p3_stop
+}
+
 atf_init_test_cases()
 {
 	for t in direct_valid direct_refused direct_controls direct_reload \
-	    haproxy_clients haproxy_deny haproxy_autodeny haproxy_tls; do
+	    haproxy_clients haproxy_deny haproxy_autodeny haproxy_tls \
+	    haproxy_two_nodes; do
 		atf_add_test_case "$t"
 	done
 }

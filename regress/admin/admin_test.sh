@@ -988,7 +988,7 @@ def main():
 run(main)
 EOF
 	p3_show_access
-	p3_access_has '^runtime +grant +127\.0\.0\.5 +[0-9]+m[0-9]+s +the office$' \
+	p3_access_has '^runtime +grant +127\.0\.0\.5 +(1h00m|[0-9]+m[0-9]+s) +the office$' \
 	    "runtime grant after the reloads"
 	p3_access_has '^runtime +deny +127\.0\.1\.0/24 +[0-9]+m[0-9]+s +-$' \
 	    "runtime deny after the reloads"
@@ -1144,7 +1144,7 @@ run(main)
 EOF
 	p3_show_access
 	p3_access_has '^runtime +deny +127\.0\.0\.2 +never +kept$' "kept deny"
-	p3_access_has '^runtime +deny +127\.0\.0\.3 +[0-9]+m[0-9]+s +-$' \
+	p3_access_has '^runtime +deny +127\.0\.0\.3 +(1h00m|[0-9]+m[0-9]+s) +-$' \
 	    "kept expiry"
 	p3_access_has '^runtime +grant +127\.0\.0\.4 +never +-$' "kept grant"
 	p3_access_has '^runtime +deny +127\.0\.0\.13 +never +-$' "added line"

@@ -862,12 +862,18 @@ warnings.simplefilter("ignore")
 E = TestEnv()
 def dear_cost():
     # The hash of alice, timed here: what one check against it costs.
+    # The least of three, since a loaded machine only adds time, and
+    # pop3d-auth timed it for its padding at another moment.
     for line in open(os.environ["AU_DB"]):
         f = line.split(":")
         if f[0] == "alice":
-            t0 = time.monotonic()
-            crypt.crypt("wrong", f[1])
-            return time.monotonic() - t0
+            best = None
+            for i in range(3):
+                t0 = time.monotonic()
+                crypt.crypt("wrong", f[1])
+                dt = time.monotonic() - t0
+                best = dt if best is None else min(best, dt)
+            return best
     fail("no alice in the database")
 def failure(src, user):
     # Each from a source of its own: the answer delay is the first one.
@@ -890,7 +896,9 @@ def main():
         (unknown, known, unknown2))
     for what, dt in (("unknown name", unknown), ("known name", known),
             ("unknown name after", unknown2)):
-        check(dt >= 0.8 * dear, "%s: failure took %.3f s beyond the "
+        # Unpadded, an unknown name fails in milliseconds; half the
+        # hash leaves room for the noise of a shared machine.
+        check(dt >= 0.5 * dear, "%s: failure took %.3f s beyond the "
             "delay, the dear hash %.3f s" % (what, dt, dear))
 run(main)
 EOF

@@ -316,28 +316,36 @@ size_emit(void *arg, const char *p, size_t n)
 {
 }
 
-/* The transmitted size, read through the same transform RETR uses. */
+/*
+ * The transmitted size and the raw length, read through the same
+ * transform RETR uses.  A short read of a regular file is its end: on a
+ * first login that saves a read(2) per message.  One buffer serves the
+ * whole scan, since the store reads one message at a time.
+ */
 static int
-size_compute(int fd, uint64_t *size)
+size_compute(int fd, uint64_t *length, uint64_t *size)
 {
+	static char	 buf[READ_CHUNK];
 	struct xform	 x;
-	char		*buf;
+	uint64_t	 raw = 0;
 	ssize_t		 n;
 
-	buf = xcalloc(1, READ_CHUNK);
 	xform_init(&x, 0, 0, -1);
 	for (;;) {
-		n = read(fd, buf, READ_CHUNK);
+		n = read(fd, buf, sizeof(buf));
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
+		raw += n;
 		(void)xform_feed(&x, buf, n, size_emit, NULL);
+		if ((size_t)n < sizeof(buf))
+			break;
 	}
-	free(buf);
 	if (n == -1)
 		return (-1);
 	xform_finish(&x, size_emit, NULL);
+	*length = raw;
 	*size = x.out;
 	return (0);
 }
@@ -378,15 +386,20 @@ maildir_refind(struct maildrop *md, struct smsg *m)
 	return (0);
 }
 
+/*
+ * O_NONBLOCK: a FIFO another program put in the place of a message
+ * must not block the store at open(2); on a regular file it does
+ * nothing, and reading anything else fails.
+ */
 static int
 maildir_openmsg(struct maildrop *md, struct smsg *m)
 {
-	int	fd;
+	const int	flags = O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC;
+	int		fd;
 
-	fd = openat(md->curfd, m->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(md->curfd, m->name, flags);
 	if (fd == -1 && errno == ENOENT && maildir_refind(md, m) == 0)
-		fd = openat(md->curfd, m->name, O_RDONLY | O_NOFOLLOW |
-		    O_CLOEXEC);
+		fd = openat(md->curfd, m->name, flags);
 	return (fd);
 }
 
@@ -539,23 +552,22 @@ maildir_sort(struct maildrop *md)
 	md->msgs = sorted;
 }
 
-/* The size sent, by reading the message: 0, or -1 to drop it. */
+/*
+ * The size sent, by reading the message: 0, or -1 to drop it.  No
+ * fstat(2): the directory said it was a regular file, and a read of
+ * anything put in its place since then fails.
+ */
 static int
 maildir_size(struct maildrop *md, struct smsg *m)
 {
-	struct stat	 sb;
-	int		 fd, rc = -1;
+	int	fd, rc;
 
 	if ((fd = maildir_openmsg(md, m)) == -1) {
 		if (errno != ENOENT)
 			log_warn("open cur/%s", m->name);
 		return (-1);
 	}
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
-		m->length = sb.st_size;
-		rc = size_compute(fd, &m->size);
-	}
-	if (rc == -1)
+	if ((rc = size_compute(fd, &m->length, &m->size)) == -1)
 		log_warn("read cur/%s", m->name);
 	close(fd);
 	return (rc);
@@ -759,15 +771,14 @@ maildir_open(struct maildrop *md, struct smsg *m, uint64_t *offset,
 		log_warnx("cur/%s: %llu bytes, not %llu as at login", m->name,
 		    (unsigned long long)sb.st_size,
 		    (unsigned long long)m->length);
-		if (size_compute(fd, &m->size) == -1 ||
+		if (size_compute(fd, &m->length, &m->size) == -1 ||
 		    lseek(fd, 0, SEEK_SET) == -1) {
 			close(fd);
 			return (-1);
 		}
-		m->length = sb.st_size;
 	}
 	*offset = 0;
-	*length = sb.st_size;
+	*length = m->length;
 	return (fd);
 }
 

@@ -149,6 +149,9 @@ class POP3:
         """source: the local address to connect from (any port).
         tls: an ssl.SSLContext; the handshake is made right after the
         connect, before the greeting is read (implicit TLS, RFC 8314)."""
+        self.args = dict(port=port, host=host, timeout=timeout,
+            greet=greet, tag=tag, source=source, tls=tls,
+            server_hostname=server_hostname)
         self.timeout = TIMEOUT if timeout is None else timeout
         self.tag = tag
         self.host = host
@@ -378,7 +381,8 @@ class POP3:
     def login_retry(self, user, password, seconds=5.0):
         """Log in, retrying while the previous session of the same user
         still holds the maildrop ([IN-USE]): a dropped connection is
-        released asynchronously."""
+        released asynchronously.  The server ends a session whose
+        maildrop is refused, so each retry is a new connection."""
         deadline = time.monotonic() + seconds
         while True:
             self.ok("USER %s" % user)
@@ -388,7 +392,9 @@ class POP3:
             check(r.startswith("-ERR [IN-USE]") and
                 time.monotonic() < deadline,
                 "PASS: expected +OK, got %s" % short(r))
+            self.expect_closed()
             time.sleep(0.5)
+            self.reconnect()
 
     def stat(self):
         r = self.ok("STAT")
@@ -507,6 +513,11 @@ class POP3:
             self.sock.close()
         except OSError:
             pass
+
+    def reconnect(self):
+        """A new connection made as the first one was, greeting read."""
+        self.close()
+        self.__init__(**self.args)
 
 
 def quit_ok(p):

@@ -631,6 +631,8 @@ maildir_from_cache(struct maildrop *md, struct ulist *c)
 		m->length = e->raw;
 		m->size = e->size;
 	}
+	md->ulnext = c->next;
+	md->ulepoch = c->epoch;
 	return (0);
 }
 
@@ -693,6 +695,10 @@ maildir_read(struct maildrop *md, struct ulist *c, const struct stat *st,
 	same = maildir_sizes(md, c, match, &dropped);
 	fresh = maildir_uidls(md, c, match);
 	free(match);
+	md->ulnext = c->next;
+	md->ulepoch = c->epoch;
+	if (md->noulist)
+		return (0);
 	whole = !dropped && cur_quiet(st);
 	for (i = 0; i < md->nmsgs && whole; i++)
 		if (!cacheable(md->msgs[i].name))

@@ -431,6 +431,8 @@ maildir_move_new(struct maildrop *md)
 	char		 to[NAME_MAX + 1];
 	int		 fd;
 
+	if (md->nomove)
+		return (0);
 	if ((fd = maildir_opendir(md->dirfd, "new", 0)) == -1)
 		return (errno == ENOENT ? 0 : -1);
 	if ((d = fdopendir(fd)) == NULL) {

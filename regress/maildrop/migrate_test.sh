@@ -322,7 +322,8 @@ EOF
 		mg_ok -n -v -F "${fmt}" dovecot "${P3_MAILDIR}"
 		for n in 1 2; do
 			eval "want=\${u$n}"
-			got=$(sed -n "s/^message $n (cur[^)]*): .* -> //p" \
+			got=$(sed -n -e "s/^message $n (cur[^)]*): .* -> //p" \
+			    -e "s/^message $n (cur[^)]*): already //p" \
 			    "${MG_OUT}")
 			[ "${got}" = "${want}" ] ||
 			    atf_fail "-F ${fmt}: message $n got ${got}, expected ${want}"
@@ -337,8 +338,8 @@ EOF
 %{uid}/%{uidvalidity}|1/1700000000|26/1700000000
 %f|${b1}|${b2}
 %g|${b1}|00c0ffee
-%.4f|1700|1700
-%3.4f.%-4.f|0000.test|0000.test
+%.12f|1700000001.M|1700000002.M
+%9.3f.%-4.f|1.M.test|2.M.test
 pop-%u%%|pop-1%|pop-26%
 EOF
 	mg_nolist

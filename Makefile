@@ -12,7 +12,8 @@
 #   pop3d-store/    one user's maildrop
 #   pop3ctl/        the administrator's tool
 # A program's objects see lib/, compat/ and their own folder; pop3ctl
-# also sees pop3d/, whose parser it shares to read pop3d.conf.
+# also sees pop3d/, whose parser it shares to read pop3d.conf, and
+# ctl_migrate.o pop3d-store/, whose backends it links (ARCHITECTURE).
 
 PREFIX?=	/usr/local
 SBINDIR?=	${PREFIX}/sbin

@@ -523,12 +523,12 @@ src_line(FILE *fp, const char *file, size_t line, char *buf, size_t sz)
 	len = strlen(buf);
 	if (len > 0 && buf[len - 1] == '\n')
 		buf[--len] = '\0';
-	else if (!feof(fp)) {
+	else if (len == sz - 1) {
 		warnx("%s:%zu: line longer than %d bytes", file, line,
 		    MIGRATE_LINE_MAX);
 		return (-1);
-	}
-	if (memchr(buf, '\0', len) != NULL || strlen(buf) != len) {
+	} else if (!feof(fp)) {
+		/* fgets(3) went on to the newline after a NUL. */
 		warnx("%s:%zu: NUL byte in a line", file, line);
 		return (-1);
 	}
@@ -800,8 +800,9 @@ xuidl_read(struct maildrop *md, struct smsg *m)
 		return (NULL);
 	}
 	buf[n] = '\0';
-	for (p = buf; *p != '\0' && *p != '\n' && strcmp(p, "\r\n") != 0 &&
-	    strncmp(p, "\r\n", 2) != 0; p = nl + 1) {
+	/* Up to the blank line that ends the header. */
+	for (p = buf; *p != '\n' && strncmp(p, "\r\n", 2) != 0;
+	    p = nl + 1) {
 		if ((nl = strchr(p, '\n')) == NULL)
 			break;
 		if (strncasecmp(p, "X-UIDL:", 7) != 0)

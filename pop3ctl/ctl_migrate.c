@@ -260,7 +260,8 @@ dexpand_one(const char **fmtp, const struct dvars *dv, char *out,
 {
 	const char	*p = *fmtp, *close, *var;
 	char		 mods[10], c, a[MIGRATE_LINE_MAX], b[MIGRATE_LINE_MAX];
-	int		 sign = 1, zero = 0, width = 0, offset = 0, nmods = 0, i;
+	int		 sign = 1, zero = 0, width = 0, offset = 0, i;
+	int		 nmods = 0;
 	size_t		 len;
 
 	if (*p == '-') {

@@ -86,7 +86,8 @@ case " ${missing} " in
 *)			dovecot= ;;
 esac
 if [ -n "${dovecot}" ] && [ ! -e /usr/sbin/policy-rc.d ]; then
-	printf '#!/bin/sh\n# regress/deps.sh: no service starts during its install\nexit 101\n' \
+	printf '#!/bin/sh\n# %s\nexit 101\n' \
+	    "regress/deps.sh: no service starts during its install" \
 	    >/usr/sbin/policy-rc.d
 	chmod 0755 /usr/sbin/policy-rc.d
 	trap 'rm -f /usr/sbin/policy-rc.d' EXIT

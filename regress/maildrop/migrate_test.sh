@@ -94,7 +94,8 @@ mg_ctl()
 mg_ok()
 {
 	mg_ctl "$@"
-	[ "${MG_RC}" -eq 0 ] || atf_fail "pop3ctl migrate uidl $* exited ${MG_RC}"
+	[ "${MG_RC}" -eq 0 ] ||
+	    atf_fail "pop3ctl migrate uidl $* exited ${MG_RC}"
 }
 
 mg_refused()
@@ -326,7 +327,7 @@ EOF
 			    -e "s/^message $n (cur[^)]*): already //p" \
 			    "${MG_OUT}")
 			[ "${got}" = "${want}" ] ||
-			    atf_fail "-F ${fmt}: message $n got ${got}, expected ${want}"
+			    atf_fail "-F ${fmt}: message $n: ${got}, not ${want}"
 		done
 	done <<EOF
 %08Xu%08Xv|000000016553f100|0000001a6553f100
@@ -559,7 +560,7 @@ conflict_body()
 EOF
 	mg_ok dovecot "${P3_USER}"
 	mg_summary "imported 1, kept 0, conflicts 4"
-	grep -q "message 1 .*conflict: $(mg_name 2) is already the UIDL of message 2" \
+	grep -q "message 1 .*conflict: $(mg_name 2) is already the UIDL of" \
 	    "${MG_OUT}" || atf_fail "collision not reported"
 	[ "$(grep -c 'conflict: the source gives dup' "${MG_OUT}")" -eq 2 ] ||
 	    atf_fail "duplicate not reported for both messages"

@@ -253,44 +253,61 @@ dpad(char *out, size_t sz, size_t *n, const char *var, int width,
 	return (0);
 }
 
-/* One "%..." at *fmtp (past the %); the rest of its syntax above. */
-static int
-dexpand_one(const char **fmtp, const struct dvars *dv, char *out,
-    size_t sz, size_t *n, char *err, size_t errsz)
-{
-	const char	*p = *fmtp, *close, *var;
-	char		 mods[10], c, a[MIGRATE_LINE_MAX], b[MIGRATE_LINE_MAX];
-	int		 sign = 1, zero = 0, width = 0, offset = 0, i;
-	int		 nmods = 0;
-	size_t		 len;
+/* What comes between % and the variable. */
+struct dspec {
+	int	zero;
+	int	width;
+	int	offset;
+	int	nmods;
+	char	mods[10];
+};
 
+static int
+dnumber(const char **pp)
+{
+	const char	*p = *pp;
+	int		 v = 0;
+
+	/* Past UIDL_MAX a width means nothing more. */
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (v < 1000)
+			v = v * 10 + (*p - '0');
+	*pp = p;
+	return (v);
+}
+
+/* "[-][0][width][.[0][-]width][modifiers]", as Dovecot reads it. */
+static int
+dspec_parse(const char **pp, struct dspec *ds, char *err, size_t errsz)
+{
+	const char	*p = *pp;
+	int		 sign = 1;
+
+	memset(ds, 0, sizeof(*ds));
 	if (*p == '-') {
 		sign = -1;
 		p++;
 	}
 	if (*p == '0') {
-		zero = 1;
+		ds->zero = 1;
 		p++;
 	}
-	for (; *p >= '0' && *p <= '9' && width < 1000; p++)
-		width = width * 10 + (*p - '0');
+	ds->width = dnumber(&p);
 	if (*p == '.') {
-		offset = sign * width;
+		/* The number before the dot was the offset. */
+		ds->offset = sign * ds->width;
 		sign = 1;
-		width = 0;
-		zero = 0;
+		ds->zero = 0;
 		p++;
 		if (*p == '0') {
-			zero = 1;
+			ds->zero = 1;
 			p++;
 		}
 		if (*p == '-') {
 			sign = -1;
 			p++;
 		}
-		for (; *p >= '0' && *p <= '9' && width < 1000; p++)
-			width = width * 10 + (*p - '0');
-		width *= sign;
+		ds->width = sign * dnumber(&p);
 	}
 	for (; *p != '\0' && strchr("LUXERHNMDT", *p) != NULL; p++) {
 		if (strchr("LUX", *p) == NULL) {
@@ -298,16 +315,29 @@ dexpand_one(const char **fmtp, const struct dvars *dv, char *out,
 			    "(only X, L and U)", *p);
 			return (-1);
 		}
-		if (nmods == (int)sizeof(mods)) {
+		if (ds->nmods == (int)sizeof(ds->mods)) {
 			snprintf(err, errsz, "too many modifiers");
 			return (-1);
 		}
-		mods[nmods++] = *p;
+		ds->mods[ds->nmods++] = *p;
 	}
+	*pp = p;
+	return (0);
+}
+
+/* The variable at *pp, short or %{long}; NULL (err set) if unknown. */
+static const char *
+dvar_parse(const char **pp, const struct dvars *dv, char *err,
+    size_t errsz)
+{
+	const char	*p = *pp, *close, *var;
+	size_t		 len;
+	char		 c;
+
 	if (*p == '\0') {
 		snprintf(err, errsz, "the format ends in the middle of a "
 		    "variable");
-		return (-1);
+		return (NULL);
 	}
 	if (*p == '{') {
 		if ((close = strchr(p, '}')) == NULL ||
@@ -316,7 +346,7 @@ dexpand_one(const char **fmtp, const struct dvars *dv, char *out,
 			    strlen(p + 1);
 			snprintf(err, errsz, "unknown variable %%{%.*s}",
 			    (int)(len > 40 ? 40 : len), p + 1);
-			return (-1);
+			return (NULL);
 		}
 		p = close;
 	} else
@@ -324,33 +354,60 @@ dexpand_one(const char **fmtp, const struct dvars *dv, char *out,
 	if (c == 'm') {
 		snprintf(err, errsz, "%%m (Dovecot's MD5 of the header) is "
 		    "not supported: it cannot be computed exactly here");
-		return (-1);
+		return (NULL);
 	}
 	if ((var = dvar_value(dv, c)) == NULL) {
 		snprintf(err, errsz, "unknown variable %%%c (known: %%u %%v "
 		    "%%f %%g)", isprint((unsigned char)c) ? c : '?');
-		return (-1);
+		return (NULL);
 	}
-	*fmtp = p + 1;
-	strlcpy(a, var, sizeof(a));
-	for (i = 0; i < nmods; i++) {
-		(void)dmodify(mods[i], a, b, sizeof(b));
+	*pp = p + 1;
+	return (var);
+}
+
+/* The modifiers in their order, the offset, then the width. */
+static int
+dspec_apply(const struct dspec *ds, const char *value, char *out,
+    size_t sz, size_t *n)
+{
+	char		 a[MIGRATE_LINE_MAX], b[MIGRATE_LINE_MAX];
+	const char	*var;
+	size_t		 len;
+	int		 i, width = ds->width;
+
+	strlcpy(a, value, sizeof(a));
+	for (i = 0; i < ds->nmods; i++) {
+		(void)dmodify(ds->mods[i], a, b, sizeof(b));
 		strlcpy(a, b, sizeof(a));
 	}
 	var = a;
 	len = strlen(var);
-	if (offset < 0 && len > (size_t)-offset)
-		var += len + offset;
-	else if (offset > 0)
-		var += (size_t)offset < len ? (size_t)offset : len;
-	if (width < 0 && !zero) {
+	if (ds->offset < 0 && len > (size_t)-ds->offset)
+		var += len + ds->offset;
+	else if (ds->offset > 0)
+		var += (size_t)ds->offset < len ? (size_t)ds->offset : len;
+	if (width < 0 && !ds->zero) {
 		/* All but the last -width bytes. */
 		len = strlen(var);
 		width = len > (size_t)-width ? (int)(len + width) : 0;
 		if (width == 0)
 			var = "";
 	}
-	if (dpad(out, sz, n, var, width, zero) == -1) {
+	return (dpad(out, sz, n, var, width, ds->zero));
+}
+
+/* One "%..." at *fmtp (past the %). */
+static int
+dexpand_one(const char **fmtp, const struct dvars *dv, char *out,
+    size_t sz, size_t *n, char *err, size_t errsz)
+{
+	struct dspec	 ds;
+	const char	*var;
+
+	if (dspec_parse(fmtp, &ds, err, errsz) == -1 ||
+	    (var = dvar_parse(fmtp, dv, err, errsz)) == NULL)
+		return (-1);
+	if (dspec_apply(&ds, var, out, sz, n) == -1) {
 		snprintf(err, errsz, "the format makes too long a UIDL");
 		return (-1);
 	}

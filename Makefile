@@ -12,7 +12,8 @@
 #   pop3d-store/    one user's maildrop
 #   pop3ctl/        the administrator's tool
 # A program's objects see lib/, compat/ and their own folder; pop3ctl
-# also sees pop3d/, whose parser it shares to read pop3d.conf.
+# also sees pop3d/, whose parser it shares to read pop3d.conf, and
+# ctl_migrate.o pop3d-store/, whose backends it links (ARCHITECTURE).
 
 PREFIX?=	/usr/local
 SBINDIR?=	${PREFIX}/sbin
@@ -86,8 +87,13 @@ AUTH_HDRS=	pop3d-auth/auth.h
 STORE_OBJS=	pop3d-store/store.o pop3d-store/maildir.o \
 		pop3d-store/mbox.o pop3d-store/lock.o pop3d-store/uidlist.o
 STORE_HDRS=	pop3d-store/store.h
-CTL_OBJS=	pop3ctl/pop3ctl.o pop3ctl/ctl_user.o pop3ctl/ctl_daemon.o
+CTL_OBJS=	pop3ctl/pop3ctl.o pop3ctl/ctl_user.o pop3ctl/ctl_daemon.o \
+		pop3ctl/ctl_migrate.o
 CTL_HDRS=	pop3ctl/ctl.h
+# The store's backends, which pop3ctl migrate scans a maildrop with, as
+# its owner (ARCHITECTURE); store.o, the process, is not among them.
+CTL_STORE_OBJS=	pop3d-store/maildir.o pop3d-store/mbox.o \
+		pop3d-store/lock.o pop3d-store/uidlist.o
 # The parent's parser, which pop3ctl shares to read pop3d.conf.
 CONF_OBJS=	pop3d/config.o pop3d/printconf.o pop3d/tlsmat.o \
 		pop3d/parse.o
@@ -121,8 +127,9 @@ pop3d-auth/pop3d-auth: ${AUTH_OBJS} ${LIB}
 pop3d-store/pop3d-store: ${STORE_OBJS} ${LIB}
 	${CC} ${LDFLAGS} -o $@ ${STORE_OBJS} ${LIB} ${LIBS}
 
-pop3ctl/pop3ctl: ${CTL_OBJS} ${CONF_OBJS} ${LIB}
-	${CC} ${LDFLAGS} -o $@ ${CTL_OBJS} ${CONF_OBJS} ${LIB} ${LIBS}
+pop3ctl/pop3ctl: ${CTL_OBJS} ${CONF_OBJS} ${CTL_STORE_OBJS} ${LIB}
+	${CC} ${LDFLAGS} -o $@ ${CTL_OBJS} ${CONF_OBJS} ${CTL_STORE_OBJS} \
+	    ${LIB} ${LIBS}
 
 # pop3ctl's objects see the parent's configuration structure.
 pop3ctl/pop3ctl.o: pop3ctl/pop3ctl.c
@@ -131,6 +138,9 @@ pop3ctl/ctl_user.o: pop3ctl/ctl_user.c
 	${CC} ${ALLCFLAGS} -Ipop3d -c pop3ctl/ctl_user.c -o $@
 pop3ctl/ctl_daemon.o: pop3ctl/ctl_daemon.c
 	${CC} ${ALLCFLAGS} -Ipop3d -c pop3ctl/ctl_daemon.c -o $@
+pop3ctl/ctl_migrate.o: pop3ctl/ctl_migrate.c
+	${CC} ${ALLCFLAGS} -Ipop3d -Ipop3d-store -c pop3ctl/ctl_migrate.c \
+	    -o $@
 
 # The generated parser is not held to the warning flags of hand code.
 pop3d/parse.c: pop3d/parse.y
@@ -144,6 +154,7 @@ ${TLS_OBJS} ${PLAIN_OBJS}: ${LIB_HDRS} ${SESSION_HDRS}
 ${AUTH_OBJS}: ${LIB_HDRS} ${AUTH_HDRS}
 ${STORE_OBJS}: ${LIB_HDRS} ${STORE_HDRS}
 ${CTL_OBJS}: ${LIB_HDRS} ${POP3D_HDRS} ${CTL_HDRS}
+pop3ctl/ctl_migrate.o: ${STORE_HDRS}
 
 # Unit tests: atf-c programs that link the objects they test.  Only they
 # get the ATF flags, and each sees the folder of the code it tests.

@@ -488,4 +488,23 @@
 #define PROXY_HDR_MAX		(16 + PROXY_V2_LEN_MAX)
 #define PROXY_HEADER_TIMEOUT	5
 
+/*
+ * pop3ctl migrate uidl reads another server's UIDL list.  A line of
+ * Dovecot's dovecot-uidlist is a UID, a few extension fields (sizes, a
+ * GUID, a saved POP3 UIDL of at most 70 bytes) and a file name of at
+ * most NAME_MAX; one of Courier's courierpop3dsizelist is a file name
+ * and three numbers.  MIGRATE_LINE_MAX holds either four times over,
+ * so a longer line is damage, refused with its line number.  A list
+ * names at most MIGRATE_ENTRIES_MAX messages, as many as a maildrop
+ * may hold.  An X-UIDL header is looked for in the first
+ * MIGRATE_HEADER_MAX bytes of a message: headers are rarely past a
+ * few kilobytes, and one that long is not a server's X-UIDL we could
+ * trust.  A -F format of more than MIGRATE_FORMAT_MAX bytes could not
+ * make a UIDL of UIDL_MAX anyway.
+ */
+#define MIGRATE_LINE_MAX	4096
+#define MIGRATE_ENTRIES_MAX	MAX_MAILBOX_MESSAGES
+#define MIGRATE_HEADER_MAX	65536
+#define MIGRATE_FORMAT_MAX	256
+
 #endif /* POP3D_PARAMS_H */

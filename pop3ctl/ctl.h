@@ -21,7 +21,8 @@
  * pop3ctl, the administrator's one tool: "user ..." commands work
  * offline on pop3d's own user database (ctl_user.c); every other
  * command talks to the running daemon over its control socket
- * (ctl_daemon.c).
+ * (ctl_daemon.c), but "migrate ...", which works offline on maildrops
+ * with the store's own code (ctl_migrate.c).
  */
 
 struct ctl_options {
@@ -33,6 +34,9 @@ struct ctl_options {
 
 /* ctl_user.c */
 int	ctl_user(int, char *[], const struct ctl_options *);
+
+/* ctl_migrate.c */
+int	ctl_migrate(int, char *[], const struct ctl_options *);
 
 /* ctl_daemon.c */
 int	ctl_daemon(int, char *[], const struct ctl_options *);

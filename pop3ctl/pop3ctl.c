@@ -31,7 +31,9 @@ usage(void)
 	fprintf(stderr,
 	    "usage: pop3ctl [-v] [-f file] [-s socket] command [argument ...]\n"
 	    "       pop3ctl [-f file] [-u usersfile] user command "
-	    "[argument ...]\n");
+	    "[argument ...]\n"
+	    "       pop3ctl [-f file] migrate uidl [-nv] [-F format] "
+	    "source USER|/path ...\n");
 	exit(1);
 }
 
@@ -68,5 +70,7 @@ main(int argc, char *argv[])
 		usage();
 	if (strcmp(argv[0], "user") == 0)
 		return (ctl_user(argc - 1, argv + 1, &opts));
+	if (strcmp(argv[0], "migrate") == 0)
+		return (ctl_migrate(argc - 1, argv + 1, &opts));
 	return (ctl_daemon(argc, argv, &opts));
 }

@@ -444,6 +444,8 @@ maildir_move_new(struct maildrop *md)
 	char		 to[NAME_MAX + 1];
 	int		 fd;
 
+	if (md->nomove)
+		return (0);
 	if ((fd = maildir_opendir(md->dirfd, "new", 0)) == -1)
 		return (errno == ENOENT ? 0 : -1);
 	if ((d = fdopendir(fd)) == NULL) {
@@ -643,6 +645,8 @@ maildir_from_cache(struct maildrop *md, struct ulist *c)
 		m->length = e->raw;
 		m->size = e->size;
 	}
+	md->ulnext = c->next;
+	md->ulepoch = c->epoch;
 	return (0);
 }
 
@@ -705,6 +709,10 @@ maildir_read(struct maildrop *md, struct ulist *c, const struct stat *st,
 	same = maildir_sizes(md, c, match, &dropped);
 	fresh = maildir_uidls(md, c, match);
 	free(match);
+	md->ulnext = c->next;
+	md->ulepoch = c->epoch;
+	if (md->noulist)
+		return (0);
 	whole = !dropped && cur_quiet(st);
 	for (i = 0; i < md->nmsgs && whole; i++)
 		if (!cacheable(md->msgs[i].name))

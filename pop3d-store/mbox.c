@@ -460,7 +460,7 @@ mbox_uidls(struct maildrop *md)
 	md->ulnext = l.next;
 	md->ulepoch = l.epoch;
 	ulist_free(&l);
-	if ((!same || fresh > 0) && md->ulok &&
+	if ((!same || fresh > 0) && md->ulok && !md->noulist &&
 	    mbox_list_write(md, 0) == -1) {
 		log_warnx("%s: the UIDLs given now are not kept", md->name);
 		md->ulok = 0;

@@ -68,8 +68,15 @@ struct maildrop {
 	ino_t		 ino;
 	int		 xuidl;		/* mbox: X-UIDL headers may name UIDLs */
 	int		 ulok;		/* mbox: the UIDL list may be written */
-	uint64_t	 ulnext;	/* mbox: the list's counter */
+	uint64_t	 ulnext;	/* the list's counter, after the scan */
 	uint64_t	 ulepoch;
+	/*
+	 * pop3ctl migrate: the scan writes no UIDL list, so that nothing
+	 * is written before the import is decided; with nomove (a dry
+	 * run) it does not move new/ to cur/ either.
+	 */
+	int		 noulist;
+	int		 nomove;
 };
 
 /* One line of the UIDL list (uidlist.c). */

@@ -1380,3 +1380,36 @@ config_tls_ciphers(const char *s)
 	}
 	strlcpy(conf->tls_ciphers, s, sizeof(conf->tls_ciphers));
 }
+
+/*
+ * "~/Maildir" and "/var/mail/%u" for one user: ~ is the home of the
+ * account the store runs as, %u the name the user logged in as: a
+ * system account's own name (pw_name), whatever case the client typed
+ * it in, or the name in pop3d's own database.  Here, not in grant.c,
+ * because pop3ctl migrate finds a user's maildrop the same way.
+ */
+int
+maildrop_expand(const char *tmpl, const char *home, const char *user,
+    char *buf, size_t len)
+{
+	size_t	n = 0;
+	int	w;
+
+	buf[0] = '\0';
+	if (tmpl[0] == '~') {
+		if (strlcpy(buf, home, len) >= len)
+			return (-1);
+		tmpl++;
+	}
+	for (n = strlen(buf); *tmpl != '\0'; tmpl++) {
+		if (tmpl[0] == '%' && tmpl[1] == 'u') {
+			w = snprintf(buf + n, len - n, "%s", user);
+			tmpl++;
+		} else
+			w = snprintf(buf + n, len - n, "%c", *tmpl);
+		if (w < 0 || (size_t)w >= len - n)
+			return (-1);
+		n += w;
+	}
+	return (buf[0] == '/' ? 0 : -1);
+}

@@ -45,38 +45,6 @@ static const struct dispatch_table store_table =
     DISPATCH_TABLE("pop3d-store", store_rules);
 
 /*
- * "~/Maildir" and "/var/mail/%u" for one user: ~ is the home of the
- * account the store runs as, %u the name the user logged in as: a
- * system account's own name (pw_name), whatever case the client typed
- * it in, or the name in pop3d's own database.
- */
-static int
-maildrop_expand(const char *tmpl, const char *home, const char *user,
-    char *buf, size_t len)
-{
-	size_t	n = 0;
-	int	w;
-
-	buf[0] = '\0';
-	if (tmpl[0] == '~') {
-		if (strlcpy(buf, home, len) >= len)
-			return (-1);
-		tmpl++;
-	}
-	for (n = strlen(buf); *tmpl != '\0'; tmpl++) {
-		if (tmpl[0] == '%' && tmpl[1] == 'u') {
-			w = snprintf(buf + n, len - n, "%s", user);
-			tmpl++;
-		} else
-			w = snprintf(buf + n, len - n, "%c", *tmpl);
-		if (w < 0 || (size_t)w >= len - n)
-			return (-1);
-		n += w;
-	}
-	return (buf[0] == '/' ? 0 : -1);
-}
-
-/*
  * Whether the administrator fixed the directory of the maildrop, as in
  * "/var/mail/%u": its part before the last slash has no ~ and no %u,
  * so it is the same for everyone and no user chose it.  Only such a

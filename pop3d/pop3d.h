@@ -246,6 +246,8 @@ void		 config_listen(const char *);
 void		 config_tls_files(const char *, const char *, const char *);
 void		 config_tls_protocols(const char *);
 void		 config_tls_ciphers(const char *);
+int		 maildrop_expand(const char *, const char *, const char *,
+		    char *, size_t);
 
 /* printconf.c */
 void		 config_print(struct pop3d_conf *);

@@ -39,10 +39,14 @@ BUILD="gcc make libc6-dev pkg-config byacc bmake clang libclang-rt-14-dev
 # fail2ban, whose fail2ban-regex and server read the log with the filter
 # and run the action of etc/fail2ban (no service of its own is started:
 # the test runs its own server), and dpkg-dev, debhelper and lintian,
-# which build and check the Debian package of make deb.
+# which build and check the Debian package of make deb, and
+# dovecot-pop3d, the real Dovecot that regress/maildrop/migrate_test.sh
+# runs on a port of its own with its own configuration (the package's
+# service is never used) so that mpop can keep its mail there before
+# pop3ctl migrate uidl moves the maildrop to pop3d.
 TEST="kyua atf-sh libatf-dev mandoc python3 curl fetchmail mpop gdb openssl
     msmtp haproxy passwd procps iproute2 coreutils fail2ban dpkg-dev
-    debhelper lintian"
+    debhelper lintian dovecot-pop3d"
 
 PKGS=$(echo ${BUILD} ${TEST})
 
@@ -75,6 +79,19 @@ fi
 
 DEBIAN_FRONTEND=noninteractive
 export DEBIAN_FRONTEND
+# The tests run Dovecot on ports of their own: its package must not
+# start the system service on port 110 while it installs.
+case " ${missing} " in
+*" dovecot-pop3d "*)	dovecot=1 ;;
+*)			dovecot= ;;
+esac
+if [ -n "${dovecot}" ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\n# %s\nexit 101\n' \
+	    "regress/deps.sh: no service starts during its install" \
+	    >/usr/sbin/policy-rc.d
+	chmod 0755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get -q update
 apt-get -q -y --no-install-recommends -o Dpkg::Use-Pty=0 install ${missing}
 echo "deps.sh: installed:${missing}"

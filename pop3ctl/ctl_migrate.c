@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <md5.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -58,6 +59,7 @@ enum mig_source {
 	SRC_DOVECOT,
 	SRC_COURIER,
 	SRC_XUIDL,
+	SRC_POPA3D,
 };
 
 struct mig_opts {
@@ -104,7 +106,7 @@ enum mig_state {
 
 struct mig_msg {
 	const char	*src;		/* the source's UIDL, or NULL */
-	char		*xuidl;		/* x-uidl: read from the message */
+	char		*xuidl;		/* x-uidl, popa3d: from the message */
 	enum mig_state	 state;
 	size_t		 holder;	/* M_TAKEN: that message's index */
 };
@@ -124,7 +126,7 @@ static void
 mig_usage(void)
 {
 	fprintf(stderr, "usage: pop3ctl [-f file] migrate uidl [-nv] "
-	    "[-F format] dovecot|courier|x-uidl USER|/path ...\n");
+	    "[-F format] dovecot|courier|x-uidl|popa3d USER|/path ...\n");
 	exit(1);
 }
 
@@ -834,6 +836,36 @@ courier_read(int dirfd, struct src_list *sl)
 }
 
 /*
+ * The start of a message, up to MIGRATE_HEADER_MAX bytes and NUL
+ * ended, in *bufp; its length, or -1 if it cannot be read.  *whole says
+ * the whole message is there.
+ */
+static ssize_t
+head_read(struct maildrop *md, struct smsg *m, char **bufp, int *whole)
+{
+	uint64_t	 off, len;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = md->ops->open(md, m, &off, &len)) == -1)
+		return (-1);
+	*whole = len <= MIGRATE_HEADER_MAX;
+	if (!*whole)
+		len = MIGRATE_HEADER_MAX;
+	*bufp = xcalloc(1, len + 1);
+	n = pread(fd, *bufp, len, off);
+	close(fd);
+	if (n < 0) {
+		free(*bufp);
+		return (-1);
+	}
+	if ((uint64_t)n < len)
+		*whole = 1;
+	(*bufp)[n] = '\0';
+	return (n);
+}
+
+/*
  * The message's first X-UIDL header, as Qpopper and others wrote it,
  * from its first MIGRATE_HEADER_MAX bytes; "" for a header that is
  * there but empty (not a UIDL, so a conflict), NULL for none.
@@ -842,22 +874,10 @@ static char *
 xuidl_read(struct maildrop *md, struct smsg *m)
 {
 	char		*buf, *p, *nl, *v, *e, *res = NULL;
-	uint64_t	 off, len;
-	ssize_t		 n;
-	int		 fd;
+	int		 whole;
 
-	if ((fd = md->ops->open(md, m, &off, &len)) == -1)
+	if (head_read(md, m, &buf, &whole) == -1)
 		return (NULL);
-	if (len > MIGRATE_HEADER_MAX)
-		len = MIGRATE_HEADER_MAX;
-	buf = xcalloc(1, len + 1);
-	n = pread(fd, buf, len, off);
-	close(fd);
-	if (n < 0) {
-		free(buf);
-		return (NULL);
-	}
-	buf[n] = '\0';
 	/* Up to the blank line that ends the header. */
 	for (p = buf; *p != '\n' && strncmp(p, "\r\n", 2) != 0;
 	    p = nl + 1) {
@@ -876,6 +896,83 @@ xuidl_read(struct maildrop *md, struct smsg *m)
 		break;
 	}
 	free(buf);
+	return (res);
+}
+
+static int
+head_is(const char *p, size_t n, const char *name)
+{
+	size_t	len = strlen(name);
+
+	return (n >= len && strncasecmp(p, name, len) == 0);
+}
+
+/*
+ * Whether popa3d hashes a header line (the start of one): the first
+ * Received: (one from the local MTA is enough, the rest come from
+ * elsewhere), every Delivered-To:, Date: and Message-ID: above the
+ * first Received:, and X-Delivery-ID: with a capital X, as popa3d
+ * matches it.  Names match without case otherwise.
+ */
+static int
+popa3d_fixed(const char *p, size_t n, int *received)
+{
+	switch (p[0]) {
+	case 'R':
+	case 'r':
+		if (*received)
+			return (0);
+		return (*received = head_is(p, n, "Received:"));
+	case 'D':
+	case 'd':
+		return (head_is(p, n, "Delivered-To:") ||
+		    (!*received && head_is(p, n, "Date:")));
+	case 'M':
+	case 'm':
+		return (!*received && head_is(p, n, "Message-ID:"));
+	case 'X':
+		return (head_is(p, n, "X-Delivery-ID:"));
+	}
+	return (0);
+}
+
+/*
+ * popa3d's UIDL of an mbox message: MD5 over the header lines it holds
+ * fixed whatever mail readers rewrite, each with its LF, a folded line
+ * going with the line it continues; the header ends at an empty line.
+ * The UIDL is the digest's first eight bytes read as two little-endian
+ * 32-bit words, in lower-case hex.  NULL for a message that cannot be
+ * read, or whose header does not end within MIGRATE_HEADER_MAX bytes.
+ */
+static char *
+popa3d_read(struct maildrop *md, struct smsg *m)
+{
+	static const int	 order[] = { 3, 2, 1, 0, 7, 6, 5, 4 };
+	MD5_CTX			 ctx;
+	unsigned char		 d[MD5_DIGEST_LENGTH];
+	char			*buf, *p, *end, *nl, *res;
+	size_t			 i, n;
+	ssize_t			 len;
+	int			 whole, fixed = 0, received = 0;
+
+	if ((len = head_read(md, m, &buf, &whole)) == -1)
+		return (NULL);
+	MD5Init(&ctx);
+	for (p = buf, end = buf + len; p < end && *p != '\n'; p += n) {
+		nl = memchr(p, '\n', end - p);
+		n = nl != NULL ? (size_t)(nl + 1 - p) : (size_t)(end - p);
+		if (*p != ' ' && *p != '\t')
+			fixed = popa3d_fixed(p, n, &received);
+		if (fixed)
+			MD5Update(&ctx, (unsigned char *)p, n);
+	}
+	free(buf);
+	MD5Final(d, &ctx);
+	if (p == end && !whole)
+		return (NULL);
+	res = xcalloc(1, sizeof(order) / sizeof(order[0]) * 2 + 1);
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		(void)snprintf(res + i * 2, 3, "%02x", d[order[i]]);
 	return (res);
 }
 
@@ -1089,6 +1186,9 @@ mig_apply(struct maildrop *md, const struct src_list *sl,
 		if (mo->src == SRC_XUIDL)
 			mm[i].src = mm[i].xuidl = xuidl_read(md,
 			    &md->msgs[i]);
+		else if (mo->src == SRC_POPA3D)
+			mm[i].src = mm[i].xuidl = popa3d_read(md,
+			    &md->msgs[i]);
 		else
 			mm[i].src = src_find(sl, md->msgs[i].name,
 			    md->msgs[i].baselen);
@@ -1263,9 +1363,14 @@ mig_one(struct mig_target *t, const struct mig_opts *mo)
 
 	if (mig_open(t, &dirfd, name, sizeof(name)) == -1)
 		return (1);
-	if (mo->src != SRC_XUIDL && t->fmt != MAILDROP_MAILDIR) {
+	if ((mo->src == SRC_DOVECOT || mo->src == SRC_COURIER) &&
+	    t->fmt != MAILDROP_MAILDIR) {
 		warnx("%s: an mbox; %s lists are kept in a Maildir only",
 		    t->label, mo->src == SRC_DOVECOT ? "dovecot" : "courier");
+		return (1);
+	}
+	if (mo->src == SRC_POPA3D && t->fmt != MAILDROP_MBOX) {
+		warnx("%s: a Maildir; popa3d serves mbox only", t->label);
 		return (1);
 	}
 	if (mig_drop(t->uid, t->gid) == -1)
@@ -1422,6 +1527,8 @@ ctl_migrate(int argc, char *argv[], const struct ctl_options *opts)
 		mo.src = SRC_COURIER;
 	else if (strcmp(argv[0], "x-uidl") == 0)
 		mo.src = SRC_XUIDL;
+	else if (strcmp(argv[0], "popa3d") == 0)
+		mo.src = SRC_POPA3D;
 	else
 		mig_usage();
 	if (mo.src == SRC_DOVECOT)

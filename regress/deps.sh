@@ -43,10 +43,11 @@ BUILD="gcc make libc6-dev pkg-config byacc bmake clang libclang-rt-14-dev
 # dovecot-pop3d, the real Dovecot that regress/maildrop/migrate_test.sh
 # runs on a port of its own with its own configuration (the package's
 # service is never used) so that mpop can keep its mail there before
-# pop3ctl migrate uidl moves the maildrop to pop3d.
+# pop3ctl migrate uidl moves the maildrop to pop3d; popa3d likewise for
+# an mbox, an inetd service that socat starts for each connection.
 TEST="kyua atf-sh libatf-dev mandoc python3 curl fetchmail mpop gdb openssl
     msmtp haproxy passwd procps iproute2 coreutils fail2ban dpkg-dev
-    debhelper lintian dovecot-pop3d"
+    debhelper lintian dovecot-pop3d popa3d socat"
 
 PKGS=$(echo ${BUILD} ${TEST})
 
@@ -79,13 +80,14 @@ fi
 
 DEBIAN_FRONTEND=noninteractive
 export DEBIAN_FRONTEND
-# The tests run Dovecot on ports of their own: its package must not
-# start the system service on port 110 while it installs.
+# The tests run Dovecot and popa3d on ports of their own: their
+# packages must not start the system services on port 110 as they
+# install.
 case " ${missing} " in
-*" dovecot-pop3d "*)	dovecot=1 ;;
-*)			dovecot= ;;
+*" dovecot-pop3d "*|*" popa3d "*)	pop3svc=1 ;;
+*)					pop3svc= ;;
 esac
-if [ -n "${dovecot}" ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+if [ -n "${pop3svc}" ] && [ ! -e /usr/sbin/policy-rc.d ]; then
 	printf '#!/bin/sh\n# %s\nexit 101\n' \
 	    "regress/deps.sh: no service starts during its install" \
 	    >/usr/sbin/policy-rc.d

@@ -306,6 +306,148 @@ dovecot_mpop_body()
 	p3_stop
 }
 
+# mg_popa3d_mbox FILE: ten messages as an MTA leaves them in a spool,
+# with the header lines popa3d hashes for its UIDLs in their variants:
+# several Received: (one folded), Delivered-To:, Date: and Message-ID:
+# above and below the first Received:, X-Delivery-ID:, names in any
+# case, and one message with none of them.
+mg_popa3d_mbox()
+{
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		printf 'From s%s@example.org Mon Jan  1 00:00:%02d 2024\n' \
+		    $i $i
+		case $i in
+		1|2|3|4)
+			printf 'Delivered-To: u@example.org\n'
+			printf 'Received: from mx%s.example.org\n' $i
+			printf '\tby relay (Postfix) id %s;\n' $i
+			printf 'Received: from far.example.net by mx\n'
+			printf 'Date: Mon, 1 Jan 2024 00:00:%02d +0000\n' $i
+			;;
+		5|6)
+			printf 'date: Mon, 1 Jan 2024 00:00:%02d +0000\n' $i
+			printf 'message-id: <%s@example.org>\n' $i
+			printf 'RECEIVED: by mx.example.org id %s\n' $i
+			;;
+		7|8)
+			printf 'X-Delivery-ID: d%s\n' $i
+			printf 'x-delivery-id: not-hashed\n'
+			;;
+		9)
+			printf 'Message-ID:\n <folded-%s@example.org>\n' $i
+			;;
+		esac
+		printf 'From: s%s@example.org\nSubject: message %s\n' $i $i
+		printf '\nbody of message %s\n\n' $i
+	done
+}
+
+# mg_popa3d: Debian's popa3d, an inetd service, behind socat on a free
+# port; it reads /var/mail/USER and checks the password with PAM.  Sets
+# MG_PPORT, MG_PPID.
+mg_popa3d()
+{
+	[ -x /usr/sbin/popa3d ] ||
+	    atf_skip "no /usr/sbin/popa3d (Debian package popa3d)"
+	command -v socat >/dev/null || atf_skip "no socat"
+	MG_PPORT=$("${P3_PYTHON}" "${P3_LIBDIR}/pop3test.py" port) ||
+	    atf_fail "no free port"
+	socat "TCP-LISTEN:${MG_PPORT},bind=127.0.0.1,fork,reuseaddr" \
+	    EXEC:/usr/sbin/popa3d,nofork >"${P3_DIR}/socat.out" 2>&1 \
+	    </dev/null &
+	MG_PPID=$!
+	echo "${MG_PPID}" >>"${P3_WORK}/pids"
+	"${P3_PYTHON}" "${P3_LIBDIR}/pop3test.py" wait "${MG_PPORT}" 10 \
+	    "${MG_PPID}" || atf_fail "popa3d did not accept on ${MG_PPORT}"
+}
+
+mg_case popa3d_mpop "mpop keeps its mail on popa3d, then fetches nothing again from pop3d after the migration of the mbox" 180
+popa3d_mpop_body()
+{
+	mg_load
+	p3_init
+	p3_useradd
+	P3_SPOOL=${P3_DIR}/spool
+	export P3_SPOOL
+	mkdir -m 1777 "${P3_SPOOL}"
+	_m=/var/mail/${P3_USER}
+	echo "${_m}" >"${P3_WORK}/spoolfile"
+	mg_popa3d_mbox >"${_m}"
+	chown "${P3_USER}:mail" "${_m}"
+	chmod 0600 "${_m}"
+	mg_popa3d
+	P3_PORT=${MG_PPORT}
+	export P3_PORT
+	mg_uidls >"${P3_DIR}/popa3d.uidls"
+	cat "${P3_DIR}/popa3d.uidls" >&2
+	[ "$(awk '{ print $2 }' "${P3_DIR}/popa3d.uidls" | sort -u |
+	    wc -l)" -eq 10 ] || atf_fail "popa3d did not show ten UIDLs"
+	mg_mpop "${MG_PPORT}" "${P3_DIR}/mpop.uidls"
+	[ "${MG_GOT}" -eq 10 ] ||
+	    atf_fail "mpop fetched ${MG_GOT} of 10 messages from popa3d"
+	mg_mpop "${MG_PPORT}" "${P3_DIR}/mpop.uidls"
+	[ "${MG_GOT}" -eq 0 ] ||
+	    atf_fail "mpop fetched ${MG_GOT} again from popa3d itself"
+	kill -TERM "${MG_PPID}"
+	wait "${MG_PPID}" 2>/dev/null
+
+	# The same file, moved to the spool this test's pop3d serves.
+	mv "${_m}" "${P3_SPOOL}/${P3_USER}"
+	p3_conf "maildrop mbox \"${P3_SPOOL}/%u\""
+	p3_start
+	cp "${P3_DIR}/mpop.uidls" "${P3_DIR}/mpop-nomigration.uidls"
+	mg_mpop "${P3_PORT}" "${P3_DIR}/mpop-nomigration.uidls"
+	[ "${MG_GOT}" -eq 10 ] ||
+	    atf_fail "without migration mpop fetched ${MG_GOT}, not all 10"
+
+	mg_ok -v popa3d "${P3_USER}"
+	mg_summary "imported 10, kept 0, conflicts 0"
+	mg_uidls >"${P3_DIR}/pop3d.uidls"
+	cmp -s "${P3_DIR}/popa3d.uidls" "${P3_DIR}/pop3d.uidls" ||
+	    p3_failure "pop3d does not show the UIDLs popa3d showed"
+	mg_mpop "${P3_PORT}" "${P3_DIR}/mpop.uidls"
+	[ "${MG_GOT}" -eq 0 ] ||
+	    p3_failure "after the migration mpop fetched ${MG_GOT} again"
+	{
+		printf 'From new@example.org Tue Jan  2 00:00:00 2024\n'
+		printf 'From: new@example.org\nSubject: new\n\nnew\n\n'
+	} >>"${P3_SPOOL}/${P3_USER}"
+	mg_mpop "${P3_PORT}" "${P3_DIR}/mpop.uidls"
+	[ "${MG_GOT}" -eq 1 ] ||
+	    p3_failure "a new message was fetched ${MG_GOT} times, not once"
+	p3_stop
+}
+popa3d_mpop_cleanup()
+{
+	mg_load
+	[ -f spoolfile ] && rm -f "$(cat spoolfile)"
+	p3_cleanup
+}
+
+mg_case popa3d_refused "popa3d UIDLs are for an mbox: a Maildir is refused, and a header too long for the digest keeps the UIDL of pop3d"
+popa3d_refused_body()
+{
+	mg_setup
+	mg_put 1
+	mg_refused popa3d "${P3_MAILDIR}"
+	mg_err "popa3d serves mbox only"
+	mg_nolist
+	P3_SPOOL=${P3_DIR}/spool
+	mkdir -m 1777 "${P3_SPOOL}"
+	{
+		printf 'From s@example.org Mon Jan  1 00:00:00 2024\n'
+		printf 'Received: by mx\n'
+		"${P3_PYTHON}" -c 'print("X-Long: " + "x" * 70000)'
+		printf '\nbody\n\n'
+		printf 'From s@example.org Mon Jan  1 00:00:01 2024\n'
+		printf 'Received: by mx id 2\n\nbody\n\n'
+	} >"${P3_SPOOL}/${P3_USER}"
+	chown "${P3_USER}:" "${P3_SPOOL}/${P3_USER}"
+	chmod 0600 "${P3_SPOOL}/${P3_USER}"
+	mg_ok popa3d "${P3_SPOOL}/${P3_USER}"
+	mg_summary "imported 1, kept 1, conflicts 0"
+}
+
 mg_case dovecot_format "pop3_uidl_format variables and modifiers expand as Dovecot expands them"
 dovecot_format_body()
 {
@@ -703,6 +845,8 @@ atf_init_test_cases()
 	atf_add_test_case courier
 	atf_add_test_case xuidl_maildir
 	atf_add_test_case xuidl_mbox
+	atf_add_test_case popa3d_mpop
+	atf_add_test_case popa3d_refused
 	atf_add_test_case conflict
 	atf_add_test_case symlink
 	atf_add_test_case dry_run

@@ -43,11 +43,40 @@ BUILD="gcc make libc6-dev pkg-config byacc bmake clang libclang-rt-14-dev
 # dovecot-pop3d, the real Dovecot that regress/maildrop/migrate_test.sh
 # runs on a port of its own with its own configuration (the package's
 # service is never used) so that mpop can keep its mail there before
-# pop3ctl migrate uidl moves the maildrop to pop3d; popa3d likewise for
-# an mbox, an inetd service that socat starts for each connection.
+# pop3ctl migrate uidl moves the maildrop to pop3d, and socat, which
+# starts popa3d (below) for each connection as inetd would.
 TEST="kyua atf-sh libatf-dev mandoc python3 curl fetchmail mpop gdb openssl
     msmtp haproxy passwd procps iproute2 coreutils fail2ban dpkg-dev
-    debhelper lintian dovecot-pop3d popa3d socat"
+    debhelper lintian dovecot-pop3d socat"
+
+# popa3d, the other real server of migrate_test.sh, for an mbox.  Its
+# package conflicts with dovecot-pop3d (both provide pop3-server), so
+# it is unpacked under POPA3D_ROOT, not installed, with the account and
+# the empty chroot directory its package would make.
+POPA3D_ROOT=/opt/popa3d
+
+popa3d_unpack()
+{
+	[ -x /usr/sbin/popa3d ] || [ -x "${POPA3D_ROOT}/usr/sbin/popa3d" ] &&
+	    return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps.sh: run as root to unpack popa3d" >&2
+		return 1
+	fi
+	_t=$(mktemp -d)
+	chmod 0755 "${_t}"
+	getent passwd _apt >/dev/null && chown _apt "${_t}"
+	if ! (cd "${_t}" && apt-get -q download popa3d); then
+		apt-get -q update
+		(cd "${_t}" && apt-get -q download popa3d)
+	fi
+	dpkg-deb -x "${_t}"/popa3d_*.deb "${POPA3D_ROOT}"
+	rm -rf "${_t}"
+	getent passwd popa3d >/dev/null || useradd -r -U -M \
+	    -d /var/lib/popa3d -s /usr/sbin/nologin popa3d
+	mkdir -p -m 0755 /var/lib/popa3d
+	echo "deps.sh: popa3d unpacked in ${POPA3D_ROOT}"
+}
 
 PKGS=$(echo ${BUILD} ${TEST})
 
@@ -68,6 +97,7 @@ done
 
 if [ -z "${missing}" ]; then
 	echo "deps.sh: all build and test dependencies are installed"
+	popa3d_unpack || echo "deps.sh: no popa3d: a test will skip" >&2
 	exit 0
 fi
 
@@ -80,14 +110,13 @@ fi
 
 DEBIAN_FRONTEND=noninteractive
 export DEBIAN_FRONTEND
-# The tests run Dovecot and popa3d on ports of their own: their
-# packages must not start the system services on port 110 as they
-# install.
+# The tests run Dovecot on ports of their own: its package must not
+# start the system service on port 110 while it installs.
 case " ${missing} " in
-*" dovecot-pop3d "*|*" popa3d "*)	pop3svc=1 ;;
-*)					pop3svc= ;;
+*" dovecot-pop3d "*)	dovecot=1 ;;
+*)			dovecot= ;;
 esac
-if [ -n "${pop3svc}" ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+if [ -n "${dovecot}" ] && [ ! -e /usr/sbin/policy-rc.d ]; then
 	printf '#!/bin/sh\n# %s\nexit 101\n' \
 	    "regress/deps.sh: no service starts during its install" \
 	    >/usr/sbin/policy-rc.d
@@ -97,3 +126,4 @@ fi
 apt-get -q update
 apt-get -q -y --no-install-recommends -o Dpkg::Use-Pty=0 install ${missing}
 echo "deps.sh: installed:${missing}"
+popa3d_unpack || echo "deps.sh: no popa3d: a test will skip" >&2

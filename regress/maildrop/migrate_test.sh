@@ -343,17 +343,20 @@ mg_popa3d_mbox()
 }
 
 # mg_popa3d: Debian's popa3d, an inetd service, behind socat on a free
-# port; it reads /var/mail/USER and checks the password with PAM.  Sets
-# MG_PPORT, MG_PPID.
+# port; it reads /var/mail/USER and checks the password with PAM.  The
+# package conflicts with dovecot-pop3d, so regress/deps.sh unpacks it
+# in /opt/popa3d.  Sets MG_PPORT, MG_PPID.
 mg_popa3d()
 {
-	[ -x /usr/sbin/popa3d ] ||
-	    atf_skip "no /usr/sbin/popa3d (Debian package popa3d)"
+	_p=/usr/sbin/popa3d
+	[ -x "${_p}" ] || _p=/opt/popa3d/usr/sbin/popa3d
+	[ -x "${_p}" ] || atf_skip "no popa3d (sh regress/deps.sh unpacks it)"
+	getent passwd popa3d >/dev/null || atf_skip "no popa3d account"
 	command -v socat >/dev/null || atf_skip "no socat"
 	MG_PPORT=$("${P3_PYTHON}" "${P3_LIBDIR}/pop3test.py" port) ||
 	    atf_fail "no free port"
 	socat "TCP-LISTEN:${MG_PPORT},bind=127.0.0.1,fork,reuseaddr" \
-	    EXEC:/usr/sbin/popa3d,nofork >"${P3_DIR}/socat.out" 2>&1 \
+	    "EXEC:${_p},nofork" >"${P3_DIR}/socat.out" 2>&1 \
 	    </dev/null &
 	MG_PPID=$!
 	echo "${MG_PPID}" >>"${P3_WORK}/pids"

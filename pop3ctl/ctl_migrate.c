@@ -595,6 +595,47 @@ src_line(FILE *fp, const char *file, size_t line, char *buf, size_t sz)
 	return (1);
 }
 
+/*
+ * A source list's lines: first(), for its header line, and line(), for
+ * each entry, return 0 or -1 for a line that is not right (said with
+ * file:line).  -1 for a list that cannot be read, is damaged or empty,
+ * or names too many messages: nothing is imported from it then.
+ */
+typedef int	(*src_fn)(struct src_list *, char *, size_t, void *);
+
+static int
+src_read(int dirfd, const char *file, struct src_list *sl, src_fn first,
+    src_fn line, void *arg)
+{
+	FILE	*fp;
+	char	 buf[MIGRATE_LINE_MAX];
+	size_t	 lineno = 0;
+	int	 rc, bad = 0;
+
+	sl->file = file;
+	if ((fp = src_open(dirfd, file)) == NULL)
+		return (-1);
+	while (!bad && (rc = src_line(fp, file, ++lineno, buf,
+	    sizeof(buf))) == 1) {
+		if (lineno == 1)
+			bad = first(sl, buf, lineno, arg) == -1;
+		else if (sl->n >= MIGRATE_ENTRIES_MAX) {
+			warnx("%s:%zu: more than %u messages", file, lineno,
+			    MIGRATE_ENTRIES_MAX);
+			bad = 1;
+		} else
+			bad = line(sl, buf, lineno, arg) == -1;
+	}
+	fclose(fp);
+	if (!bad && rc == 0 && lineno == 1) {
+		warnx("%s: empty", file);
+		bad = 1;
+	}
+	if (bad || rc == -1 || src_sort(sl) == -1)
+		return (-1);
+	return (0);
+}
+
 /* "3 V<uidvalidity> N<nextuid> ...": the UIDVALIDITY, in decimal. */
 static int
 dovecot_header(const char *file, char *line, char *uidv, size_t sz)
@@ -696,38 +737,37 @@ dovecot_entry(struct src_list *sl, const struct mig_opts *mo,
 	return (0);
 }
 
+/* What Dovecot's lines need: the -F format, and the list's UIDVALIDITY. */
+struct dovecot_ctx {
+	const struct mig_opts	*mo;
+	char			 uidv[32];
+};
+
+static int
+dovecot_first(struct src_list *sl, char *line, size_t lineno, void *arg)
+{
+	struct dovecot_ctx	*dc = arg;
+
+	return (dovecot_header(sl->file, line, dc->uidv, sizeof(dc->uidv)));
+}
+
+static int
+dovecot_line(struct src_list *sl, char *line, size_t lineno, void *arg)
+{
+	struct dovecot_ctx	*dc = arg;
+
+	return (dovecot_entry(sl, dc->mo, dc->uidv, line, lineno));
+}
+
 static int
 dovecot_read(int dirfd, const struct mig_opts *mo, struct src_list *sl)
 {
-	FILE	*fp;
-	char	 line[MIGRATE_LINE_MAX], uidv[32];
-	size_t	 lineno = 0;
-	int	 rc, bad = 0;
+	struct dovecot_ctx	dc;
 
-	sl->file = DOVECOT_LIST;
-	if ((fp = src_open(dirfd, DOVECOT_LIST)) == NULL)
-		return (-1);
-	while (!bad && (rc = src_line(fp, sl->file, ++lineno, line,
-	    sizeof(line))) == 1) {
-		if (lineno == 1)
-			bad = dovecot_header(sl->file, line, uidv,
-			    sizeof(uidv)) == -1;
-		else if (sl->n >= MIGRATE_ENTRIES_MAX) {
-			warnx("%s:%zu: more than %u messages", sl->file,
-			    lineno, MIGRATE_ENTRIES_MAX);
-			bad = 1;
-		} else
-			bad = dovecot_entry(sl, mo, uidv, line,
-			    lineno) == -1;
-	}
-	fclose(fp);
-	if (!bad && rc == 0 && lineno == 1) {
-		warnx("%s: empty", sl->file);
-		bad = 1;
-	}
-	if (bad || rc == -1 || src_sort(sl) == -1)
-		return (-1);
-	return (0);
+	memset(&dc, 0, sizeof(dc));
+	dc.mo = mo;
+	return (src_read(dirfd, DOVECOT_LIST, sl, dovecot_first,
+	    dovecot_line, &dc));
 }
 
 /*
@@ -794,45 +834,33 @@ courier_entry(struct src_list *sl, char *line, size_t lineno)
 	return (-1);
 }
 
+/* "/2 <n>" or "/3 <n>": the versions whose lines are read here. */
+static int
+courier_first(struct src_list *sl, char *line, size_t lineno, void *arg)
+{
+	char		*sp;
+	uint64_t	 v;
+
+	if ((sp = strchr(line, ' ')) == NULL ||
+	    (strncmp(line, "/2 ", 3) != 0 && strncmp(line, "/3 ", 3) != 0) ||
+	    ulist_u64(sp + 1, sp + strcspn(sp + 1, " ") + 1, &v) == -1) {
+		warnx("%s:1: not a version 2 or 3 header", sl->file);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+courier_line(struct src_list *sl, char *line, size_t lineno, void *arg)
+{
+	return (courier_entry(sl, line, lineno));
+}
+
 static int
 courier_read(int dirfd, struct src_list *sl)
 {
-	FILE		*fp;
-	char		 line[MIGRATE_LINE_MAX], *sp;
-	uint64_t	 v;
-	size_t		 lineno = 0;
-	int		 rc, bad = 0;
-
-	sl->file = COURIER_LIST;
-	if ((fp = src_open(dirfd, COURIER_LIST)) == NULL)
-		return (-1);
-	while (!bad && (rc = src_line(fp, sl->file, ++lineno, line,
-	    sizeof(line))) == 1) {
-		if (lineno == 1) {
-			if ((sp = strchr(line, ' ')) == NULL ||
-			    (strncmp(line, "/2 ", 3) != 0 &&
-			    strncmp(line, "/3 ", 3) != 0) ||
-			    ulist_u64(sp + 1, sp + strcspn(sp + 1, " ") + 1,
-			    &v) == -1) {
-				warnx("%s:1: not a version 2 or 3 header",
-				    sl->file);
-				bad = 1;
-			}
-		} else if (sl->n >= MIGRATE_ENTRIES_MAX) {
-			warnx("%s:%zu: more than %u messages", sl->file,
-			    lineno, MIGRATE_ENTRIES_MAX);
-			bad = 1;
-		} else
-			bad = courier_entry(sl, line, lineno) == -1;
-	}
-	fclose(fp);
-	if (!bad && rc == 0 && lineno == 1) {
-		warnx("%s: empty", sl->file);
-		bad = 1;
-	}
-	if (bad || rc == -1 || src_sort(sl) == -1)
-		return (-1);
-	return (0);
+	return (src_read(dirfd, COURIER_LIST, sl, courier_first, courier_line,
+	    NULL));
 }
 
 /*

@@ -184,6 +184,15 @@ EOF
 	echo "mpop on port $1: ${MG_GOT} messages" >&2
 }
 
+# mg_fetches PORT UIDLS N WHAT: mpop, keep on, fetches exactly N
+# messages, or the test fails, saying WHAT.
+mg_fetches()
+{
+	mg_mpop "$1" "$2"
+	[ "${MG_GOT}" -eq "$3" ] ||
+	    p3_failure "$4: mpop fetched ${MG_GOT} messages, not $3"
+}
+
 # mg_dovecot: Dovecot (Debian's dovecot-pop3d) serving the user's
 # Maildir on a free port with a configuration of the test's own: its
 # own base and state directories and log, no system configuration, no
@@ -270,12 +279,10 @@ dovecot_mpop_body()
 		mg_put $i new
 	done
 	mg_dovecot
-	mg_mpop "${MG_DPORT}" "${P3_DIR}/mpop.uidls"
-	[ "${MG_GOT}" -eq 10 ] ||
-	    atf_fail "mpop fetched ${MG_GOT} of 10 messages from Dovecot"
-	mg_mpop "${MG_DPORT}" "${P3_DIR}/mpop.uidls"
-	[ "${MG_GOT}" -eq 0 ] ||
-	    atf_fail "mpop fetched ${MG_GOT} again from Dovecot itself"
+	mg_fetches "${MG_DPORT}" "${P3_DIR}/mpop.uidls" 10 \
+	    "Dovecot, first fetch"
+	mg_fetches "${MG_DPORT}" "${P3_DIR}/mpop.uidls" 0 \
+	    "Dovecot, second fetch"
 	mg_dovecot_stop
 	[ -f "${P3_MAILDIR}/dovecot-uidlist" ] ||
 	    atf_fail "Dovecot left no dovecot-uidlist"
@@ -285,24 +292,20 @@ dovecot_mpop_body()
 	# Without the migration the same client fetches everything again:
 	# what the migration is for, and proof that this test can fail.
 	cp "${P3_DIR}/mpop.uidls" "${P3_DIR}/mpop-nomigration.uidls"
-	mg_mpop "${P3_PORT}" "${P3_DIR}/mpop-nomigration.uidls"
-	[ "${MG_GOT}" -eq 10 ] ||
-	    atf_fail "without migration mpop fetched ${MG_GOT}, not all 10"
+	mg_fetches "${P3_PORT}" "${P3_DIR}/mpop-nomigration.uidls" 10 \
+	    "pop3d without the migration"
 
 	mg_ok dovecot "${P3_USER}"
 	mg_summary "imported 10, kept 0, conflicts 0"
-	mg_mpop "${P3_PORT}" "${P3_DIR}/mpop.uidls"
-	[ "${MG_GOT}" -eq 0 ] ||
-	    p3_failure "after the migration mpop fetched ${MG_GOT} again"
+	mg_fetches "${P3_PORT}" "${P3_DIR}/mpop.uidls" 0 \
+	    "pop3d after the migration"
 
 	# New mail comes once, and once only.
 	mg_put 11 new
-	mg_mpop "${P3_PORT}" "${P3_DIR}/mpop.uidls"
-	[ "${MG_GOT}" -eq 1 ] ||
-	    p3_failure "a new message was fetched ${MG_GOT} times, not once"
-	mg_mpop "${P3_PORT}" "${P3_DIR}/mpop.uidls"
-	[ "${MG_GOT}" -eq 0 ] ||
-	    p3_failure "the new message was fetched again (${MG_GOT})"
+	mg_fetches "${P3_PORT}" "${P3_DIR}/mpop.uidls" 1 \
+	    "pop3d, a new message"
+	mg_fetches "${P3_PORT}" "${P3_DIR}/mpop.uidls" 0 \
+	    "pop3d, the new message again"
 	p3_stop
 }
 
@@ -385,12 +388,10 @@ popa3d_mpop_body()
 	cat "${P3_DIR}/popa3d.uidls" >&2
 	[ "$(awk '{ print $2 }' "${P3_DIR}/popa3d.uidls" | sort -u |
 	    wc -l)" -eq 10 ] || atf_fail "popa3d did not show ten UIDLs"
-	mg_mpop "${MG_PPORT}" "${P3_DIR}/mpop.uidls"
-	[ "${MG_GOT}" -eq 10 ] ||
-	    atf_fail "mpop fetched ${MG_GOT} of 10 messages from popa3d"
-	mg_mpop "${MG_PPORT}" "${P3_DIR}/mpop.uidls"
-	[ "${MG_GOT}" -eq 0 ] ||
-	    atf_fail "mpop fetched ${MG_GOT} again from popa3d itself"
+	mg_fetches "${MG_PPORT}" "${P3_DIR}/mpop.uidls" 10 \
+	    "popa3d, first fetch"
+	mg_fetches "${MG_PPORT}" "${P3_DIR}/mpop.uidls" 0 \
+	    "popa3d, second fetch"
 	kill -TERM "${MG_PPID}"
 	wait "${MG_PPID}" 2>/dev/null
 
@@ -399,25 +400,22 @@ popa3d_mpop_body()
 	p3_conf "maildrop mbox \"${P3_SPOOL}/%u\""
 	p3_start
 	cp "${P3_DIR}/mpop.uidls" "${P3_DIR}/mpop-nomigration.uidls"
-	mg_mpop "${P3_PORT}" "${P3_DIR}/mpop-nomigration.uidls"
-	[ "${MG_GOT}" -eq 10 ] ||
-	    atf_fail "without migration mpop fetched ${MG_GOT}, not all 10"
+	mg_fetches "${P3_PORT}" "${P3_DIR}/mpop-nomigration.uidls" 10 \
+	    "pop3d without the migration"
 
 	mg_ok -v popa3d "${P3_USER}"
 	mg_summary "imported 10, kept 0, conflicts 0"
 	mg_uidls >"${P3_DIR}/pop3d.uidls"
 	cmp -s "${P3_DIR}/popa3d.uidls" "${P3_DIR}/pop3d.uidls" ||
 	    p3_failure "pop3d does not show the UIDLs popa3d showed"
-	mg_mpop "${P3_PORT}" "${P3_DIR}/mpop.uidls"
-	[ "${MG_GOT}" -eq 0 ] ||
-	    p3_failure "after the migration mpop fetched ${MG_GOT} again"
+	mg_fetches "${P3_PORT}" "${P3_DIR}/mpop.uidls" 0 \
+	    "pop3d after the migration"
 	{
 		printf 'From new@example.org Tue Jan  2 00:00:00 2024\n'
 		printf 'From: new@example.org\nSubject: new\n\nnew\n\n'
 	} >>"${P3_SPOOL}/${P3_USER}"
-	mg_mpop "${P3_PORT}" "${P3_DIR}/mpop.uidls"
-	[ "${MG_GOT}" -eq 1 ] ||
-	    p3_failure "a new message was fetched ${MG_GOT} times, not once"
+	mg_fetches "${P3_PORT}" "${P3_DIR}/mpop.uidls" 1 \
+	    "pop3d, a new message"
 	p3_stop
 }
 popa3d_mpop_cleanup()

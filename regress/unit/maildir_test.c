@@ -490,6 +490,33 @@ ATF_TC_BODY(maildir__open_changed, tc)
 	teardown();
 }
 
+/*
+ * A FIFO another program put in the place of a message since the login
+ * is refused at RETR; opening it must not wait for a writer (alarm()
+ * kills the test if it does).
+ */
+ATF_TC_WITHOUT_HEAD(maildir__open_fifo);
+ATF_TC_BODY(maildir__open_fifo, tc)
+{
+	struct maildrop	md;
+	char		path[PATH_MAX];
+	uint64_t	off, len;
+
+	setup();
+	maildir_dirs();
+	put("cur", "1.a:2,", "abc\n");
+	md_scan_ok(&md);
+	rm("cur", "1.a:2,");
+	snprintf(path, sizeof(path), "%s/cur/1.a:2,", tdir);
+	ATF_REQUIRE(mkfifo(path, 0600) == 0);
+	alarm(10);
+	ATF_REQUIRE_MSG(md.ops->open(&md, &md.msgs[0], &off, &len) == -1,
+	    "a FIFO was opened as the message");
+	alarm(0);
+	md_close(&md);
+	teardown();
+}
+
 ATF_TC_WITHOUT_HEAD(maildir__uidl);
 ATF_TC_BODY(maildir__uidl, tc)
 {
@@ -934,6 +961,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, maildir__cache_whole);
 	ATF_TP_ADD_TC(tp, maildir__cache_stale);
 	ATF_TP_ADD_TC(tp, maildir__open_changed);
+	ATF_TP_ADD_TC(tp, maildir__open_fifo);
 	ATF_TP_ADD_TC(tp, maildir__uidl);
 	ATF_TP_ADD_TC(tp, maildir__uidl_duplicate);
 	ATF_TP_ADD_TC(tp, uidlist__round_trip);

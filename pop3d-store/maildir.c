@@ -418,8 +418,10 @@ maildir_keep(struct maildrop *md)
 		return;
 	if (mdlock_touch(md->dirfd, md->lockfd) == -1) {
 		md->lost = 1;
-		log_warn("%s: lost; this session will delete nothing",
-		    MDLOCK_NAME);
+		if (errno != ESTALE)
+			log_warn("%s", MDLOCK_NAME);
+		log_warnx("%s lost (broken or removed): this session will "
+		    "delete nothing", MDLOCK_NAME);
 	}
 }
 
@@ -828,7 +830,7 @@ maildir_update(struct maildrop *md, struct store_update *up)
 	memset(up, 0, sizeof(*up));
 	if (md->lockfd != -1 && (md->lost ||
 	    mdlock_check(md->dirfd, md->lockfd) == -1)) {
-		if (!md->lost)
+		if (!md->lost && errno != ESTALE)
 			log_warn("%s", MDLOCK_NAME);
 		log_warnx("%s lost during the session: nothing deleted",
 		    MDLOCK_NAME);

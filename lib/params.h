@@ -230,10 +230,11 @@
 /*
  * The Maildir lock file, pop3d-store(8), which every node sharing the
  * Maildir over NFS sees (flock(2) is not seen across NFS clients).
- * MAILDIR_LOCK_TRIES attempts LOCK_RETRY_MS apart: a holder releases
- * before its client hears the QUIT reply, so a second is only the window
- * of a release in flight, not a session to wait out ([IN-USE] at once
- * is what RFC 2449 clients expect).  A lock untouched for
+ * MAILDIR_LOCK_TRIES attempts LOCK_RETRY_MS apart at a lock of another
+ * host: a holder releases before its client hears the QUIT reply, so
+ * under a second is only the window of a release in flight over NFS,
+ * not a session to wait out ([IN-USE] soon is what RFC 2449 clients
+ * expect).  A lock untouched for
  * MAILDIR_LOCK_STALE is a dead node's: its holder touches it every
  * MAILDIR_LOCK_REFRESH, ten times within that, so an NFS server slow
  * for a minute costs no live session its lock; the five minutes are

@@ -493,6 +493,15 @@ mdlock_same(const struct mdlock_info *a, const struct mdlock_info *b)
 	    strcmp(a->line, b->line) == 0);
 }
 
+/* The holder is a process of this host: 1 alive, 0 gone, -1 elsewhere. */
+static int
+mdlock_local(const struct mdlock_info *li)
+{
+	if (!li->parsed || strcmp(li->host, mdlock_host()) != 0)
+		return (-1);
+	return (kill(li->pid, 0) == 0 || errno != ESRCH);
+}
+
 /*
  * Why a lock is stale, or NULL: its holder, on this host, is gone, or
  * it was not touched for age seconds of the file server's clock (now,
@@ -502,8 +511,7 @@ static const char *
 mdlock_stale(const struct mdlock_info *li, const struct timespec *now,
     time_t age)
 {
-	if (li->parsed && strcmp(li->host, mdlock_host()) == 0 &&
-	    kill(li->pid, 0) == -1 && errno == ESRCH)
+	if (mdlock_local(li) == 0)
 		return ("its process is gone");
 	if (now->tv_sec - li->sb.st_mtim.tv_sec > age)
 		return ("it is older than allowed");
@@ -699,7 +707,9 @@ mdlock_sweep(int dirfd, const struct timespec *now)
 /*
  * Takes the Maildir lock: 0 (*fdp holds it), or -1 with errno,
  * EWOULDBLOCK when a live session holds it.  A stale one is broken at
- * once; a busy one is tried again for a release in flight.
+ * once.  One of another host is tried again, for a release in flight
+ * there; a live store of this host lets go before its client hears
+ * the QUIT reply, so its lock is busy at once, as flock(2) was.
  */
 int
 mdlock_take(int dirfd, int *fdp)
@@ -728,7 +738,8 @@ mdlock_take(int dirfd, int *fdp)
 				return (-1);
 			if (rc == 1)
 				continue;
-		}
+		} else if (mdlock_local(&li) == 1)
+			break;
 		if (try + 1 < MAILDIR_LOCK_TRIES)
 			msleep(LOCK_RETRY_MS);
 	}

@@ -229,7 +229,7 @@
 
 /*
  * The Maildir lock file, pop3d-store(8), which every node sharing the
- * Maildir over NFS sees (flock(2) is not seen across NFS clients).
+ * Maildir over NFS sees (flock(2) may not be, by client and mount).
  * MAILDIR_LOCK_TRIES attempts LOCK_RETRY_MS apart at a lock of another
  * host: a holder releases before its client hears the QUIT reply, so
  * under a second is only the window of a release in flight over NFS,

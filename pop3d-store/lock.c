@@ -375,7 +375,8 @@ dotlock_release(int dirfd, const char *name)
 
 /*
  * The Maildir lock, MDLOCK_NAME in the Maildir, which every node that
- * mounts it sees: flock(2) locks are not seen across NFS clients.  It
+ * mounts it sees: whether flock(2) locks are seen across NFS clients
+ * depends on the client's system and mount options.  It
  * holds one line, "host:pid created\n".  It is made as liblockfile
  * makes a dot lock: a unique file, written and synced, is link(2)ed to
  * the name, which is atomic on NFS where O_EXCL was not; a link whose

@@ -164,14 +164,16 @@ UNIT_TESTS=	regress/unit/frame_test regress/unit/msg_test \
 		regress/unit/mbox_test regress/unit/pop3_test \
 		regress/unit/tls_test regress/unit/auth_test \
 		regress/unit/userdb_test regress/admin/access_test \
-		regress/unit/proxy_test regress/unit/accessarg_test
+		regress/unit/proxy_test regress/unit/accessarg_test \
+		regress/unit/mdlock_test
 UNIT_OBJS=	regress/unit/frame_test.o regress/unit/msg_test.o \
 		regress/unit/dispatch_test.o regress/unit/addr_test.o \
 		regress/unit/xform_test.o regress/unit/maildir_test.o \
 		regress/unit/mbox_test.o regress/unit/pop3_test.o \
 		regress/unit/tls_test.o regress/unit/auth_test.o \
 		regress/unit/userdb_test.o regress/admin/access_test.o \
-		regress/unit/proxy_test.o regress/unit/accessarg_test.o
+		regress/unit/proxy_test.o regress/unit/accessarg_test.o \
+		regress/unit/mdlock_test.o
 TESTCFLAGS=	${ALLCFLAGS} ${ATF_CFLAGS}
 TESTLINK=	${CC} ${LDFLAGS} -o $@
 
@@ -193,6 +195,8 @@ regress/unit/accessarg_test.o: regress/unit/accessarg_test.c
 	${CC} ${TESTCFLAGS} -c regress/unit/accessarg_test.c -o $@
 regress/unit/maildir_test.o: regress/unit/maildir_test.c
 	${CC} ${TESTCFLAGS} -Ipop3d-store -c regress/unit/maildir_test.c -o $@
+regress/unit/mdlock_test.o: regress/unit/mdlock_test.c
+	${CC} ${TESTCFLAGS} -Ipop3d-store -c regress/unit/mdlock_test.c -o $@
 regress/unit/mbox_test.o: regress/unit/mbox_test.c
 	${CC} ${TESTCFLAGS} -Ipop3d-store -c regress/unit/mbox_test.c -o $@
 regress/unit/pop3_test.o: regress/unit/pop3_test.c
@@ -226,6 +230,12 @@ regress/unit/maildir_test: regress/unit/maildir_test.o \
 		pop3d-store/maildir.o pop3d-store/lock.o \
 		pop3d-store/uidlist.o ${LIB}
 	${TESTLINK} regress/unit/maildir_test.o pop3d-store/maildir.o \
+	    pop3d-store/lock.o pop3d-store/uidlist.o ${LIB} ${ATF_LIBS} \
+	    ${LIBS}
+regress/unit/mdlock_test: regress/unit/mdlock_test.o \
+		pop3d-store/maildir.o pop3d-store/lock.o \
+		pop3d-store/uidlist.o ${LIB}
+	${TESTLINK} regress/unit/mdlock_test.o pop3d-store/maildir.o \
 	    pop3d-store/lock.o pop3d-store/uidlist.o ${LIB} ${ATF_LIBS} \
 	    ${LIBS}
 regress/unit/mbox_test: regress/unit/mbox_test.o pop3d-store/mbox.o \

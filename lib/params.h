@@ -228,6 +228,27 @@
 #define DOTLOCK_STALE		(5 * 60)
 
 /*
+ * The Maildir lock file, pop3d-store(8), which every node sharing the
+ * Maildir over NFS sees (flock(2) may not be, by client and mount).
+ * MAILDIR_LOCK_TRIES attempts LOCK_RETRY_MS apart at a lock of another
+ * host: a holder releases before its client hears the QUIT reply, so
+ * under a second is only the window of a release in flight over NFS,
+ * not a session to wait out ([IN-USE] soon is what RFC 2449 clients
+ * expect).  A lock untouched for
+ * MAILDIR_LOCK_STALE is a dead node's: its holder touches it every
+ * MAILDIR_LOCK_REFRESH, ten times within that, so an NFS server slow
+ * for a minute costs no live session its lock; the five minutes are
+ * the figure of mbox dot locks.  The lock taken to break a stale one
+ * is held for a few file operations only, so MAILDIR_LOCK_BREAK_STALE
+ * is long for it, and short next to MAILDIR_LOCK_STALE so that a node
+ * dying mid-break delays the next login little.
+ */
+#define MAILDIR_LOCK_TRIES	4
+#define MAILDIR_LOCK_STALE	(5 * 60)
+#define MAILDIR_LOCK_REFRESH	30
+#define MAILDIR_LOCK_BREAK_STALE	30
+
+/*
  * Symbolic links pop3d-store follows on the way to a maildrop (only
  * root's, pop3d-store(8)): the 40 of Linux's own path lookup, so that
  * whatever the kernel resolves, the store does too, and a loop of links

@@ -173,6 +173,7 @@ static const struct sandbox_rule rules_store[] = {
 	ALLOW(mkdir),			/* Maildir tmp/ when missing */
 	ALLOW(mkdirat),
 	ALLOW(sysinfo),			/* glibc qsort(3) of a large maildrop */
+	ALLOW(uname),			/* the host in the Maildir lock */
 };
 
 #ifdef POP3D_SANITIZE

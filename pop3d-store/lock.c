@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 
 #include <ctype.h>
 #include <dirent.h>
@@ -370,6 +371,431 @@ dotlock_release(int dirfd, const char *name)
 		return;
 	if (unlinkat(dirfd, lock, 0) == -1)
 		log_warn("unlink %s", lock);
+}
+
+/*
+ * The Maildir lock, MDLOCK_NAME in the Maildir, which every node that
+ * mounts it sees: whether flock(2) locks are seen across NFS clients
+ * depends on the client's system and mount options.  It
+ * holds one line, "host:pid created\n".  It is made as liblockfile
+ * makes a dot lock: a unique file, written and synced, is link(2)ed to
+ * the name, which is atomic on NFS where O_EXCL was not; a link whose
+ * reply NFS lost is told by the link count.  Its age is judged by its
+ * mtime against that of the file just made beside it, both set by the
+ * file server's clock, so the nodes' clocks need not agree.
+ */
+#define MDLOCK_TMP		MDLOCK_NAME ".XXXXXX"
+#define MDLOCK_BREAK		MDLOCK_NAME ".break"
+#define MDLOCK_LINE_MAX		(HOST_NAME_MAX + 64)
+
+struct mdlock_info {
+	struct stat	 sb;
+	char		 line[MDLOCK_LINE_MAX];	/* as read */
+	char		 host[HOST_NAME_MAX + 1];
+	pid_t		 pid;
+	int		 parsed;	/* line is host:pid created */
+};
+
+/*
+ * This node's name, as uname(2) gives it (gethostname(3) is the same
+ * call), made safe for the line: no ':' and no blank in it.
+ */
+static const char *
+mdlock_host(void)
+{
+	static char	 host[HOST_NAME_MAX + 1];
+	struct utsname	 u;
+	char		*p;
+
+	if (host[0] != '\0')
+		return (host);
+	if (uname(&u) == -1 || u.nodename[0] == '\0')
+		strlcpy(host, "localhost", sizeof(host));
+	else
+		strlcpy(host, u.nodename, sizeof(host));
+	for (p = host; *p != '\0'; p++)
+		if (!isgraph((unsigned char)*p) || *p == ':')
+			*p = '_';
+	return (host);
+}
+
+static void
+mdlock_parse(struct mdlock_info *li)
+{
+	const char	*errstr;
+	char		 buf[MDLOCK_LINE_MAX], *nl, *sp, *colon;
+	long long	 pid;
+
+	strlcpy(buf, li->line, sizeof(buf));
+	if ((nl = strchr(buf, '\n')) == NULL || nl[1] != '\0')
+		return;
+	*nl = '\0';
+	if ((sp = strrchr(buf, ' ')) == NULL)
+		return;
+	*sp++ = '\0';
+	(void)strtonum(sp, 0, LLONG_MAX, &errstr);
+	if (errstr != NULL || (colon = strrchr(buf, ':')) == NULL)
+		return;
+	*colon++ = '\0';
+	pid = strtonum(colon, 1, INT_MAX, &errstr);
+	if (errstr != NULL || buf[0] == '\0' ||
+	    strlcpy(li->host, buf, sizeof(li->host)) >= sizeof(li->host))
+		return;
+	li->pid = (pid_t)pid;
+	li->parsed = 1;
+}
+
+/*
+ * The lock file at name as it is now, opened (which revalidates NFS
+ * caches) and never followed.  -1 with errno ENOENT when there is
+ * none, EPERM when it is not a regular file.
+ */
+static int
+mdlock_read(int dirfd, const char *name, struct mdlock_info *li)
+{
+	ssize_t	n;
+	int	fd, saved;
+
+	memset(li, 0, sizeof(*li));
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1) {
+		if (errno == ELOOP)
+			errno = EPERM;
+		return (-1);
+	}
+	if (fstat(fd, &li->sb) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return (-1);
+	}
+	if (!S_ISREG(li->sb.st_mode)) {
+		close(fd);
+		errno = EPERM;
+		return (-1);
+	}
+	n = read(fd, li->line, sizeof(li->line) - 1);
+	saved = errno;
+	close(fd);
+	if (n == -1) {
+		errno = saved;
+		return (-1);
+	}
+	li->line[n] = '\0';
+	mdlock_parse(li);
+	return (0);
+}
+
+/* The same file with the same line: no one took it since. */
+static int
+mdlock_same(const struct mdlock_info *a, const struct mdlock_info *b)
+{
+	return (a->sb.st_dev == b->sb.st_dev && a->sb.st_ino == b->sb.st_ino &&
+	    strcmp(a->line, b->line) == 0);
+}
+
+/* The holder is a process of this host: 1 alive, 0 gone, -1 elsewhere. */
+static int
+mdlock_local(const struct mdlock_info *li)
+{
+	if (!li->parsed || strcmp(li->host, mdlock_host()) != 0)
+		return (-1);
+	return (kill(li->pid, 0) == 0 || errno != ESRCH);
+}
+
+/*
+ * Why a lock is stale, or NULL: its holder, on this host, is gone, or
+ * it was not touched for age seconds of the file server's clock (now,
+ * the mtime of a file just made beside it).
+ */
+static const char *
+mdlock_stale(const struct mdlock_info *li, const struct timespec *now,
+    time_t age)
+{
+	if (mdlock_local(li) == 0)
+		return ("its process is gone");
+	if (now->tv_sec - li->sb.st_mtim.tv_sec > age)
+		return ("it is older than allowed");
+	return (NULL);
+}
+
+/*
+ * The owner in a log line: the lock's line without its newline (the
+ * parent masks any control byte left in a line it logs).
+ */
+static void
+mdlock_owner(const struct mdlock_info *li, char *buf, size_t len)
+{
+	strlcpy(buf, li->line, len);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/*
+ * One attempt: the line in a new file, linked to name.  0 taken (*fdp
+ * is the lock), 1 held by someone, -1 error.  *now is the new file's
+ * stat, for the file server's time.
+ */
+static int
+mdlock_make(int dirfd, const char *name, int *fdp, struct stat *now)
+{
+	struct stat	sb;
+	char		tmp[] = MDLOCK_TMP, line[MDLOCK_LINE_MAX];
+	int		fd, rc, saved, linked;
+
+	*fdp = -1;
+	snprintf(line, sizeof(line), "%s:%ld %lld\n", mdlock_host(),
+	    (long)getpid(), (long long)time(NULL));
+	if ((fd = mkstempat(dirfd, tmp)) == -1)
+		return (-1);
+	if (write_all(fd, line, strlen(line)) == -1 || fsync(fd) == -1 ||
+	    fstat(fd, now) == -1) {
+		saved = errno;
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		errno = saved;
+		return (-1);
+	}
+	rc = linkat(dirfd, tmp, dirfd, name, 0);
+	saved = errno;
+	linked = rc == 0 || (fstat(fd, &sb) == 0 && sb.st_nlink == 2);
+	if (unlinkat(dirfd, tmp, 0) == -1 && errno != ENOENT)
+		log_warn("unlink %s", tmp);
+	if (!linked) {
+		close(fd);
+		if (saved == EEXIST)
+			return (1);
+		errno = saved;
+		return (-1);
+	}
+	if (fsync(dirfd) == -1) {
+		saved = errno;
+		unlinkat(dirfd, name, 0);
+		close(fd);
+		errno = saved;
+		return (-1);
+	}
+	*fdp = fd;
+	return (0);
+}
+
+/* Unlinks name if it is still the file of seen. */
+static int
+mdlock_remove(int dirfd, const char *name, const struct mdlock_info *seen)
+{
+	struct mdlock_info	now;
+
+	if (mdlock_read(dirfd, name, &now) == -1 || !mdlock_same(&now, seen))
+		return (0);
+	if (unlinkat(dirfd, name, 0) == -1) {
+		if (errno != ENOENT)
+			log_warn("unlink %s", name);
+		return (0);
+	}
+	(void)fsync(dirfd);
+	return (1);
+}
+
+/* Unlinks name if it is still the lock fd holds, and closes fd. */
+static void
+mdlock_drop(int dirfd, const char *name, int fd)
+{
+	struct stat	mine, sb;
+
+	if (fd == -1)
+		return;
+	if (fstat(fd, &mine) == 0 &&
+	    fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    sb.st_dev == mine.st_dev && sb.st_ino == mine.st_ino) {
+		if (unlinkat(dirfd, name, 0) == -1)
+			log_warn("unlink %s", name);
+		else if (fsync(dirfd) == -1)
+			log_warn("fsync after unlinking %s", name);
+	}
+	close(fd);
+}
+
+/*
+ * The lock that makes breaking a stale lock a thing one node does at a
+ * time: without it, two nodes that both saw the stale lock could each
+ * remove it, the second removing the fresh lock the first just took.
+ * A stale break lock (a node died while holding it) is removed as it
+ * is seen.  0 taken, 1 busy, -1 error.
+ */
+static int
+mdlock_break_take(int dirfd, int *fdp)
+{
+	struct mdlock_info	 li;
+	struct stat		 now;
+	char			 owner[MDLOCK_LINE_MAX];
+	const char		*why;
+	int			 rc;
+
+	if ((rc = mdlock_make(dirfd, MDLOCK_BREAK, fdp, &now)) != 1)
+		return (rc);
+	if (mdlock_read(dirfd, MDLOCK_BREAK, &li) == -1)
+		return (errno == ENOENT ? 1 : -1);
+	if ((why = mdlock_stale(&li, &now.st_mtim,
+	    MAILDIR_LOCK_BREAK_STALE)) == NULL ||
+	    !mdlock_remove(dirfd, MDLOCK_BREAK, &li))
+		return (1);
+	mdlock_owner(&li, owner, sizeof(owner));
+	log_warnx("%s: removed, held by %s: %s", MDLOCK_BREAK, owner, why);
+	return (mdlock_make(dirfd, MDLOCK_BREAK, fdp, &now));
+}
+
+/*
+ * Removes the stale lock seen, under the break lock, if it is still
+ * that very file.  1 removed, 0 not (try again later), -1 error.
+ */
+static int
+mdlock_break(int dirfd, const struct mdlock_info *seen, const char *why)
+{
+	char	owner[MDLOCK_LINE_MAX];
+	int	bfd, rc;
+
+	if ((rc = mdlock_break_take(dirfd, &bfd)) != 0)
+		return (rc == 1 ? 0 : -1);
+	rc = mdlock_remove(dirfd, MDLOCK_NAME, seen);
+	mdlock_drop(dirfd, MDLOCK_BREAK, bfd);
+	if (rc) {
+		mdlock_owner(seen, owner, sizeof(owner));
+		log_warnx("%s: broken, held by %s: %s", MDLOCK_NAME, owner,
+		    why);
+	}
+	return (rc);
+}
+
+/*
+ * Temporary files of an attempt that a store left when it died: a live
+ * attempt's lives for a few file operations, so one older than
+ * MAILDIR_LOCK_BREAK_STALE by the file server's clock is nobody's.
+ */
+static void
+mdlock_sweep(int dirfd, const struct timespec *now)
+{
+	struct stat	 sb;
+	struct dirent	*de;
+	DIR		*d;
+	size_t		 plen = strlen(MDLOCK_NAME "."), i;
+	int		 fd;
+
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		log_warn("%s: open directory", __func__);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, MDLOCK_NAME ".", plen) != 0 ||
+		    strlen(de->d_name) != plen + 6)
+			continue;
+		for (i = plen; isalnum((unsigned char)de->d_name[i]); i++)
+			;
+		if (de->d_name[i] != '\0' || fstatat(fd, de->d_name, &sb,
+		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(sb.st_mode) ||
+		    now->tv_sec - sb.st_mtim.tv_sec <= MAILDIR_LOCK_BREAK_STALE)
+			continue;
+		if (unlinkat(fd, de->d_name, 0) == 0)
+			log_info("removed %s, left by a store that died",
+			    de->d_name);
+		else if (errno != ENOENT)
+			log_warn("unlink %s", de->d_name);
+	}
+	closedir(d);
+}
+
+/*
+ * Takes the Maildir lock: 0 (*fdp holds it), or -1 with errno,
+ * EWOULDBLOCK when a live session holds it.  A stale one is broken at
+ * once.  One of another host is tried again, for a release in flight
+ * there; a live store of this host lets go before its client hears
+ * the QUIT reply, so its lock is busy at once, as flock(2) was.
+ */
+int
+mdlock_take(int dirfd, int *fdp)
+{
+	struct mdlock_info	 li;
+	struct stat		 now;
+	const char		*why;
+	int			 try, rc;
+
+	for (try = 0; try < MAILDIR_LOCK_TRIES; try++) {
+		if ((rc = mdlock_make(dirfd, MDLOCK_NAME, fdp, &now)) == 0)
+			mdlock_sweep(dirfd, &now.st_mtim);
+		if (rc != 1)
+			return (rc);
+		if (mdlock_read(dirfd, MDLOCK_NAME, &li) == -1) {
+			if (errno == ENOENT)
+				continue;
+			if (errno == EPERM)
+				log_warnx("%s: not a regular file: neither "
+				    "taken nor removed", MDLOCK_NAME);
+			return (-1);
+		}
+		if ((why = mdlock_stale(&li, &now.st_mtim,
+		    MAILDIR_LOCK_STALE)) != NULL) {
+			if ((rc = mdlock_break(dirfd, &li, why)) == -1)
+				return (-1);
+			if (rc == 1)
+				continue;
+		} else if (mdlock_local(&li) == 1)
+			break;
+		if (try + 1 < MAILDIR_LOCK_TRIES)
+			msleep(LOCK_RETRY_MS);
+	}
+	errno = EWOULDBLOCK;
+	return (-1);
+}
+
+/*
+ * Whether fd still holds the lock: the file at MDLOCK_NAME is the same
+ * file with the same line.  0 yes; -1 with errno ESTALE when another
+ * node broke it or someone removed it, another errno when it could
+ * not be told (the caller treats both as lost).
+ */
+int
+mdlock_check(int dirfd, int fd)
+{
+	struct mdlock_info	li;
+	struct stat		sb;
+	char			mine[MDLOCK_LINE_MAX];
+	ssize_t			n;
+
+	if (fstat(fd, &sb) == -1 ||
+	    (n = pread(fd, mine, sizeof(mine) - 1, 0)) == -1)
+		return (-1);
+	mine[n] = '\0';
+	if (mdlock_read(dirfd, MDLOCK_NAME, &li) == -1) {
+		if (errno == ENOENT || errno == EPERM)
+			errno = ESTALE;
+		return (-1);
+	}
+	if (li.sb.st_dev != sb.st_dev || li.sb.st_ino != sb.st_ino ||
+	    strcmp(li.line, mine) != 0) {
+		errno = ESTALE;
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * The holder's proof of life: the mtime set to the file server's now,
+ * if the lock is still ours.  0, or -1 as mdlock_check().
+ */
+int
+mdlock_touch(int dirfd, int fd)
+{
+	if (mdlock_check(dirfd, fd) == -1)
+		return (-1);
+	return (futimens(fd, NULL));
+}
+
+/* Drops the lock if it is still ours, and closes fd. */
+void
+mdlock_release(int dirfd, int fd)
+{
+	mdlock_drop(dirfd, MDLOCK_NAME, fd);
 }
 
 /*

@@ -38,7 +38,6 @@
  * cache, and a flag change by another reader does not lose it.
  */
 
-#define MAILDIR_LOCK		"pop3d.lock"
 #define MAILDIR_INFO		":2,"
 #define READ_CHUNK		65536
 
@@ -403,22 +402,40 @@ maildir_openmsg(struct maildrop *md, struct smsg *m)
 	return (fd);
 }
 
+/*
+ * The lock file of lock.c, which other nodes sharing the Maildir over
+ * NFS see.  A pop3d.lock an older pop3d left (it used flock(2)) means
+ * nothing now and is left alone.
+ */
 static int
 maildir_lock(struct maildrop *md)
 {
-	md->lockfd = openat(md->dirfd, MAILDIR_LOCK, O_RDWR | O_CREAT |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (md->lockfd == -1) {
-		log_warn("open %s", MAILDIR_LOCK);
-		return (STORE_ERR_TEMP);
+	if (mdlock_take(md->dirfd, &md->lockfd) == 0)
+		return (0);
+	md->lockfd = -1;
+	if (errno == EWOULDBLOCK)
+		return (STORE_ERR_INUSE);
+	log_warn("lock %s", MDLOCK_NAME);
+	return (STORE_ERR_TEMP);
+}
+
+/*
+ * Every MAILDIR_LOCK_REFRESH: the lock touched, so that no node takes
+ * it for a dead one's, and checked.  Once lost (broken, or removed),
+ * this session deletes nothing: another may hold the maildrop now.
+ */
+static void
+maildir_keep(struct maildrop *md)
+{
+	if (md->lockfd == -1 || md->lost)
+		return;
+	if (mdlock_touch(md->dirfd, md->lockfd) == -1) {
+		md->lost = 1;
+		if (errno != ESTALE)
+			log_warn("%s", MDLOCK_NAME);
+		log_warnx("%s lost (broken or removed): this session will "
+		    "delete nothing", MDLOCK_NAME);
 	}
-	if (lock_flock(md->lockfd) == -1) {
-		if (errno == EWOULDBLOCK)
-			return (STORE_ERR_INUSE);
-		log_warn("flock %s", MAILDIR_LOCK);
-		return (STORE_ERR_TEMP);
-	}
-	return (0);
 }
 
 static int
@@ -442,7 +459,8 @@ maildir_move_new(struct maildrop *md)
 	DIR		*d;
 	struct dirent	*de;
 	char		 to[NAME_MAX + 1];
-	int		 fd;
+	size_t		 moved = 0;
+	int		 fd, rc;
 
 	if (md->nomove)
 		return (0);
@@ -461,12 +479,22 @@ maildir_move_new(struct maildrop *md)
 			log_warnx("new/%s: name too long", de->d_name);
 			continue;
 		}
-		if (renameat(fd, de->d_name, md->curfd, to) == -1 &&
-		    errno != ENOENT)
+		if (renameat(fd, de->d_name, md->curfd, to) == 0)
+			moved++;
+		else if (errno != ENOENT)
 			log_warn("rename new/%s", de->d_name);
 	}
+	/*
+	 * Before the list is given out: a server that crashes must not
+	 * bring back in new/ what a client was told is in cur/.
+	 */
+	rc = 0;
+	if (moved > 0 && (fsync(md->curfd) == -1 || fsync(dirfd(d)) == -1)) {
+		log_warn("fsync after moving new/ to cur/");
+		rc = -1;
+	}
 	closedir(d);
-	return (0);
+	return (rc);
 }
 
 /*
@@ -739,7 +767,7 @@ maildir_scan(struct maildrop *md)
 		return (STORE_ERR_TEMP);
 	}
 	if (maildir_move_new(md) == -1) {
-		log_warn("read new");
+		log_warn("move new");
 		return (STORE_ERR_TEMP);
 	}
 	/* Before reading cur/: a change while we read makes it stale. */
@@ -819,6 +847,14 @@ maildir_update(struct maildrop *md, struct store_update *up)
 	size_t		 i;
 
 	memset(up, 0, sizeof(*up));
+	if (md->lockfd != -1 && (md->lost ||
+	    mdlock_check(md->dirfd, md->lockfd) == -1)) {
+		if (!md->lost && errno != ESTALE)
+			log_warn("%s", MDLOCK_NAME);
+		log_warnx("%s lost during the session: nothing deleted",
+		    MDLOCK_NAME);
+		return (STORE_ERR_TEMP);
+	}
 	for (i = 0; i < md->nmsgs; i++) {
 		m = &md->msgs[i];
 		if (!m->deleted)
@@ -844,8 +880,7 @@ maildir_release(struct maildrop *md)
 {
 	if (md->curfd != -1)
 		close(md->curfd);
-	if (md->lockfd != -1)
-		close(md->lockfd);
+	mdlock_release(md->dirfd, md->lockfd);
 	md->curfd = md->lockfd = -1;
 	maildrop_free(md);
 }
@@ -856,4 +891,5 @@ const struct store_ops maildir_ops = {
 	maildir_open,
 	maildir_update,
 	maildir_release,
+	maildir_keep,
 };

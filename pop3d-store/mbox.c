@@ -733,4 +733,5 @@ const struct store_ops mbox_ops = {
 	mbox_open,
 	mbox_update,
 	mbox_release,
+	NULL,
 };

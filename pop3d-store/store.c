@@ -34,6 +34,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sandbox.h"
@@ -50,12 +51,53 @@ static int		 md_none;
 /* A maildrop that cannot be served; INIT says [SYS/TEMP]. */
 static int		 md_broken;
 
-static __dead void
-store_exit(void)
+/* When the next keep is due (CLOCK_MONOTONIC ms); 0: none. */
+static int64_t		 keep_at;
+
+/* Locks dropped and memory freed; once. */
+static void
+store_release(void)
 {
 	if (md.ops != NULL)
 		md.ops->release(&md);
+	md.ops = NULL;
+	keep_at = 0;
+}
+
+static __dead void
+store_exit(void)
+{
+	store_release();
 	exit(0);
+}
+
+static int64_t
+store_now_ms(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("%s: clock_gettime", __func__);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/*
+ * The backend's keep, when due; the poll timeout until the next one,
+ * or -1 when there is none to do.
+ */
+static int
+store_keep(void)
+{
+	int64_t	now;
+
+	if (keep_at == 0 || md.ops == NULL || md.ops->keep == NULL)
+		return (-1);
+	now = store_now_ms();
+	if (now >= keep_at) {
+		md.ops->keep(&md);
+		keep_at = now + MAILDIR_LOCK_REFRESH * 1000;
+	}
+	return ((int)(keep_at - now));
 }
 
 static void
@@ -237,10 +279,14 @@ store_init(void)
 	else if (!md_none)
 		rc = md.ops->scan(&md);
 	if (rc != 0) {
+		/* Before the answer, as at UPDATE. */
+		store_release();
 		store_fail(rc);
 		store_exit();
 	}
 	md_inited = 1;
+	if (!md_none)
+		keep_at = store_now_ms() + MAILDIR_LOCK_REFRESH * 1000;
 	log_debug("%s: %zu messages, %llu octets", __func__, md.nmsgs,
 	    (unsigned long long)md.octets);
 	store_stat();
@@ -266,6 +312,12 @@ store_update(void)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if (md.ops != NULL && !md_none)
 		rc = md.ops->update(&md, &up);
+	/*
+	 * The lock goes before the answer that lets the session tell the
+	 * client +OK: a client that logs in again at once, maybe on
+	 * another node, must find the maildrop free, not [IN-USE].
+	 */
+	store_release();
 	if (rc != 0)
 		store_fail(rc);
 	else {
@@ -397,14 +449,15 @@ store_serve(void)
 {
 	struct pollfd	pfd[2];
 	struct frame	fr;
-	int		n;
+	int		n, timeout;
 
 	for (;;) {
 		pfd[0].fd = PARENT_FD;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = STORE_SESSION_FD;
 		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, -1) == -1) {
+		timeout = store_keep();
+		if (poll(pfd, 2, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("%s: poll", __func__);

@@ -56,6 +56,7 @@ struct maildrop {
 	int		 dirfd;		/* the Maildir, or the mbox's directory */
 	char		 name[NAME_MAX + 1];	/* mbox: file name in dirfd */
 	int		 lockfd;	/* held for the session: [IN-USE] */
+	int		 lost;		/* Maildir: the lock was taken */
 	int		 curfd;		/* Maildir: cur/ */
 	int		 mboxrd;	/* messages are sent with >From unquoted */
 	struct smsg	*msgs;
@@ -111,6 +112,8 @@ struct ulist {
 /* The list in a Maildir, and beside an mbox (".NAME" ULIST_SUFFIX). */
 #define ULIST_NAME	"pop3d-uidlist"
 #define ULIST_SUFFIX	".pop3d-uidlist"
+/* The Maildir lock file (lock.c), seen by every node on NFS. */
+#define MDLOCK_NAME	"pop3d-lock"
 
 
 /*
@@ -118,7 +121,9 @@ struct ulist {
  * (0 or a STORE_ERR_* code; the lock stays held); the list is then
  * msgs[0 .. nmsgs); open returns a read-only fd and where the message
  * lies in it; update applies the deletions (0 or STORE_ERR_TEMP, in
- * which case nothing was deleted); release drops locks and memory.
+ * which case nothing was deleted); release drops locks and memory;
+ * keep, when there is one, is called every MAILDIR_LOCK_REFRESH while
+ * the session lives, to keep its lock.
  */
 struct store_ops {
 	const char	*name;
@@ -127,6 +132,7 @@ struct store_ops {
 			    uint64_t *);
 	int		(*update)(struct maildrop *, struct store_update *);
 	void		(*release)(struct maildrop *);
+	void		(*keep)(struct maildrop *);
 };
 
 /*
@@ -155,6 +161,10 @@ void	unlock_fcntl(int);
 int	dotlock_take(int, const char *);
 void	dotlock_release(int, const char *);
 void	sweep_stale(int, const char *, uid_t);
+int	mdlock_take(int, int *);
+int	mdlock_check(int, int);
+int	mdlock_touch(int, int);
+void	mdlock_release(int, int);
 int	mkstempat(int, char *);
 void	msleep(int);
 void	uidl_unique(struct smsg *, size_t);

@@ -78,7 +78,17 @@ popa3d_unpack()
 	echo "deps.sh: popa3d unpacked in ${POPA3D_ROOT}"
 }
 
-PKGS=$(echo ${BUILD} ${TEST})
+# The nfs case of regress/maildrop/shared_test.sh serves a Maildir over
+# NFS on loopback: nfs-kernel-server only where the kernel has an NFS
+# server (CI containers often have none; the case then skips).
+NFS=
+if grep -qw nfsd /proc/filesystems 2>/dev/null ||
+    { command -v modprobe >/dev/null 2>&1 &&
+    modprobe -n nfsd >/dev/null 2>&1; }; then
+	NFS=nfs-kernel-server
+fi
+
+PKGS=$(echo ${BUILD} ${TEST} ${NFS})
 
 if [ ! -f /etc/debian_version ] || ! command -v dpkg >/dev/null 2>&1 ||
     ! command -v apt-get >/dev/null 2>&1; then

@@ -28,7 +28,8 @@ maildir  a session DELEs some messages and QUITs; the store is killed.
          Every message is there byte for byte or, if it was deleted,
          gone; none twice, nothing else in new/ and cur/, tmp/ empty;
          the next session lists exactly what is on disk and leaves no
-         temporary file of ours behind.
+         temporary file of ours behind; the lock file a killed store
+         left is broken by the next login at once (its pid is gone).
 mbox     the same on an mbox, while a delivery agent (a process of the
          user's, as an MTA's local delivery is) appends to it under a
          dot lock and an fcntl lock: every delivered message is kept.
@@ -337,7 +338,7 @@ def pick_deletions(n):
 # ---------------------------------------------------------------------------
 # Maildir
 
-MD_ROOT_OK = {"cur", "new", "tmp", "pop3d.lock", "pop3d-uidlist"}
+MD_ROOT_OK = {"cur", "new", "tmp", "pop3d-lock", "pop3d-uidlist"}
 MD_CACHE_TMP = re.compile(r"^pop3d-(sizes|uidlist)\.[A-Za-z0-9]{6}$")
 MD_NAME = re.compile(r"^(\d+)\.crash(\d+)\.pop3d-test(:2,.*)?$")
 
@@ -419,6 +420,8 @@ class MaildirTest:
             check(not (got & dele), "QUIT said +OK, yet %s are still "
                 "there" % sorted(got & dele))
         gone = len(dele - got)
+        if os.path.exists(os.path.join(self.md, "pop3d-lock")):
+            self.st.inc("kills that left the lock file")
         if reply is None or not reply.startswith(b"+OK"):
             if 0 < gone < len(dele):
                 self.st.inc("QUITs cut between two unlinks")

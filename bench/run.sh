@@ -15,9 +15,10 @@
 # runs small sizes for a quick look (the figures then mean little).
 #
 # popa3d: Debian's package conflicts with dovecot-pop3d (both provide
-# pop3-server), so it is not installed: its package is fetched with
-# `apt-get download` and unpacked into the run's directory, and its
-# binary runs from there behind socat, as it would behind inetd.
+# pop3-server), so it is not installed: the copy regress/deps.sh
+# unpacked in /opt/popa3d is used, else its package is fetched with
+# `apt-get download` and unpacked into the run's directory; its binary
+# runs behind socat, as it would behind inetd.
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -97,6 +98,8 @@ chmod 0755 "${WORK}"
 # -- popa3d --------------------------------------------------------------
 if [ -x /usr/sbin/popa3d ]; then
 	POPA3D=/usr/sbin/popa3d
+elif [ -x /opt/popa3d/usr/sbin/popa3d ]; then
+	POPA3D=/opt/popa3d/usr/sbin/popa3d
 else
 	POPA3D=${WORK}/popa3d-root/usr/sbin/popa3d
 	mkdir -p "${WORK}/popa3d-deb"

@@ -35,7 +35,6 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <md5.h>
 #include <inttypes.h>
 #include <pwd.h>
@@ -53,7 +52,6 @@
 #define DOVECOT_LIST		"dovecot-uidlist"
 #define DOVECOT_FORMAT		"%08Xu%08Xv"
 #define COURIER_LIST		"courierpop3dsizelist"
-#define MAILDIR_BASE_END	":2,"
 
 enum mig_source {
 	SRC_DOVECOT,
@@ -128,16 +126,6 @@ mig_usage(void)
 	fprintf(stderr, "usage: pop3ctl [-f file] migrate uidl [-nv] "
 	    "[-F format] dovecot|courier|x-uidl|popa3d USER|/path ...\n");
 	exit(1);
-}
-
-static size_t
-base_len(const char *name)
-{
-	const char	*p;
-
-	if ((p = strstr(name, MAILDIR_BASE_END)) != NULL)
-		return (p - name);
-	return (strlen(name));
 }
 
 /* A UIDL or name for the report: bytes a terminal could act on are '?'. */
@@ -733,7 +721,7 @@ dovecot_entry(struct src_list *sl, const struct mig_opts *mo,
 			return (-1);
 		}
 	}
-	src_add(sl, name, base_len(name), out, lineno);
+	src_add(sl, name, maildir_baselen(name), out, lineno);
 	return (0);
 }
 
@@ -823,10 +811,10 @@ courier_entry(struct src_list *sl, char *line, size_t lineno)
 	if (ulist_u64(c1 + 1, c2, &uidv) == -1 ||
 	    (c2 != end && ulist_u64(c2 + 1, end, &utf8) == -1))
 		goto bad;
-	if (strchr(line, '/') != NULL || base_len(line) > NAME_MAX)
+	if (strchr(line, '/') != NULL || maildir_baselen(line) > NAME_MAX)
 		goto bad;
 	courier_uidl(line, n, uidv, out, sizeof(out));
-	src_add(sl, line, base_len(line), out, lineno);
+	src_add(sl, line, maildir_baselen(line), out, lineno);
 	return (0);
  bad:
 	warnx("%s:%zu: not \"name size uid:uidvalidity\"", sl->file,
@@ -1256,7 +1244,8 @@ mig_apply(struct maildrop *md, const struct src_list *sl,
 
 /*
  * The owner's account, whose groups the import runs with: its
- * primary group only, as the store does.
+ * primary group only, as the store does, dropped in the order every
+ * pop3d process drops root in (demote() exits if it cannot).
  */
 static int
 mig_drop(uid_t uid, gid_t gid)
@@ -1267,15 +1256,7 @@ mig_drop(uid_t uid, gid_t gid)
 		warnx("run as root, or as uid %lu", (unsigned long)uid);
 		return (-1);
 	}
-	if (setgroups(1, &gid) == -1 || setgid(gid) == -1 ||
-	    setuid(uid) == -1) {
-		warn("become uid %lu", (unsigned long)uid);
-		return (-1);
-	}
-	if (setuid(0) != -1) {
-		warnx("could regain root after dropping it");
-		return (-1);
-	}
+	demote(NULL, uid, gid, 0, NULL);
 	return (0);
 }
 

@@ -321,13 +321,14 @@ dotlock_take(int dirfd, const char *name)
 }
 
 /*
- * Files named prefix plus six characters of mkstempat(3)'s, regular
- * and owned by owner: the temporary files of a store that was killed.
- * The caller holds the lock under which such files are made, so none
- * of them belongs to a live writer.
+ * Files named prefix plus six characters of mkstempat(3)'s, regular,
+ * owned by owner ((uid_t)-1: anyone) and last changed before "before"
+ * (0: any time): the temporary files of a store that was killed.
+ * The caller holds the lock under which such files are made, or
+ * "before" is far enough back that no live writer has one that old.
  */
 void
-sweep_stale(int dirfd, const char *prefix, uid_t owner)
+sweep_stale(int dirfd, const char *prefix, uid_t owner, time_t before)
 {
 	struct stat	 sb;
 	struct dirent	*de;
@@ -350,7 +351,8 @@ sweep_stale(int dirfd, const char *prefix, uid_t owner)
 			;
 		if (de->d_name[i] != '\0' || fstatat(fd, de->d_name, &sb,
 		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(sb.st_mode) ||
-		    sb.st_uid != owner)
+		    (owner != (uid_t)-1 && sb.st_uid != owner) ||
+		    (before != 0 && sb.st_mtim.tv_sec >= before))
 			continue;
 		if (unlinkat(fd, de->d_name, 0) == 0)
 			log_info("removed %s, left by a store that died",
@@ -673,36 +675,8 @@ mdlock_break(int dirfd, const struct mdlock_info *seen, const char *why)
 static void
 mdlock_sweep(int dirfd, const struct timespec *now)
 {
-	struct stat	 sb;
-	struct dirent	*de;
-	DIR		*d;
-	size_t		 plen = strlen(MDLOCK_NAME "."), i;
-	int		 fd;
-
-	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
-		log_warn("%s: open directory", __func__);
-		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, MDLOCK_NAME ".", plen) != 0 ||
-		    strlen(de->d_name) != plen + 6)
-			continue;
-		for (i = plen; isalnum((unsigned char)de->d_name[i]); i++)
-			;
-		if (de->d_name[i] != '\0' || fstatat(fd, de->d_name, &sb,
-		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(sb.st_mode) ||
-		    now->tv_sec - sb.st_mtim.tv_sec <= MAILDIR_LOCK_BREAK_STALE)
-			continue;
-		if (unlinkat(fd, de->d_name, 0) == 0)
-			log_info("removed %s, left by a store that died",
-			    de->d_name);
-		else if (errno != ENOENT)
-			log_warn("unlink %s", de->d_name);
-	}
-	closedir(d);
+	sweep_stale(dirfd, MDLOCK_NAME ".", (uid_t)-1,
+	    now->tv_sec - MAILDIR_LOCK_BREAK_STALE);
 }
 
 /*

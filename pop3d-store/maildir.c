@@ -41,8 +41,9 @@
 #define MAILDIR_INFO		":2,"
 #define READ_CHUNK		65536
 
-static size_t
-base_len(const char *name)
+/* The base name's length: the file name before its ":2," flags. */
+size_t
+maildir_baselen(const char *name)
 {
 	const char	*p;
 
@@ -107,7 +108,7 @@ static int
 name_field(const char *name, const char *tag, uint64_t lo, uint64_t hi,
     uint64_t *v)
 {
-	const char	*base_end = name + base_len(name), *p, *e;
+	const char	*base_end = name + maildir_baselen(name), *p, *e;
 	size_t		 tlen = strlen(tag);
 	uint64_t	 n;
 
@@ -187,7 +188,7 @@ cache_order(struct ulist *c)
 			c->bad++;
 			continue;
 		}
-		c->ent[i].keylen = base_len(c->ent[i].key);
+		c->ent[i].keylen = maildir_baselen(c->ent[i].key);
 		c->ent[i].stamp = name_stamp(c->ent[i].key);
 		c->ent[j++] = c->ent[i];
 	}
@@ -358,7 +359,7 @@ maildir_refind(struct maildrop *md, struct smsg *m)
 {
 	DIR		*d;
 	struct dirent	*de;
-	size_t		 len = base_len(m->name);
+	size_t		 len = maildir_baselen(m->name);
 	int		 fd, found = 0;
 
 	if ((fd = openat(md->curfd, ".", O_RDONLY | O_DIRECTORY |
@@ -369,7 +370,7 @@ maildir_refind(struct maildrop *md, struct smsg *m)
 	}
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' ||
-		    base_cmp(de->d_name, base_len(de->d_name), m->name,
+		    base_cmp(de->d_name, maildir_baselen(de->d_name), m->name,
 		    len) != 0)
 			continue;
 		free(m->name);
@@ -546,7 +547,7 @@ maildir_list(struct maildrop *md)
 			break;
 		}
 		m->name = xstrdup(de->d_name);
-		m->baselen = base_len(m->name);
+		m->baselen = maildir_baselen(m->name);
 		m->length = length;
 		m->stamp = name_stamp(de->d_name);
 	}
@@ -686,7 +687,7 @@ static void
 maildir_name_uidl(struct smsg *m)
 {
 	MD5_CTX	ctx;
-	size_t	len = base_len(m->name);
+	size_t	len = maildir_baselen(m->name);
 
 	if (uidl_valid(m->name, len)) {
 		memcpy(m->uidl, m->name, len);
@@ -733,7 +734,7 @@ maildir_read(struct maildrop *md, struct ulist *c, const struct stat *st,
 		return (rc);
 	maildir_sort(md);
 	match = xcalloc(md->nmsgs ? md->nmsgs : 1, sizeof(*match));
-	ulist_match(c, md->msgs, md->nmsgs, base_len, match);
+	ulist_match(c, md->msgs, md->nmsgs, maildir_baselen, match);
 	same = maildir_sizes(md, c, match, &dropped);
 	fresh = maildir_uidls(md, c, match);
 	free(match);
@@ -760,8 +761,8 @@ maildir_scan(struct maildrop *md)
 	if ((rc = maildir_lock(md)) != 0)
 		return (rc);
 	/* Only the lock holder writes the list: the rest are stale. */
-	sweep_stale(md->dirfd, ULIST_NAME ".", md->owner);
-	sweep_stale(md->dirfd, MAILDIR_SIZES ".", md->owner);
+	sweep_stale(md->dirfd, ULIST_NAME ".", md->owner, 0);
+	sweep_stale(md->dirfd, MAILDIR_SIZES ".", md->owner, 0);
 	if ((md->curfd = maildir_opendir(md->dirfd, "cur", 1)) == -1) {
 		log_warn("open cur");
 		return (STORE_ERR_TEMP);

@@ -331,13 +331,13 @@ mbox_sweep(struct maildrop *md)
 
 	mbox_tmp_prefix(md, MBOX_TMP, prefix, sizeof(prefix));
 	if (prefix[0] != '\0')
-		sweep_stale(md->dirfd, prefix, md->owner);
+		sweep_stale(md->dirfd, prefix, md->owner, 0);
 	mbox_tmp_prefix(md, DOTLOCK_TMP, prefix, sizeof(prefix));
 	if (prefix[0] != '\0')
-		sweep_stale(md->dirfd, prefix, md->owner);
+		sweep_stale(md->dirfd, prefix, md->owner, 0);
 	mbox_tmp_prefix(md, ULIST_SUFFIX ".XXXXXX", prefix, sizeof(prefix));
 	if (prefix[0] != '\0')
-		sweep_stale(md->dirfd, prefix, md->owner);
+		sweep_stale(md->dirfd, prefix, md->owner, 0);
 }
 
 static int

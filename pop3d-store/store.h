@@ -144,6 +144,7 @@ struct store_ops {
 #define MBOX_TMP	".pop3d.XXXXXX"
 
 extern const struct store_ops	maildir_ops;
+size_t	maildir_baselen(const char *);
 extern const struct store_ops	mbox_ops;
 
 /*
@@ -160,7 +161,7 @@ int	lock_fcntl(int);
 void	unlock_fcntl(int);
 int	dotlock_take(int, const char *);
 void	dotlock_release(int, const char *);
-void	sweep_stale(int, const char *, uid_t);
+void	sweep_stale(int, const char *, uid_t, time_t);
 int	mdlock_take(int, int *);
 int	mdlock_check(int, int);
 int	mdlock_touch(int, int);

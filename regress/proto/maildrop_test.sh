@@ -259,6 +259,34 @@ run(main)
 EOF
 }
 
+p3_case maildir_fifo "A FIFO put in the place of a message after the login gets -ERR at RETR at once, and the session goes on"
+maildir_fifo_body()
+{
+	p3_setup_maildir basic
+	p3_py <<'EOF'
+import os
+from pop3test import *
+E = TestEnv()
+cur = os.path.join(E.maildir, "cur")
+def main():
+    p = E.login()
+    count = p.stat()[0]
+    check(count >= 2, "%d messages, want 2 or more" % count)
+    first = p.uidl_all()[1]
+    names = [n for n in os.listdir(cur) if n.split(":")[0] == first]
+    check(len(names) == 1, "no file in cur/ for UIDL %r" % first)
+    path = os.path.join(cur, names[0])
+    os.unlink(path)
+    os.mkfifo(path, 0o600)
+    # A store that opened it blocking would wait for a writer: the
+    # answer would never come and the read would time out.
+    p.err("RETR 1")
+    check(len(p.retr(2)) > 0, "RETR 2 after the refused one")
+    quit_ok(p)
+run(main)
+EOF
+}
+
 p3_case mbox_retrieve "mbox messages are sent without From_ lines and with >From unquoted"
 mbox_retrieve_body()
 {
@@ -393,6 +421,7 @@ atf_init_test_cases()
 	atf_add_test_case curl_special
 	atf_add_test_case poplib_special
 	atf_add_test_case big_message
+	atf_add_test_case maildir_fifo
 	atf_add_test_case maildir_empty
 	atf_add_test_case maildir_snapshot
 	atf_add_test_case mbox_retrieve
